@@ -1,0 +1,276 @@
+//! Settings from the environment (`MESHGOV_*`, `DATABASE_URL`), validated once at start.
+//! Every wrong or missing value is reported with the variable's name, all at once, so an operator
+//! fixes a deployment in one round instead of one variable per restart.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub db_max_connections: u32,
+    pub request_timeout: Duration,
+    pub body_limit: usize,
+    pub auth: AuthConfig,
+    pub aws: AwsConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub dev_secret: Option<String>,
+    pub jwks_url: Option<String>,
+    pub issuer: Option<String>,
+    pub audience: String,
+    pub roles_claim: String,
+    pub domains_claim: String,
+    /// Shortest time between two JWKS fetches triggered by unknown key ids.
+    pub jwks_min_refresh: Duration,
+    /// Keys are fetched again after this long even when every kid is known (key revocation).
+    pub jwks_max_age: Duration,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AwsConfig {
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    pub filter: String,
+    pub json: bool,
+}
+
+/// All the problems found in the environment, one line each.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration:\n  - {}", .0.join("\n  - "))]
+pub struct ConfigError(pub Vec<String>);
+
+/// Reads variables through `get`, so tests can pass a map instead of touching the process env.
+struct Env<'a> {
+    get: &'a dyn Fn(&str) -> Option<String>,
+    errors: Vec<String>,
+}
+
+impl Env<'_> {
+    fn opt(&self, name: &str) -> Option<String> {
+        (self.get)(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    }
+
+    fn parsed<T>(&mut self, name: &str, default: T, parse: impl Fn(&str) -> Result<T, String>) -> T {
+        match self.opt(name) {
+            None => default,
+            Some(raw) => match parse(&raw) {
+                Ok(v) => v,
+                Err(why) => {
+                    self.errors.push(format!("{name}={raw:?}: {why}"));
+                    default
+                }
+            },
+        }
+    }
+}
+
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (digits, unit) = raw.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| "expected a duration such as 30s, 5m, 1h or 7d".to_string())?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => return Ok(Duration::from_millis(n)),
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err("unknown unit; use ms, s, m, h or d".into()),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+fn http_url(raw: &str) -> Result<String, String> {
+    let parsed = reqwest::Url::parse(raw).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err("expected an http(s) URL".into());
+    }
+    Ok(raw.to_string())
+}
+
+fn claim_name(raw: &str) -> Result<String, String> {
+    if raw.len() > 200 || raw.chars().any(char::is_whitespace) {
+        return Err("expected a claim name without spaces".into());
+    }
+    Ok(raw.to_string())
+}
+
+impl AuthConfig {
+    fn read(env: &mut Env) -> AuthConfig {
+        let dev_secret = env.opt("MESHGOV_JWT_DEV_SECRET");
+        if let Some(s) = &dev_secret
+            && s.len() < 32
+        {
+            env.errors.push("MESHGOV_JWT_DEV_SECRET: must be at least 32 bytes (HS256 key)".into());
+        }
+        let jwks_url = env.parsed("MESHGOV_JWT_JWKS_URL", None, |v| http_url(v).map(Some));
+        AuthConfig {
+            dev_secret,
+            jwks_url,
+            issuer: env.opt("MESHGOV_JWT_ISSUER"),
+            audience: env.opt("MESHGOV_JWT_AUDIENCE").unwrap_or_else(|| "meshgov".into()),
+            roles_claim: env.parsed("MESHGOV_JWT_ROLES_CLAIM", "roles".into(), claim_name),
+            domains_claim: env.parsed("MESHGOV_JWT_DOMAINS_CLAIM", "domains".into(), claim_name),
+            jwks_min_refresh: env.parsed("MESHGOV_JWT_JWKS_MIN_REFRESH", Duration::from_secs(10), parse_duration),
+            jwks_max_age: env.parsed("MESHGOV_JWT_JWKS_MAX_AGE", Duration::from_secs(3600), parse_duration),
+        }
+    }
+
+    /// Only the token settings, for `meshgov token`, which needs no database.
+    pub fn from_env_with(get: &dyn Fn(&str) -> Option<String>) -> Result<AuthConfig, ConfigError> {
+        let mut env = Env { get, errors: Vec::new() };
+        let auth = AuthConfig::read(&mut env);
+        if env.errors.is_empty() { Ok(auth) } else { Err(ConfigError(env.errors)) }
+    }
+
+    /// Settings for tests and tools: HS256 with the given secret, default claims.
+    pub fn dev(secret: &str) -> AuthConfig {
+        AuthConfig {
+            dev_secret: Some(secret.to_string()),
+            jwks_url: None,
+            issuer: None,
+            audience: "meshgov".into(),
+            roles_claim: "roles".into(),
+            domains_claim: "domains".into(),
+            jwks_min_refresh: Duration::from_secs(10),
+            jwks_max_age: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_env_with(&|name| std::env::var(name).ok())
+    }
+
+    pub fn from_env_with(get: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut env = Env { get, errors: Vec::new() };
+        let database_url = match env.opt("DATABASE_URL") {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
+            Some(_) => {
+                env.errors.push("DATABASE_URL: expected postgres://user@host:port/database".into());
+                String::new()
+            }
+            None => {
+                env.errors.push("DATABASE_URL: required (postgres://user@host:port/database)".into());
+                String::new()
+            }
+        };
+        let listen = env.parsed("MESHGOV_LISTEN", SocketAddr::from(([127, 0, 0, 1], 8080)), |v| {
+            v.parse().map_err(|_| "expected host:port, e.g. 0.0.0.0:8080".to_string())
+        });
+        let db_max_connections = env.parsed("MESHGOV_DB_MAX_CONNECTIONS", 16, |v| match v.parse::<u32>() {
+            Ok(n) if (1..=1000).contains(&n) => Ok(n),
+            _ => Err("expected a number from 1 to 1000".into()),
+        });
+        let request_timeout = env.parsed("MESHGOV_REQUEST_TIMEOUT", Duration::from_secs(30), |v| {
+            parse_duration(v).and_then(|d| if d.is_zero() { Err("must be positive".into()) } else { Ok(d) })
+        });
+        let body_limit = env.parsed("MESHGOV_BODY_LIMIT", 1 << 20, |v| match v.parse::<usize>() {
+            Ok(n) if (1024..=64 << 20).contains(&n) => Ok(n),
+            _ => Err("expected a size in bytes from 1024 to 67108864".into()),
+        });
+        let auth = AuthConfig::read(&mut env);
+        if auth.dev_secret.is_none() && auth.jwks_url.is_none() {
+            env.errors.push(
+                "MESHGOV_JWT_DEV_SECRET or MESHGOV_JWT_JWKS_URL: one is required, or no caller can authenticate"
+                    .into(),
+            );
+        }
+        let aws = AwsConfig {
+            region: env.opt("MESHGOV_AWS_REGION"),
+            endpoint_url: env.parsed("MESHGOV_AWS_ENDPOINT_URL", None, |v| http_url(v).map(Some)),
+        };
+        let log = LogConfig {
+            filter: env.parsed("MESHGOV_LOG", "info".into(), |v| {
+                tracing_subscriber::EnvFilter::try_new(v).map(|_| v.to_string()).map_err(|e| e.to_string())
+            }),
+            json: env.parsed("MESHGOV_LOG_FORMAT", true, |v| match v {
+                "json" => Ok(true),
+                "pretty" => Ok(false),
+                _ => Err("expected json or pretty".into()),
+            }),
+        };
+        if !env.errors.is_empty() {
+            return Err(ConfigError(env.errors));
+        }
+        Ok(Config { database_url, listen, db_max_connections, request_timeout, body_limit, auth, aws, log })
+    }
+
+    /// A configuration for tests: the given database, a dev secret, defaults elsewhere.
+    pub fn for_tests(database_url: &str, dev_secret: &str) -> Config {
+        Config {
+            database_url: database_url.to_string(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db_max_connections: 8,
+            request_timeout: Duration::from_secs(30),
+            body_limit: 1 << 20,
+            auth: AuthConfig::dev(dev_secret),
+            aws: AwsConfig::default(),
+            log: LogConfig { filter: "warn".into(), json: false },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_env_with(&move |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn reports_every_bad_variable_by_name() {
+        let err = from(&[
+            ("MESHGOV_LISTEN", "nope"),
+            ("MESHGOV_JWT_DEV_SECRET", "short"),
+            ("MESHGOV_LOG_FORMAT", "xml"),
+            ("MESHGOV_AWS_ENDPOINT_URL", "ftp://x"),
+        ])
+        .unwrap_err();
+        let text = err.to_string();
+        for name in ["DATABASE_URL", "MESHGOV_LISTEN", "MESHGOV_JWT_DEV_SECRET", "MESHGOV_LOG_FORMAT", "MESHGOV_AWS_ENDPOINT_URL"] {
+            assert!(text.contains(name), "{name} missing from: {text}");
+        }
+    }
+
+    #[test]
+    fn defaults_apply_when_only_required_values_are_set() {
+        let c = from(&[
+            ("DATABASE_URL", "postgres://postgres@127.0.0.1/meshgov"),
+            ("MESHGOV_JWT_DEV_SECRET", "0123456789abcdef0123456789abcdef"),
+        ])
+        .unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.auth.audience, "meshgov");
+        assert_eq!(c.auth.roles_claim, "roles");
+        assert!(c.log.json);
+    }
+
+    #[test]
+    fn requires_a_way_to_authenticate() {
+        let err = from(&[("DATABASE_URL", "postgres://postgres@127.0.0.1/meshgov")]).unwrap_err();
+        assert!(err.to_string().contains("MESHGOV_JWT_JWKS_URL"));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert!(parse_duration("1w").is_err());
+        assert!(parse_duration("h").is_err());
+    }
+}

@@ -1,0 +1,35 @@
+//! The connection pool and the embedded migrations.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::PgPoolOptions;
+
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+pub async fn connect(url: &str, max_connections: u32) -> sqlx::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(url)
+        .await
+}
+
+/// True when every migration of this build is applied (and none failed); an error when the
+/// database does not answer.
+pub async fn migrations_applied(db: &PgPool) -> sqlx::Result<bool> {
+    let applied: Vec<(i64, bool)> =
+        match sqlx::query_as("SELECT version, success FROM _sqlx_migrations").fetch_all(db).await {
+            Ok(rows) => rows,
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P01") => return Ok(false),
+            Err(e) => return Err(e),
+        };
+    Ok(MIGRATOR.iter().filter(|m| m.migration_type.is_up_migration()).all(|m| applied.contains(&(m.version, true))))
+}
+
+/// Marks SQL assembled from compile-time constants only (column lists, a `FOR UPDATE` suffix) as
+/// safe; client values always go in as bind parameters.
+pub fn trusted(sql: String) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(sql)
+}

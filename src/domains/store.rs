@@ -1,0 +1,108 @@
+//! SQL of domains.
+
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::db::trusted;
+
+use super::model::DomainRow;
+use crate::http::problem::{ApiError, on_constraint};
+
+const COLUMNS: &str = "id, slug, name, description, aws_account_id, sync_role_arn, external_id, owners,
+    approval_policy, version, created_at, updated_at";
+
+pub struct DomainFields<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub aws_account_id: &'a str,
+    pub sync_role_arn: Option<&'a str>,
+    pub owners: &'a [String],
+    pub approval_policy: &'a str,
+}
+
+fn constraint_error(name: &str) -> Option<ApiError> {
+    match name {
+        "domains_slug_key" => Some(ApiError::conflict("domain_exists", "a domain with this slug already exists")),
+        "domains_sync_role_arn_check" => Some(ApiError::validation(vec![crate::http::problem::FieldError::new(
+            "sync_role_arn",
+            "account_mismatch",
+            "the role must be in the domain's AWS account",
+        )])),
+        _ => None,
+    }
+}
+
+pub async fn insert(
+    tx: &mut PgConnection,
+    slug: &str,
+    external_id: &str,
+    f: &DomainFields<'_>,
+) -> Result<DomainRow, ApiError> {
+    sqlx::query_as(trusted(format!(
+        "INSERT INTO domains (id, slug, name, description, aws_account_id, sync_role_arn, external_id, owners, approval_policy)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+    )))
+    .bind(Uuid::now_v7())
+    .bind(slug)
+    .bind(f.name)
+    .bind(f.description)
+    .bind(f.aws_account_id)
+    .bind(f.sync_role_arn)
+    .bind(external_id)
+    .bind(f.owners)
+    .bind(f.approval_policy)
+    .fetch_one(tx)
+    .await
+    .map_err(|e| on_constraint(e, constraint_error))
+}
+
+pub async fn update(tx: &mut PgConnection, id: Uuid, f: &DomainFields<'_>) -> Result<DomainRow, ApiError> {
+    sqlx::query_as(trusted(format!(
+        "UPDATE domains SET name = $2, description = $3, aws_account_id = $4, sync_role_arn = $5, owners = $6,
+             approval_policy = $7, version = version + 1, updated_at = now()
+         WHERE id = $1 RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(f.name)
+    .bind(f.description)
+    .bind(f.aws_account_id)
+    .bind(f.sync_role_arn)
+    .bind(f.owners)
+    .bind(f.approval_policy)
+    .fetch_one(tx)
+    .await
+    .map_err(|e| on_constraint(e, constraint_error))
+}
+
+/// The domain with `slug`; `for_update` locks the row for the rest of the transaction.
+pub async fn find(db: impl PgExecutor<'_>, slug: &str, for_update: bool) -> sqlx::Result<Option<DomainRow>> {
+    let lock = if for_update { " FOR UPDATE" } else { "" };
+    sqlx::query_as(trusted(format!("SELECT {COLUMNS} FROM domains WHERE slug = $1{lock}")))
+        .bind(slug)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn list(db: impl PgExecutor<'_>, after_slug: Option<&str>, limit: i64) -> sqlx::Result<Vec<DomainRow>> {
+    sqlx::query_as(trusted(format!(
+        "SELECT {COLUMNS} FROM domains WHERE ($1::text IS NULL OR slug > $1) ORDER BY slug LIMIT $2"
+    )))
+    .bind(after_slug)
+    .bind(limit + 1)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn count_products(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM products WHERE domain_id = $1").bind(id).fetch_one(tx).await
+}
+
+pub async fn delete(tx: &mut PgConnection, id: Uuid) -> Result<(), ApiError> {
+    sqlx::query("DELETE FROM domains WHERE id = $1").bind(id).execute(tx).await.map_err(|e| {
+        on_constraint(e, |name| {
+            (name == "products_domain_id_fkey")
+                .then(|| ApiError::conflict("domain_has_products", "delete or move the domain's products first"))
+        })
+    })?;
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! Extractors whose rejections come out as problem documents, never as axum's plain text.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+
+use super::problem::ApiError;
+
+/// A JSON body. Syntax errors are 400, type and unknown-field errors 422, a missing
+/// content type 415, an oversized body 413.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct AppJson<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for AppJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::JsonDataError(e) => {
+                let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", body_error_text(&e));
+                err.errors.push(super::problem::FieldError::new("body", "invalid", body_error_text(&e)));
+                err
+            }
+            JsonRejection::JsonSyntaxError(e) => ApiError::bad_request("malformed_json", body_error_text(&e)),
+            JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "expected a JSON body with Content-Type: application/json",
+            ),
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is too large")
+            }
+            other => ApiError::bad_request("unreadable_body", other.body_text()),
+        }
+    }
+}
+
+/// serde's message without axum's prefix, which repeats itself.
+fn body_error_text(e: &dyn std::error::Error) -> String {
+    let mut source: &dyn std::error::Error = e;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    source.to_string()
+}
+
+/// A path parameter. Path values that do not parse name no resource: 404.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct AppPath<T>(pub T);
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::not_found(format!("no such resource ({})", rejection.body_text()))
+    }
+}
+
+/// Query parameters. Unknown parameters are refused so a typo is not silently ignored.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct AppQuery<T>(pub T);
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::bad_request("invalid_query", rejection.body_text())
+    }
+}
+
+/// The `If-Match` precondition of a write: absent (unconditional), `*`, or a list of ETags.
+#[derive(Debug, Clone, Default)]
+pub struct IfMatch(Option<Vec<String>>);
+
+impl IfMatch {
+    /// Fails with 412 unless the precondition holds for the resource's current ETag.
+    pub fn check(&self, current_etag: &str) -> Result<(), ApiError> {
+        match &self.0 {
+            None => Ok(()),
+            Some(tags) if tags.iter().any(|t| t == "*" || t == current_etag) => Ok(()),
+            Some(_) => Err(ApiError::precondition_failed(format!(
+                "the resource has changed (current ETag {current_etag}); fetch it again and retry"
+            ))),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(axum::http::header::IF_MATCH) else {
+            return Ok(IfMatch(None));
+        };
+        let text = value
+            .to_str()
+            .map_err(|_| ApiError::bad_request("invalid_if_match", "If-Match must be ASCII"))?;
+        let tags: Vec<String> = text.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+        if tags.is_empty() || tags.len() > 20 {
+            return Err(ApiError::bad_request("invalid_if_match", "If-Match must hold one or more ETags"));
+        }
+        Ok(IfMatch(Some(tags)))
+    }
+}
+
+/// The optional `Idempotency-Key` of a create.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(IdempotencyKey(None));
+        };
+        let key = value
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| (0x21..0x7f).contains(&b)))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_idempotency_key",
+                    "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                )
+            })?;
+        Ok(IdempotencyKey(Some(key.to_string())))
+    }
+}
+
+/// A strong ETag from a resource's version counter.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}

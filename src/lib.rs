@@ -1,0 +1,47 @@
+//! meshgov: the governance service of a data mesh on AWS.
+//!
+//! `app` builds the HTTP service from a [`Config`]; `main.rs` is only the command line around it.
+
+pub mod audit;
+pub mod config;
+pub mod db;
+pub mod domains;
+pub mod http;
+pub mod idempotency;
+pub mod products;
+pub mod validate;
+
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use sqlx::PgPool;
+
+pub use config::Config;
+use http::auth::Authenticator;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub config: Arc<Config>,
+    pub auth: Arc<Authenticator>,
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: PgPool) -> AppState {
+        let auth = Arc::new(Authenticator::new(config.auth.clone()));
+        AppState { db, config: Arc::new(config), auth, metrics: http::ops::metrics_handle() }
+    }
+}
+
+/// The whole HTTP service.
+pub fn app(state: AppState) -> axum::Router {
+    http::router(state)
+}
+
+/// rustls needs one process-wide crypto provider; ring keeps the build free of C toolchains
+/// beyond what ring itself needs.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

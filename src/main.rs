@@ -1,0 +1,132 @@
+//! The `meshgov` command: serve | migrate | openapi | token.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use meshgov::config::{AuthConfig, Config, LogConfig, parse_duration};
+use meshgov::http::auth::Authenticator;
+use meshgov::{AppState, db};
+
+#[derive(Parser)]
+#[command(name = "meshgov", version, about = "Governance service of a data mesh on AWS")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API (applies pending migrations first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Mint a development token (needs MESHGOV_JWT_DEV_SECRET).
+    Token {
+        #[arg(long)]
+        sub: String,
+        /// admin, steward, producer or consumer; repeat for several.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Domain slug the subject belongs to; repeat for several.
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+        /// Lifetime, e.g. 30m, 1h, 7d.
+        #[arg(long, default_value = "1h", value_parser = parse_duration)]
+        ttl: Duration,
+    },
+}
+
+fn init_logging(log: &LogConfig) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&log.filter).unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if log.json {
+        builder.json().flatten_event(true).with_current_span(false).init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", meshgov::http::openapi::to_pretty_json(&meshgov::http::openapi_document()));
+            ExitCode::SUCCESS
+        }
+        Command::Token { sub, roles, domains, ttl } => {
+            let config = match AuthConfig::from_env_with(&|k| std::env::var(k).ok()) {
+                Ok(c) => c,
+                Err(e) => return fail(&e.to_string()),
+            };
+            match Authenticator::mint_dev_token(&config, &sub, &roles, &domains, ttl) {
+                Ok(token) => {
+                    println!("{token}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Serve | Command::Migrate => {
+            let config = match Config::from_env() {
+                Ok(c) => c,
+                Err(e) => return fail(&e.to_string()),
+            };
+            init_logging(&config.log);
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+            let serve = matches!(cli.command, Command::Serve);
+            match runtime.block_on(run(config, serve)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!(error = %e, "meshgov stopped");
+                    fail(&e)
+                }
+            }
+        }
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("meshgov: {message}");
+    ExitCode::from(2)
+}
+
+async fn run(config: Config, serve: bool) -> Result<(), String> {
+    meshgov::install_crypto_provider();
+    let pool = db::connect(&config.database_url, config.db_max_connections)
+        .await
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    db::MIGRATOR.run(&pool).await.map_err(|e| format!("migrations failed: {e}"))?;
+    tracing::info!("migrations applied");
+    if !serve {
+        return Ok(());
+    }
+    let listen = config.listen;
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let app = meshgov::app(AppState::new(config, pool));
+    tracing::info!(address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "meshgov listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    tracing::info!("meshgov stopped gracefully");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM (what ECS and Kubernetes send): stop accepting, finish in-flight requests.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
