@@ -32,6 +32,11 @@ impl Slug {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether a path segment can name anything: a malformed slug is answered 404 without a query.
+    pub fn is_valid(raw: &str) -> bool {
+        Slug::parse("", raw).is_ok()
+    }
 }
 
 impl std::fmt::Display for Slug {

@@ -129,6 +129,9 @@ pub async fn create(
 }
 
 pub async fn get(db: &PgPool, slug: &str) -> ApiResult<DomainRow> {
+    if !Slug::is_valid(slug) {
+        return Err(not_found(slug));
+    }
     store::find(db, slug, false).await?.ok_or_else(|| not_found(slug))
 }
 
@@ -143,6 +146,9 @@ pub async fn update(
     patch: DomainPatch,
     if_match: &IfMatch,
 ) -> ApiResult<DomainRow> {
+    if !Slug::is_valid(slug) {
+        return Err(not_found(slug));
+    }
     let mut tx = db.begin().await?;
     let current = store::find(&mut *tx, slug, true).await?.ok_or_else(|| not_found(slug))?;
     if_match.check(&etag(current.version))?;
@@ -174,6 +180,9 @@ pub async fn update(
 }
 
 pub async fn delete(db: &PgPool, caller: &Caller, slug: &str, if_match: &IfMatch) -> ApiResult<()> {
+    if !Slug::is_valid(slug) {
+        return Err(not_found(slug));
+    }
     let mut tx = db.begin().await?;
     let current = store::find(&mut *tx, slug, true).await?.ok_or_else(|| not_found(slug))?;
     if_match.check(&etag(current.version))?;

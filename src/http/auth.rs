@@ -177,10 +177,14 @@ impl Authenticator {
         let sub = claims
             .get("sub")
             .and_then(Value::as_str)
-            .filter(|s| !s.is_empty() && s.len() <= 256)
-            .ok_or_else(|| ApiError::unauthorized("invalid token: sub must be a non-empty string"))?;
+            .filter(|s| !s.is_empty() && s.len() <= 256 && !s.chars().any(char::is_control))
+            .ok_or_else(|| ApiError::unauthorized("invalid token: sub must be a short string without control characters"))?;
         let roles = string_list(claim(claims, &self.config.roles_claim)).iter().filter_map(|r| Role::parse(r)).collect();
-        let domains = string_list(claim(claims, &self.config.domains_claim)).into_iter().collect();
+        // A domain claim that is not a slug cannot name a domain; it is dropped, not trusted.
+        let domains = string_list(claim(claims, &self.config.domains_claim))
+            .into_iter()
+            .filter(|d| crate::validate::Slug::parse("domains", d).is_ok())
+            .collect();
         Ok(Caller { sub: sub.to_string(), roles, domains })
     }
 

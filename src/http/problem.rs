@@ -35,7 +35,7 @@ pub struct Problem {
     pub request_id: String,
     /// Per-field errors (validation failures only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(nullable = false)]
+    #[schema(required = false)]
     pub errors: Vec<FieldError>,
 }
 

@@ -150,6 +150,9 @@ pub async fn create(
     v.finish()?;
     let (slug, valid) = (slug.expect("checked"), valid.expect("checked"));
 
+    if !Slug::is_valid(domain) {
+        return Err(domains::service::not_found(domain));
+    }
     let mut tx = db.begin().await?;
     let owner_domain = domains::store::find(&mut *tx, domain, false).await?.ok_or_else(|| domains::service::not_found(domain))?;
     if let Some(key) = idempotency_key {
@@ -185,8 +188,14 @@ fn not_found(domain: &str, product: &str) -> ApiError {
     ApiError::not_found(format!("no product {product:?} in domain {domain:?}"))
 }
 
+/// Malformed slugs name nothing: answered 404 without a query.
+fn check_path(domain: &str, product: &str) -> ApiResult<()> {
+    if Slug::is_valid(domain) && Slug::is_valid(product) { Ok(()) } else { Err(not_found(domain, product)) }
+}
+
 /// A product the caller may see; drafts are invisible (404) to those who may not.
 pub async fn get(db: &PgPool, caller: &Caller, domain: &str, product: &str) -> ApiResult<ProductRow> {
+    check_path(domain, product)?;
     let row = store::find(db, domain, product, false).await?.ok_or_else(|| not_found(domain, product))?;
     if row.status == "draft" && !may_see_drafts_of(caller, domain) {
         return Err(not_found(domain, product));
@@ -202,6 +211,7 @@ async fn lock_for_write(
     product: &str,
     if_match: &IfMatch,
 ) -> ApiResult<ProductRow> {
+    check_path(domain, product)?;
     let row = store::find(&mut *tx, domain, product, true).await?.ok_or_else(|| not_found(domain, product))?;
     if row.status == "draft" && !may_see_drafts_of(caller, domain) {
         return Err(not_found(domain, product));
