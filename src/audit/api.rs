@@ -78,6 +78,11 @@ async fn list_audit(
         Some(_) => return Err(ApiError::bad_request("invalid_query", "order must be asc or desc")),
     };
     let kind = if descending { "audit-desc" } else { "audit-asc" };
+    for (name, at) in [("since", query.since), ("until", query.until)] {
+        if at.is_some_and(|t| !(1..=9999).contains(&chrono::Datelike::year(&t))) {
+            return Err(ApiError::bad_request("invalid_query", format!("{name} must be a date from year 1 to 9999")));
+        }
+    }
     let filter = AuditFilter {
         actor: validate::query_text("actor", query.actor, 256)?,
         action: validate::query_text("action", query.action, 100)?,

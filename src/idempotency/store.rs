@@ -10,8 +10,12 @@ pub enum Claim {
     Replay(Value),
 }
 
+/// How long a key is remembered: a retry after that is treated as a new request.
+pub const RETENTION_HOURS: i32 = 24;
+
 /// Claims `key` for `subject`. If a concurrent request holds the same key, the insert waits for
-/// that transaction, so a retry racing its original still sees one outcome.
+/// that transaction, so a retry racing its original still sees one outcome. A key older than the
+/// retention period is taken over as if it were new.
 pub async fn claim(
     tx: &mut PgConnection,
     subject: &str,
@@ -20,11 +24,15 @@ pub async fn claim(
 ) -> Result<Claim, ApiError> {
     let inserted = sqlx::query(
         "INSERT INTO idempotency_keys (subject, key, request_hash, status, body)
-         VALUES ($1, $2, $3, 0, 'null'::jsonb) ON CONFLICT DO NOTHING",
+         VALUES ($1, $2, $3, 0, 'null'::jsonb)
+         ON CONFLICT (subject, key) DO UPDATE
+             SET request_hash = excluded.request_hash, status = 0, body = 'null'::jsonb, created_at = now()
+             WHERE idempotency_keys.created_at < now() - make_interval(hours => $4)",
     )
     .bind(subject)
     .bind(key)
     .bind(request_hash)
+    .bind(RETENTION_HOURS)
     .execute(&mut *tx)
     .await?
     .rows_affected();

@@ -24,8 +24,14 @@ pub struct ProductFields<'a> {
 }
 
 fn constraint_error(name: &str) -> Option<ApiError> {
-    (name == "products_domain_id_slug_key")
-        .then(|| ApiError::conflict("product_exists", "the domain already has a product with this slug"))
+    match name {
+        "products_domain_id_slug_key" => {
+            Some(ApiError::conflict("product_exists", "the domain already has a product with this slug"))
+        }
+        // The domain was deleted while the product was being created.
+        "products_domain_id_fkey" => Some(ApiError::not_found("the domain no longer exists")),
+        _ => None,
+    }
 }
 
 pub async fn insert(
