@@ -1,0 +1,148 @@
+# shellcheck shell=bash
+# The demo mesh of a consumer-packaged-goods company, seeded through the REST API.
+# Source after lib.sh; call `seed_demo_mesh BASE_URL` with MESHGOV_BIN and MESHGOV_JWT_DEV_SECRET
+# set. Idempotent: what exists already (409) is kept, lifecycle steps run only when still needed.
+
+# token SUB ROLE [DOMAIN...]: a development token from the running configuration.
+mint_token() {
+    local sub=$1 role=$2 args=()
+    shift 2
+    local d
+    for d in "$@"; do args+=(--domain "$d"); done
+    "$MESHGOV_BIN" token --sub "$sub" --role "$role" "${args[@]}" --ttl "${MESHGOV_DEMO_TOKEN_TTL:-24h}"
+}
+
+# api METHOD PATH TOKEN [JSON]: sets API_STATUS and API_BODY.
+api() {
+    local method=$1 path=$2 token=$3 body=${4:-} out
+    out=$(mktemp)
+    local args=(-sS -o "$out" -w '%{http_code}' --max-time 30 -X "$method" -H "Authorization: Bearer $token")
+    if [[ -n $body ]]; then
+        args+=(-H 'Content-Type: application/json' --data-binary "$body")
+    fi
+    API_STATUS=$(curl "${args[@]}" "$SEED_BASE$path") || API_STATUS=000
+    API_BODY=$(cat "$out")
+    rm -f "$out"
+}
+
+# First value of a string field NAME in JSON text (the service's JSON is compact; no jq needed).
+json_string() {
+    { printf '%s' "$2" | grep -o "\"$1\":\"[^\"]*\"" | head -n 1 | sed 's/^.*:"//; s/"$//'; } || true
+}
+
+_expect() { # _expect WHAT STATUS...
+    local what=$1 s
+    shift
+    for s in "$@"; do [[ $API_STATUS == "$s" ]] && return 0; done
+    die "$what: HTTP $API_STATUS: $API_BODY"
+}
+
+_seed_domain() { # slug account name policy description owner
+    local slug=$1 account=$2 name=$3 policy=$4 description=$5 owner=$6
+    api POST /api/v1/domains "$SEED_ADMIN" "$(
+        cat <<JSON
+{"slug":"$slug","name":"$name","description":"$description","aws_account_id":"$account",
+ "sync_role_arn":"arn:aws:iam::$account:role/meshgov-catalog-reader",
+ "owners":["$owner"],"approval_policy":"$policy"}
+JSON
+    )"
+    _expect "create domain $slug" 201 409
+    if [[ $API_STATUS == 201 ]]; then SEED_CREATED=$((SEED_CREATED + 1)); else SEED_KEPT=$((SEED_KEPT + 1)); fi
+}
+
+# _seed_product DOMAIN TARGET_STATUS JSON: creates the product and walks it to TARGET_STATUS.
+_seed_product() {
+    local domain=$1 target=$2 body=$3 slug token status
+    slug=$(json_string slug "$(printf '%s' "$body" | tr -d '\n')")
+    token=${SEED_PRODUCERS[$domain]}
+    api POST "/api/v1/domains/$domain/products" "$token" "$body"
+    _expect "create product $domain/$slug" 201 409
+    if [[ $API_STATUS == 201 ]]; then SEED_CREATED=$((SEED_CREATED + 1)); else SEED_KEPT=$((SEED_KEPT + 1)); fi
+    api GET "/api/v1/domains/$domain/products/$slug" "$token"
+    _expect "read product $domain/$slug" 200
+    status=$(json_string status "$API_BODY")
+    local steps=()
+    case "$target:$status" in
+    published:draft | published:deprecated) steps=(publish) ;;
+    deprecated:draft) steps=(publish deprecate) ;;
+    deprecated:published) steps=(deprecate) ;;
+    "$target:$target") ;;
+    *) warn "$domain/$slug is $status; the demo wants it $target (left as it is)" ;;
+    esac
+    local step
+    for step in "${steps[@]}"; do
+        api POST "/api/v1/domains/$domain/products/$slug/$step" "$token"
+        _expect "$step $domain/$slug" 200
+    done
+}
+
+seed_demo_mesh() {
+    SEED_BASE=$1
+    SEED_CREATED=0
+    SEED_KEPT=0
+    SEED_ADMIN=$(mint_token demo-admin admin)
+    declare -gA SEED_PRODUCERS=()
+    local d
+    for d in sales supply-chain marketing retail-pos; do
+        SEED_PRODUCERS[$d]=$(mint_token "$d-data-team" producer "$d")
+    done
+
+    _seed_domain sales 111122223333 "Sales" owners \
+        "Sell-in and sell-out to retailers and distributors, orders and key-account performance." \
+        "sales-data@example.com"
+    _seed_domain supply-chain 222233334444 "Supply chain" stewards \
+        "Plants, distribution centres, inventory and transport across the network." \
+        "supply-chain-data@example.com"
+    _seed_domain marketing 333344445555 "Marketing" either \
+        "Brand campaigns, media spend, consumer panels and brand health tracking." \
+        "marketing-data@example.com"
+    _seed_domain retail-pos 444455556666 "Retail point of sale" stewards \
+        "Point-of-sale data shared by retail partners, and the master data of their stores." \
+        "retail-pos-data@example.com"
+
+    _seed_product sales published '{"slug":"daily-sell-out","name":"Daily sell-out",
+ "description":"Units and value sold to consumers per SKU, store and day, harmonised across retail partners. Refreshed daily at 06:00 UTC.",
+ "classification":"internal","tags":["sell-out","daily","sku","retail"],"owner":"sales-analytics@example.com",
+ "source":{"database":"sales_curated","tables":["sell_out_daily","sku_dim"]}}'
+    _seed_product sales published '{"slug":"customer-orders","name":"Customer orders",
+ "description":"Orders from retailers and distributors with order lines, requested and confirmed quantities, prices and discounts.",
+ "classification":"confidential","tags":["orders","sell-in","b2b"],"owner":"order-to-cash@example.com",
+ "source":{"database":"sales_curated","tables":["order_header","order_line"]}}'
+    _seed_product sales draft '{"slug":"sales-forecast","name":"Sales forecast",
+ "description":"Weekly statistical forecast of sell-in per SKU and customer, 52 weeks ahead. Still being validated by demand planning.",
+ "classification":"internal","tags":["forecast","weekly","demand-planning"],"owner":"demand-planning@example.com",
+ "source":{"database":"sales_forecast"}}'
+
+    _seed_product supply-chain published '{"slug":"inventory-positions","name":"Inventory positions",
+ "description":"On-hand, in-transit and allocated inventory per SKU, plant and distribution centre, snapshot every hour.",
+ "classification":"internal","tags":["inventory","hourly","warehouse"],"owner":"supply-chain-data@example.com",
+ "source":{"database":"scm_curated","tables":["inventory_snapshot","location_dim"]}}'
+    _seed_product supply-chain published '{"slug":"shipments","name":"Shipments",
+ "description":"Outbound shipments from distribution centres to customers: carrier, route, pallets, planned and actual delivery times.",
+ "classification":"internal","tags":["logistics","transport","otif"],"owner":"logistics@example.com",
+ "source":{"database":"scm_curated","tables":["shipment","shipment_line"]}}'
+    _seed_product supply-chain deprecated '{"slug":"supplier-scorecard","name":"Supplier scorecard (legacy)",
+ "description":"Monthly supplier quality and delivery scores from the old procurement system. Superseded by the procurement domain; kept until consumers move.",
+ "classification":"confidential","tags":["suppliers","monthly","legacy"],"owner":"procurement@example.com",
+ "source":{"database":"scm_legacy","tables":["supplier_scorecard"]}}'
+
+    _seed_product marketing published '{"slug":"campaign-performance","name":"Campaign performance",
+ "description":"Impressions, clicks, spend and attributed sales per campaign, channel and day for all brands.",
+ "classification":"internal","tags":["campaigns","media","daily","roi"],"owner":"marketing-analytics@example.com",
+ "source":{"database":"mkt_curated","tables":["campaign_daily"]}}'
+    _seed_product marketing published '{"slug":"consumer-panel","name":"Consumer panel",
+ "description":"Household panel purchases by category and brand (penetration, frequency, share of wallet), licensed from a panel provider.",
+ "classification":"restricted","tags":["panel","households","licensed"],"owner":"consumer-insights@example.com",
+ "source":{"database":"mkt_panel","tables":["panel_purchases","household_dim"]}}'
+
+    _seed_product retail-pos published '{"slug":"pos-transactions","name":"POS transactions",
+ "description":"Receipt-level point-of-sale transactions from partner retailers: basket, SKU, quantity, price and promotion flags.",
+ "classification":"confidential","tags":["pos","transactions","baskets"],"owner":"retail-data@example.com",
+ "source":{"database":"pos_raw","tables":["transactions","transaction_lines"]}}'
+    _seed_product retail-pos published '{"slug":"store-master","name":"Store master",
+ "description":"Every partner store with address, format, banner, size and opening hours; the reference for all store-level data.",
+ "classification":"public","tags":["stores","master-data","reference"],"owner":"retail-data@example.com",
+ "source":{"database":"pos_reference","tables":["stores"]}}'
+
+    log "demo mesh seeded: $SEED_CREATED created, $SEED_KEPT already there"
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Runs meshgov locally with a seeded demo mesh, in the foreground until Ctrl-C.
+#
+#   scripts/demo.sh
+#
+# Postgres: DATABASE_URL when set (used as it is), otherwise a private cluster under .meshgov/pg
+# (database `meshgov`) that is stopped again on exit. Environment:
+#   MESHGOV_LISTEN          where to serve (default 127.0.0.1:8080; a free port is chosen if busy)
+#   MESHGOV_JWT_DEV_SECRET  HS256 secret for the demo tokens (default: a new random one per run)
+#   MESHGOV_RELEASE=1       build with --release (slower build, faster service)
+set -euo pipefail
+
+SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+# shellcheck source-path=SCRIPTDIR
+source "$SCRIPTS/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$SCRIPTS/demo-data.sh"
+
+case ${1:-} in
+'') ;;
+-h | --help)
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+*) die "unknown argument: $1 (see --help)" ;;
+esac
+
+command -v curl >/dev/null 2>&1 || die "curl is required"
+DEMO_DIR=$MESHGOV_STATE/demo
+mkdir -p "$DEMO_DIR"
+
+ensure_postgres meshgov
+build_meshgov
+
+if [[ -z ${MESHGOV_JWT_DEV_SECRET:-} ]]; then
+    MESHGOV_JWT_DEV_SECRET=$(dev_secret)
+    log "generated a development token secret for this run (set MESHGOV_JWT_DEV_SECRET to keep tokens valid across runs)"
+fi
+export MESHGOV_JWT_DEV_SECRET
+
+listen=${MESHGOV_LISTEN:-127.0.0.1:8080}
+port=${listen##*:}
+if port_in_use "$port"; then
+    new_port=$(free_port $((port + 1)))
+    warn "port $port is busy; serving on port $new_port instead"
+    listen=${listen%:*}:$new_port
+fi
+addr=$(connect_addr "$listen")
+BASE=http://$addr
+
+start_meshgov "$listen" "$DEMO_DIR/meshgov.log"
+log "meshgov serve started (pid $MESHGOV_PID, log $DEMO_DIR/meshgov.log); waiting for $BASE/readyz"
+if ! wait_for_url "$BASE/readyz" 120 "$MESHGOV_PID"; then
+    tail -n 30 "$DEMO_DIR/meshgov.log" >&2 || true
+    die "meshgov did not become ready"
+fi
+
+seed_demo_mesh "$BASE"
+
+ADMIN=$(mint_token ada admin)
+STEWARD=$(mint_token sofia steward)
+PRODUCER=$(mint_token sam producer sales)
+CONSUMER=$(mint_token maya consumer marketing)
+
+# The examples printed below, checked before they are shown.
+examples=(
+    "CONSUMER|/api/v1/products?q=inventory"
+    "CONSUMER|/api/v1/products?tag=daily&status=published&limit=10"
+    "CONSUMER|/api/v1/domains/retail-pos/products/pos-transactions"
+    "PRODUCER|/api/v1/domains/sales/products?status=draft"
+    "ADMIN|/api/v1/domains"
+    "STEWARD|/api/v1/audit?action=product.published&limit=5"
+    "STEWARD|/api/v1/audit/verify"
+)
+failed=0
+for ex in "${examples[@]}"; do
+    role=${ex%%|*}
+    path=${ex#*|}
+    api GET "$path" "${!role}"
+    if [[ $API_STATUS != 200 ]]; then
+        warn "example GET $path as $role answered HTTP $API_STATUS: $API_BODY"
+        failed=1
+    fi
+done
+
+cat >"$DEMO_DIR/env" <<EOF
+# Source this file in another shell: . $DEMO_DIR/env
+export MESHGOV=$BASE
+export ADMIN=$ADMIN
+export STEWARD=$STEWARD
+export PRODUCER=$PRODUCER
+export CONSUMER=$CONSUMER
+EOF
+
+cat <<EOF
+
+meshgov demo is running
+  API          $BASE/api/v1
+  OpenAPI      $BASE/openapi.json
+  health       $BASE/healthz   $BASE/readyz   $BASE/metrics
+  database     $(printf '%s' "$DATABASE_URL" | sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#')
+  service log  $DEMO_DIR/meshgov.log
+
+Demo mesh: domains sales, supply-chain, marketing, retail-pos with 10 data products
+(sales/sales-forecast is a draft, supply-chain/supplier-scorecard is deprecated).
+
+Development tokens (valid ${MESHGOV_DEMO_TOKEN_TTL:-24h}; also in $DEMO_DIR/env, which you can source):
+export ADMIN=$ADMIN
+export STEWARD=$STEWARD
+export PRODUCER=$PRODUCER   # producer in sales
+export CONSUMER=$CONSUMER   # consumer in marketing
+
+Try:
+curl -s -H "Authorization: Bearer \$CONSUMER" '$BASE/api/v1/products?q=inventory'
+curl -s -H "Authorization: Bearer \$CONSUMER" '$BASE/api/v1/products?tag=daily&status=published&limit=10'
+curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/domains/retail-pos/products/pos-transactions
+curl -s -H "Authorization: Bearer \$PRODUCER" '$BASE/api/v1/domains/sales/products?status=draft'
+curl -s -H "Authorization: Bearer \$ADMIN" $BASE/api/v1/domains
+curl -s -H "Authorization: Bearer \$STEWARD" '$BASE/api/v1/audit?action=product.published&limit=5'
+curl -s -H "Authorization: Bearer \$STEWARD" $BASE/api/v1/audit/verify
+curl -s -X POST -H "Authorization: Bearer \$PRODUCER" $BASE/api/v1/domains/sales/products/sales-forecast/publish
+
+EOF
+((failed == 0)) || warn "some example calls did not answer 200 (see above)"
+
+# Ctrl-C (or SIGTERM) ends the demo normally; the EXIT trap stops meshgov and the private cluster.
+trap 'echo >&2; log "shutting down"; exit 0' INT TERM
+log "running; press Ctrl-C to stop"
+set +e
+wait "$MESHGOV_PID"
+status=$?
+set -e
+tail -n 20 "$DEMO_DIR/meshgov.log" >&2 || true
+die "meshgov exited on its own (status $status)"
