@@ -14,6 +14,7 @@ pub struct Config {
     pub body_limit: usize,
     pub auth: AuthConfig,
     pub aws: AwsConfig,
+    pub sync: SyncConfig,
     pub log: LogConfig,
 }
 
@@ -31,10 +32,61 @@ pub struct AuthConfig {
     pub jwks_max_age: Duration,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AwsConfig {
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// Attempts per AWS call (the SDK retries throttling and 5xx with jittered backoff).
+    pub max_attempts: u32,
+    pub initial_backoff: Duration,
+    /// Fixed governance-account credentials instead of the default chain (tests, emulators).
+    pub static_credentials: Option<(String, String)>,
+    /// The principal meshgov runs as, named in the trust policy producers create.
+    pub principal_arn: Option<String>,
+}
+
+impl Default for AwsConfig {
+    fn default() -> AwsConfig {
+        AwsConfig {
+            region: None,
+            endpoint_url: None,
+            max_attempts: 5,
+            initial_backoff: Duration::from_millis(200),
+            static_credentials: None,
+            principal_arn: None,
+        }
+    }
+}
+
+impl AwsConfig {
+    /// Settings for an emulator at `endpoint`: one region, dummy credentials, quick retries.
+    pub fn emulator(endpoint: &str) -> AwsConfig {
+        AwsConfig {
+            region: Some("us-east-1".into()),
+            endpoint_url: Some(endpoint.to_string()),
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(20),
+            static_credentials: Some(("testing".into(), "testing".into())),
+            principal_arn: Some("arn:aws:iam::123456789012:role/meshgov".into()),
+        }
+    }
+}
+
+/// Catalog sync and background work.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// How often every domain is synced; `None` turns the schedule off.
+    pub interval: Option<Duration>,
+    /// Jobs run at once per replica (each sync reads one producer account).
+    pub worker_concurrency: usize,
+    /// Whether `serve` runs the job worker and scheduler (off for API-only replicas).
+    pub run_workers: bool,
+}
+
+impl Default for SyncConfig {
+    fn default() -> SyncConfig {
+        SyncConfig { interval: Some(Duration::from_secs(3600)), worker_concurrency: 4, run_workers: true }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -189,6 +241,31 @@ impl Config {
         let aws = AwsConfig {
             region: env.opt("MESHGOV_AWS_REGION"),
             endpoint_url: env.parsed("MESHGOV_AWS_ENDPOINT_URL", None, |v| http_url(v).map(Some)),
+            max_attempts: env.parsed("MESHGOV_AWS_MAX_ATTEMPTS", 5, |v| match v.parse::<u32>() {
+                Ok(n) if (1..=20).contains(&n) => Ok(n),
+                _ => Err("expected a number from 1 to 20".into()),
+            }),
+            initial_backoff: Duration::from_millis(200),
+            static_credentials: None,
+            principal_arn: env.parsed("MESHGOV_AWS_PRINCIPAL_ARN", None, |v| {
+                crate::validate::RoleArn::parse("MESHGOV_AWS_PRINCIPAL_ARN", v)
+                    .map(|r| Some(r.as_str().to_string()))
+                    .map_err(|e| e.message)
+            }),
+        };
+        let sync = SyncConfig {
+            interval: env.parsed("MESHGOV_SYNC_INTERVAL", Some(Duration::from_secs(3600)), |v| {
+                if v == "off" { Ok(None) } else { parse_duration(v).map(|d| (!d.is_zero()).then_some(d)) }
+            }),
+            worker_concurrency: env.parsed("MESHGOV_WORKER_CONCURRENCY", 4, |v| match v.parse::<usize>() {
+                Ok(n) if (1..=64).contains(&n) => Ok(n),
+                _ => Err("expected a number from 1 to 64".into()),
+            }),
+            run_workers: env.parsed("MESHGOV_RUN_WORKERS", true, |v| match v {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err("expected true or false".into()),
+            }),
         };
         let log = LogConfig {
             filter: env.parsed("MESHGOV_LOG", "info".into(), |v| {
@@ -203,7 +280,7 @@ impl Config {
         if !env.errors.is_empty() {
             return Err(ConfigError(env.errors));
         }
-        Ok(Config { database_url, listen, db_max_connections, request_timeout, body_limit, auth, aws, log })
+        Ok(Config { database_url, listen, db_max_connections, request_timeout, body_limit, auth, aws, sync, log })
     }
 
     /// A configuration for tests: the given database, a dev secret, defaults elsewhere.
@@ -216,6 +293,7 @@ impl Config {
             body_limit: 1 << 20,
             auth: AuthConfig::dev(dev_secret),
             aws: AwsConfig::default(),
+            sync: SyncConfig { interval: None, worker_concurrency: 4, run_workers: false },
             log: LogConfig { filter: "warn".into(), json: false },
         }
     }

@@ -3,11 +3,14 @@
 //! `app` builds the HTTP service from a [`Config`]; `main.rs` is only the command line around it.
 
 pub mod audit;
+pub mod aws;
+pub mod catalog_sync;
 pub mod config;
 pub mod db;
 pub mod domains;
 pub mod http;
 pub mod idempotency;
+pub mod jobs;
 pub mod products;
 pub mod validate;
 
@@ -26,12 +29,17 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub auth: Arc<Authenticator>,
     pub metrics: PrometheusHandle,
+    pub aws: Arc<aws::Aws>,
+    /// Reads producer catalogs; Glue through assumed roles unless a test supplies another reader.
+    pub catalog: Arc<dyn catalog_sync::glue::CatalogReader>,
 }
 
 impl AppState {
     pub fn new(config: Config, db: PgPool) -> AppState {
         let auth = Arc::new(Authenticator::new(config.auth.clone()));
-        AppState { db, config: Arc::new(config), auth, metrics: http::ops::metrics_handle() }
+        let aws = Arc::new(aws::Aws::new(config.aws.clone()));
+        let catalog = Arc::new(catalog_sync::glue::GlueReader::new(aws.clone()));
+        AppState { db, config: Arc::new(config), auth, metrics: http::ops::metrics_handle(), aws, catalog }
     }
 }
 

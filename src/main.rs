@@ -105,12 +105,23 @@ async fn run(config: Config, serve: bool) -> Result<(), String> {
     }
     let listen = config.listen;
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let app = meshgov::app(AppState::new(config, pool));
+    let state = AppState::new(config, pool);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut background = tokio::task::JoinSet::new();
+    let sync = state.config.sync.clone();
+    if sync.run_workers {
+        background.spawn(meshgov::jobs::worker::run(state.clone(), sync.worker_concurrency, stopped.clone()));
+        if let Some(interval) = sync.interval {
+            background.spawn(meshgov::jobs::scheduler::run(state.clone(), interval, stopped.clone()));
+        }
+    }
+    let app = meshgov::app(state);
     tracing::info!(address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "meshgov listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    // Workers finish the job in hand; an unfinished one is reclaimed by another replica after its lease.
+    let _ = stop.send(true);
+    while background.join_next().await.is_some() {}
+    served.map_err(|e| format!("server error: {e}"))?;
     tracing::info!("meshgov stopped gracefully");
     Ok(())
 }

@@ -49,6 +49,20 @@ pub struct DomainRow {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub sync_status: String,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_sync_success_at: Option<DateTime<Utc>>,
+    pub last_sync_error: Option<String>,
+}
+
+/// Where the domain's catalog sync stands.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SyncState {
+    /// `never`, `ok` or `failed`.
+    pub status: String,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
 }
 
 /// A business domain and its AWS account.
@@ -71,6 +85,7 @@ pub struct Domain {
     /// Subjects or contacts responsible for the domain.
     pub owners: Vec<String>,
     pub approval_policy: ApprovalPolicy,
+    pub sync: SyncState,
     /// Incremented on every change; the ETag is this number in quotes.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -89,6 +104,12 @@ impl DomainRow {
             external_id: may_see_external_id.then(|| self.external_id.clone()),
             owners: self.owners.clone(),
             approval_policy: ApprovalPolicy::from_db(&self.approval_policy),
+            sync: SyncState {
+                status: self.sync_status.clone(),
+                last_sync_at: self.last_sync_at,
+                last_success_at: self.last_sync_success_at,
+                last_error: self.last_sync_error.clone(),
+            },
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,

@@ -9,7 +9,7 @@ use super::model::DomainRow;
 use crate::http::problem::{ApiError, on_constraint};
 
 const COLUMNS: &str = "id, slug, name, description, aws_account_id, sync_role_arn, external_id, owners,
-    approval_policy, version, created_at, updated_at";
+    approval_policy, version, created_at, updated_at, sync_status, last_sync_at, last_sync_success_at, last_sync_error";
 
 pub struct DomainFields<'a> {
     pub name: &'a str,
@@ -105,4 +105,8 @@ pub async fn delete(tx: &mut PgConnection, id: Uuid) -> Result<(), ApiError> {
         })
     })?;
     Ok(())
+}
+
+pub async fn find_by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<DomainRow>> {
+    sqlx::query_as(trusted(format!("SELECT {COLUMNS} FROM domains WHERE id = $1"))).bind(id).fetch_optional(db).await
 }

@@ -24,6 +24,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let v1 = OpenApiRouter::new()
         .merge(crate::domains::api::router())
         .merge(crate::products::api::router())
+        .merge(crate::catalog_sync::api::router())
+        .merge(crate::jobs::api::router())
         .merge(crate::audit::api::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", v1)

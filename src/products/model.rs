@@ -113,6 +113,24 @@ pub struct ProductRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+    pub sync_status: String,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_sync_error: Option<String>,
+    pub missing_tables: Vec<String>,
+    pub last_breaking_change_at: Option<DateTime<Utc>>,
+}
+
+/// Where the product's catalog sync stands.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductSync {
+    /// `never`, `ok` or `failed`.
+    pub status: String,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// Declared tables that the producer's catalog does not have.
+    pub missing_tables: Vec<String>,
+    /// When the last breaking schema change was detected (see `schema-changes`).
+    pub last_breaking_change_at: Option<DateTime<Utc>>,
 }
 
 /// Where a product's data lives in its domain's Glue catalog.
@@ -146,6 +164,7 @@ pub struct Product {
     /// Incremented by catalog sync whenever the synced schema changes.
     pub schema_version: i32,
     pub schema_synced_at: Option<DateTime<Utc>>,
+    pub sync: ProductSync,
     pub status: ProductStatus,
     /// Incremented on every change; the ETag is this number in quotes.
     pub version: i64,
@@ -168,6 +187,13 @@ impl From<ProductRow> for Product {
             source: Source { database: r.source_database, tables: r.source_tables },
             schema_version: r.schema_version,
             schema_synced_at: r.schema_synced_at,
+            sync: ProductSync {
+                status: r.sync_status,
+                last_sync_at: r.last_sync_at,
+                last_error: r.last_sync_error,
+                missing_tables: r.missing_tables,
+                last_breaking_change_at: r.last_breaking_change_at,
+            },
             status: ProductStatus::from_db(&r.status),
             version: r.version,
             created_at: r.created_at,

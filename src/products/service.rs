@@ -285,6 +285,15 @@ pub async fn transition(
         )
     })?;
     let row = store::set_status(&mut tx, current.id, to.as_str()).await?;
+    // Publishing reads the product's tables from the producer, in the same transaction so the
+    // sync cannot be lost; a domain without a sync role is synced once it gets one.
+    if action == Lifecycle::Publish
+        && let Some(owner) = domains::store::find_by_id(&mut *tx, row.domain_id).await?
+        && owner.sync_role_arn.is_some()
+    {
+        let job = crate::catalog_sync::service::product_sync_job(owner.id, domain, row.id, product, &caller.sub);
+        crate::jobs::store::enqueue(&mut tx, &job).await?;
+    }
     audit::append(
         &mut tx,
         NewEvent::new(

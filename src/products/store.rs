@@ -11,7 +11,8 @@ use crate::http::problem::{ApiError, on_constraint};
 
 const COLUMNS: &str = "p.id, p.domain_id, d.slug AS domain_slug, p.slug, p.name, p.description, p.classification,
     p.tags, p.owner, p.source_database, p.source_tables, p.schema_version, p.schema_synced_at, p.status,
-    p.version, p.created_at, p.updated_at, p.published_at";
+    p.version, p.created_at, p.updated_at, p.published_at, p.sync_status, p.last_sync_at, p.last_sync_error,
+    p.missing_tables, p.last_breaking_change_at";
 
 pub struct ProductFields<'a> {
     pub name: &'a str,

@@ -1,0 +1,112 @@
+//! AWS SDK configuration shared by every client: the governance account's credentials from the
+//! default chain, the region, an optional single endpoint (an emulator or a VPC endpoint), retries,
+//! and rustls with ring for TLS (no C-built crypto beyond ring). Assumed-role credentials for
+//! producer accounts are cached in [`roles::AssumedRoles`].
+
+pub mod roles;
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use tokio::sync::OnceCell;
+
+use crate::config::AwsConfig;
+
+/// The SDK configuration, loaded on first use (loading is async and may read files or IMDS).
+pub struct Aws {
+    config: AwsConfig,
+    sdk: OnceCell<SdkConfig>,
+    principal: OnceCell<String>,
+    pub roles: roles::AssumedRoles,
+}
+
+impl Aws {
+    pub fn new(config: AwsConfig) -> Aws {
+        Aws { config, sdk: OnceCell::new(), principal: OnceCell::new(), roles: roles::AssumedRoles::default() }
+    }
+
+    /// The principal meshgov runs as: configured, or asked of STS once (None if STS cannot say).
+    pub async fn principal_arn(&self) -> Option<String> {
+        if let Some(arn) = &self.config.principal_arn {
+            return Some(arn.clone());
+        }
+        self.principal
+            .get_or_try_init(|| async {
+                let out = self.sts().await.get_caller_identity().send().await.map_err(|_| ())?;
+                out.arn().map(str::to_string).ok_or(())
+            })
+            .await
+            .ok()
+            .cloned()
+    }
+
+    pub async fn sdk(&self) -> &SdkConfig {
+        self.sdk.get_or_init(|| load(&self.config)).await
+    }
+
+    /// The governance account's Lake Formation client.
+    pub async fn lakeformation(&self) -> aws_sdk_lakeformation::Client {
+        aws_sdk_lakeformation::Client::new(self.sdk().await)
+    }
+
+    pub async fn sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(self.sdk().await)
+    }
+}
+
+async fn load(config: &AwsConfig) -> SdkConfig {
+    crate::install_crypto_provider();
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(config.max_attempts)
+                .with_initial_backoff(config.initial_backoff)
+                .with_max_backoff(Duration::from_secs(20)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .build(),
+        );
+    if let Some(region) = &config.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(url) = &config.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some((key, secret)) = &config.static_credentials {
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            key.clone(),
+            secret.clone(),
+            None,
+            None,
+            "meshgov-static",
+        ));
+    }
+    loader.load().await
+}
+
+/// The error code and message of a failed SDK call, e.g. `ThrottlingException: Rate exceeded`.
+pub fn describe<E, R>(err: &aws_sdk_sts::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_sts::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_sdk_sts::error::{DisplayErrorContext, SdkError};
+    match err {
+        SdkError::ServiceError(e) => {
+            let code = e.err().code().unwrap_or("UnknownError");
+            let message = e.err().message().unwrap_or("");
+            format!("{code}: {message}")
+        }
+        other => DisplayErrorContext(other).to_string(),
+    }
+}

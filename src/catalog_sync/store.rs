@@ -1,0 +1,130 @@
+//! SQL of catalog sync: which domains are due, the products to read, and recording results.
+
+use std::time::Duration;
+
+use sqlx::{PgConnection, PgExecutor, PgPool};
+use uuid::Uuid;
+
+use super::diff::Change;
+use crate::products::model::SchemaDocument;
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct DueDomain {
+    pub id: Uuid,
+    pub slug: String,
+}
+
+pub async fn domains_due(tx: &mut PgConnection, interval: Duration) -> sqlx::Result<Vec<DueDomain>> {
+    sqlx::query_as(
+        "SELECT id, slug FROM domains
+         WHERE sync_role_arn IS NOT NULL
+           AND (last_sync_at IS NULL OR last_sync_at < now() - make_interval(secs => $1))
+         ORDER BY last_sync_at NULLS FIRST",
+    )
+    .bind(interval.as_secs_f64())
+    .fetch_all(tx)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SyncTarget {
+    pub id: Uuid,
+    pub slug: String,
+    pub source_database: String,
+    pub source_tables: Option<Vec<String>>,
+}
+
+/// The products a sync reads: all but retired ones, or just `only`.
+pub async fn products_to_sync(db: &PgPool, domain_id: Uuid, only: Option<Uuid>) -> sqlx::Result<Vec<SyncTarget>> {
+    sqlx::query_as(
+        "SELECT id, slug, source_database, source_tables FROM products
+         WHERE domain_id = $1 AND status <> 'retired' AND ($2::uuid IS NULL OR id = $2)
+         ORDER BY slug",
+    )
+    .bind(domain_id)
+    .bind(only)
+    .fetch_all(db)
+    .await
+}
+
+/// The stored snapshot, with the product row locked until the transaction ends.
+pub async fn lock_schema(tx: &mut PgConnection, product_id: Uuid) -> sqlx::Result<SchemaDocument> {
+    let (doc,): (sqlx::types::Json<SchemaDocument>,) =
+        sqlx::query_as("SELECT schema FROM products WHERE id = $1 FOR UPDATE").bind(product_id).fetch_one(tx).await?;
+    Ok(doc.0)
+}
+
+pub async fn insert_changes(tx: &mut PgConnection, product_id: Uuid, version: i32, changes: &[Change]) -> sqlx::Result<()> {
+    let kinds: Vec<&str> = changes.iter().map(|c| c.kind).collect();
+    let tables: Vec<&str> = changes.iter().map(|c| c.table.as_str()).collect();
+    let columns: Vec<Option<&str>> = changes.iter().map(|c| c.column.as_deref()).collect();
+    let breaking: Vec<bool> = changes.iter().map(|c| c.breaking).collect();
+    let details: Vec<serde_json::Value> = changes.iter().map(|c| c.details.clone()).collect();
+    sqlx::query(
+        "INSERT INTO schema_changes (product_id, schema_version, kind, table_name, column_name, breaking, details)
+         SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::bool[], $7::jsonb[])",
+    )
+    .bind(product_id)
+    .bind(version)
+    .bind(&kinds)
+    .bind(&tables)
+    .bind(&columns)
+    .bind(&breaking)
+    .bind(&details)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_breaking(tx: &mut PgConnection, product_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE products SET last_breaking_change_at = now() WHERE id = $1").bind(product_id).execute(tx).await?;
+    Ok(())
+}
+
+/// Sync bookkeeping, not a change of the product: the ETag version is left alone.
+pub async fn product_synced(db: impl PgExecutor<'_>, product_id: Uuid, missing_tables: &[String]) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE products SET sync_status = 'ok', last_sync_at = now(), last_sync_error = NULL, missing_tables = $2
+         WHERE id = $1",
+    )
+    .bind(product_id)
+    .bind(missing_tables)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn product_failed(db: impl PgExecutor<'_>, product_id: Uuid, error: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE products SET sync_status = 'failed', last_sync_at = now(), last_sync_error = $2 WHERE id = $1")
+        .bind(product_id)
+        .bind(error)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn domain_synced(db: impl PgExecutor<'_>, domain_id: Uuid, error: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE domains SET last_sync_at = now(),
+             sync_status = CASE WHEN $2::text IS NULL THEN 'ok' ELSE 'failed' END,
+             last_sync_success_at = CASE WHEN $2::text IS NULL THEN now() ELSE last_sync_success_at END,
+             last_sync_error = $2
+         WHERE id = $1",
+    )
+    .bind(domain_id)
+    .bind(error)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Session-independent lock key of a domain's sync.
+pub fn sync_lock_key(domain_id: Uuid) -> i64 {
+    let (hi, lo) = domain_id.as_u64_pair();
+    (hi ^ lo ^ 0x7379_6e63) as i64
+}
+
+/// Takes the domain's sync lock for the life of `tx`; false when another sync holds it.
+pub async fn try_lock_domain(tx: &mut PgConnection, domain_id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(sync_lock_key(domain_id)).fetch_one(tx).await
+}

@@ -1,0 +1,12 @@
+//! Durable background work: a Postgres job queue (the outbox), the worker that runs it, and the
+//! scheduler that enqueues periodic work. Jobs are enqueued on the caller's transaction, claimed
+//! with `FOR UPDATE SKIP LOCKED` under a lease, retried with jittered exponential backoff, and end
+//! visibly `failed` after their last attempt — never stuck "running": an expired lease is reclaimed.
+
+pub mod api;
+pub mod model;
+pub mod scheduler;
+pub mod store;
+pub mod worker;
+
+pub use model::{JobOutcome, NewJob};

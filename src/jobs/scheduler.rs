@@ -1,0 +1,51 @@
+//! Periodic work: every domain with a sync role is synced on a schedule. Each replica ticks with
+//! jitter; a transaction-scoped advisory lock lets one replica enqueue per tick, and the jobs'
+//! dedupe keys keep a domain from queueing twice.
+
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::sync::watch;
+
+use crate::AppState;
+
+const SCHEDULER_LOCK: i64 = 0x6d65_7368_7363_6864; // "meshschd"
+
+pub async fn run(state: AppState, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        // Tick at a tenth of the interval (at most a minute) so a new replica or a long outage
+        // catches up soon, with jitter so replicas do not tick together.
+        let tick = (interval / 10).min(Duration::from_secs(60));
+        let jitter = rand::rng().random_range(0.8..1.2);
+        tokio::select! {
+            _ = tokio::time::sleep(tick.mul_f64(jitter)) => {}
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        match enqueue_due_syncs(&state, interval).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(domains = n, "scheduled catalog syncs"),
+            Err(e) => tracing::warn!(error = %e, "scheduler tick failed"),
+        }
+    }
+}
+
+/// Enqueues a sync for every domain whose last sync is older than `interval`; returns how many.
+pub async fn enqueue_due_syncs(state: &AppState, interval: Duration) -> sqlx::Result<usize> {
+    let mut tx = state.db.begin().await?;
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(SCHEDULER_LOCK).fetch_one(&mut *tx).await?;
+    if !got {
+        return Ok(0);
+    }
+    let due = crate::catalog_sync::store::domains_due(&mut tx, interval).await?;
+    let mut queued = 0;
+    for domain in &due {
+        let job = crate::catalog_sync::service::domain_sync_job(domain.id, &domain.slug, "system:scheduler");
+        super::store::enqueue(&mut tx, &job).await?;
+        queued += 1;
+    }
+    tx.commit().await?;
+    Ok(queued)
+}

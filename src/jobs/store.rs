@@ -1,0 +1,115 @@
+//! SQL of the job queue.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::{PgConnection, PgExecutor, PgPool};
+use uuid::Uuid;
+
+use super::model::{JobRow, NewJob};
+
+const COLUMNS: &str = "j.id, j.kind, j.payload, j.domain_id, d.slug AS domain_slug, j.status, j.attempts,
+    j.max_attempts, j.run_after, j.last_error, j.result, j.created_by, j.created_at, j.updated_at, j.finished_at";
+
+fn trusted(sql: String) -> sqlx::AssertSqlSafe<String> {
+    crate::db::trusted(sql)
+}
+
+/// Enqueues `job` in the caller's transaction, or returns the live job with the same dedupe key.
+pub async fn enqueue(tx: &mut PgConnection, job: &NewJob) -> sqlx::Result<JobRow> {
+    let inserted: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO jobs (id, kind, payload, domain_id, dedupe_key, created_by, max_attempts)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
+         RETURNING id",
+    )
+    .bind(Uuid::now_v7())
+    .bind(job.kind)
+    .bind(&job.payload)
+    .bind(job.domain_id)
+    .bind(&job.dedupe_key)
+    .bind(&job.created_by)
+    .bind(job.max_attempts)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match inserted {
+        Some(id) => find(&mut *tx, id).await?.ok_or(sqlx::Error::RowNotFound),
+        None => sqlx::query_as(trusted(format!(
+            "SELECT {COLUMNS} FROM jobs j LEFT JOIN domains d ON d.id = j.domain_id
+             WHERE j.dedupe_key = $1 AND j.status IN ('queued', 'running')"
+        )))
+        .bind(&job.dedupe_key)
+        .fetch_one(&mut *tx)
+        .await,
+    }
+}
+
+pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<JobRow>> {
+    sqlx::query_as(trusted(format!("SELECT {COLUMNS} FROM jobs j LEFT JOIN domains d ON d.id = j.domain_id WHERE j.id = $1")))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Claims the next runnable job: queued and due, or running with an expired lease (its worker
+/// died). The attempt is counted at claim time, so a job that crashes its worker still runs out
+/// of attempts instead of looping forever.
+pub async fn claim(db: &PgPool, lease: Duration) -> sqlx::Result<Option<JobRow>> {
+    sqlx::query_as(trusted(format!(
+        "WITH next AS (
+             SELECT id FROM jobs
+             WHERE (status = 'queued' AND run_after <= now())
+                OR (status = 'running' AND locked_until < now())
+             ORDER BY run_after
+             LIMIT 1
+             FOR UPDATE SKIP LOCKED),
+         j AS (
+             UPDATE jobs SET status = 'running', attempts = attempts + 1,
+                 locked_until = now() + make_interval(secs => $1), updated_at = now()
+             FROM next WHERE jobs.id = next.id
+             RETURNING jobs.*)
+         SELECT {COLUMNS} FROM j LEFT JOIN domains d ON d.id = j.domain_id"
+    )))
+    .bind(lease.as_secs_f64())
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn succeed(db: impl PgExecutor<'_>, id: Uuid, result: &Value) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE jobs SET status = 'succeeded', result = $2, last_error = NULL, locked_until = NULL,
+             finished_at = now(), updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(result)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: back to the queue at `retry_at`, or `failed` for good.
+pub async fn fail(db: impl PgExecutor<'_>, id: Uuid, error: &str, retry_in: Option<Duration>) -> sqlx::Result<()> {
+    match retry_in {
+        Some(delay) => sqlx::query(
+            "UPDATE jobs SET status = 'queued', last_error = $2, locked_until = NULL,
+                 run_after = now() + make_interval(secs => $3), updated_at = now()
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(error)
+        .bind(delay.as_secs_f64())
+        .execute(db)
+        .await?,
+        None => sqlx::query(
+            "UPDATE jobs SET status = 'failed', last_error = $2, locked_until = NULL,
+                 finished_at = now(), updated_at = now()
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(error)
+        .execute(db)
+        .await?,
+    };
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! The worker: claims jobs and runs them. Several loops per replica, any number of replicas; the
+//! queue's SKIP LOCKED claim and leases make that safe.
+
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::sync::watch;
+
+use super::model::{JobOutcome, JobRow};
+use super::store;
+use crate::AppState;
+
+/// A job not finished within its lease is presumed dead and claimed again.
+pub const LEASE: Duration = Duration::from_secs(600);
+const IDLE_POLL: Duration = Duration::from_millis(500);
+
+/// Runs `concurrency` worker loops until `shutdown` turns true; a job in progress is finished.
+pub async fn run(state: AppState, concurrency: usize, shutdown: watch::Receiver<bool>) {
+    let mut loops = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let state = state.clone();
+        let mut shutdown = shutdown.clone();
+        loops.spawn(async move {
+            while !*shutdown.borrow() {
+                match run_next(&state).await {
+                    Ok(true) => continue,
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "job queue unavailable"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(IDLE_POLL) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        });
+    }
+    while loops.join_next().await.is_some() {}
+}
+
+/// Runs runnable jobs one after another until none is due; returns how many ran. For tests, the
+/// demo and one-off tools.
+pub async fn run_until_idle(state: &AppState) -> sqlx::Result<usize> {
+    let mut ran = 0;
+    while run_next(state).await? {
+        ran += 1;
+    }
+    Ok(ran)
+}
+
+/// Claims and runs one job; false when none was due.
+pub async fn run_next(state: &AppState) -> sqlx::Result<bool> {
+    let Some(job) = store::claim(&state.db, LEASE).await? else { return Ok(false) };
+    let outcome = execute(state, &job).await;
+    record(state, &job, outcome).await?;
+    Ok(true)
+}
+
+async fn execute(state: &AppState, job: &JobRow) -> JobOutcome {
+    tracing::info!(job_id = %job.id, kind = %job.kind, attempt = job.attempts, "job started");
+    match job.kind.as_str() {
+        "sync_domain" | "sync_product" => crate::catalog_sync::service::run_job(state, job).await,
+        other => JobOutcome::Fatal(format!("unknown job kind {other:?}")),
+    }
+}
+
+async fn record(state: &AppState, job: &JobRow, outcome: JobOutcome) -> sqlx::Result<()> {
+    match outcome {
+        JobOutcome::Done(result) => {
+            tracing::info!(job_id = %job.id, kind = %job.kind, "job succeeded");
+            store::succeed(&state.db, job.id, &result).await
+        }
+        JobOutcome::Retry(error) if job.attempts < job.max_attempts => {
+            let delay = backoff(job.attempts);
+            tracing::warn!(job_id = %job.id, kind = %job.kind, %error, retry_in_ms = delay.as_millis() as u64, "job attempt failed");
+            store::fail(&state.db, job.id, &error, Some(delay)).await
+        }
+        JobOutcome::Retry(error) | JobOutcome::Fatal(error) => {
+            tracing::error!(job_id = %job.id, kind = %job.kind, %error, "job failed");
+            store::fail(&state.db, job.id, &error, None).await
+        }
+    }
+}
+
+/// Exponential backoff with full jitter: about 2 s, 4 s, 8 s… up to 5 minutes, each drawn from
+/// the upper half of its window so retries of many jobs spread out.
+pub fn backoff(attempt: i32) -> Duration {
+    let ceiling = 2u64.saturating_pow(attempt.clamp(1, 20) as u32).min(300) * 1000;
+    let millis = rand::rng().random_range(ceiling / 2..=ceiling);
+    Duration::from_millis(millis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for attempt in 1..30 {
+            let d = backoff(attempt);
+            let ceiling = 2u64.saturating_pow(attempt.min(20) as u32).min(300) * 1000;
+            assert!(d.as_millis() as u64 >= ceiling / 2 && d.as_millis() as u64 <= ceiling, "{attempt}: {d:?}");
+        }
+        assert!(backoff(30) <= Duration::from_secs(300));
+    }
+}
