@@ -57,13 +57,15 @@ impl Aws {
     }
 }
 
-async fn load(config: &AwsConfig) -> SdkConfig {
+/// The HTTPS client of every AWS call: rustls with ring.
+pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     crate::install_crypto_provider();
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+}
+
+async fn load(config: &AwsConfig) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
+        .http_client(http_client())
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(config.max_attempts)

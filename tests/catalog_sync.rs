@@ -1,0 +1,461 @@
+//! Catalog sync against the AWS emulator (moto behind our stricter layer, see `emulator/`), with
+//! the real SDK over HTTP: each test uses its own producer account, so tests run in parallel
+//! without resetting the emulator. `scripts/test.sh` starts the emulator and sets
+//! `MESHGOV_TEST_AWS_ENDPOINT`.
+
+mod common;
+
+use aws_sdk_glue::types::{Column, DatabaseInput, StorageDescriptor, TableInput};
+use common::*;
+use meshgov::config::AwsConfig;
+use meshgov::jobs::worker;
+use meshgov::{AppState, Config};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+fn endpoint() -> String {
+    std::env::var("MESHGOV_TEST_AWS_ENDPOINT")
+        .expect("MESHGOV_TEST_AWS_ENDPOINT must name the AWS emulator: run the tests with scripts/test.sh")
+}
+
+/// A fresh 12-digit account per test, so producer catalogs never collide.
+fn fresh_account() -> String {
+    format!("{:012}", rand::random_range(200_000_000_000u64..999_999_999_999))
+}
+
+struct Mesh {
+    app: TestApp,
+    state: AppState,
+    account: String,
+    glue: aws_sdk_glue::Client,
+}
+
+impl Mesh {
+    async fn new(pool: PgPool) -> Mesh {
+        let mut config = Config::for_tests("postgres://unused", SECRET);
+        config.aws = AwsConfig::emulator(&endpoint());
+        let state = AppState::new(config, pool.clone());
+        let app = TestApp { router: meshgov::app(state.clone()), pool };
+        let account = fresh_account();
+        let glue = producer_glue(&account).await;
+        Mesh { app, state, account, glue }
+    }
+
+    fn role(&self) -> String {
+        format!("arn:aws:iam::{}:role/meshgov-catalog-reader", self.account)
+    }
+
+    /// A domain in this test's account, with a sync role.
+    async fn domain(&self, slug: &str) {
+        let body = json!({ "slug": slug, "name": slug, "aws_account_id": self.account, "sync_role_arn": self.role() });
+        let r = self.app.post("/api/v1/domains", &admin(), body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+
+    async fn database(&self, name: &str) {
+        self.glue.create_database().database_input(DatabaseInput::builder().name(name).build().unwrap()).send().await.unwrap();
+    }
+
+    async fn table(&self, database: &str, name: &str, columns: &[(&str, &str)], partitions: &[(&str, &str)]) {
+        self.glue.create_table().database_name(database).table_input(table_input(name, columns, partitions)).send().await.unwrap();
+    }
+
+    async fn replace_table(&self, database: &str, name: &str, columns: &[(&str, &str)], partitions: &[(&str, &str)]) {
+        self.glue.update_table().database_name(database).table_input(table_input(name, columns, partitions)).send().await.unwrap();
+    }
+
+    async fn drop_table(&self, database: &str, name: &str) {
+        self.glue.delete_table().database_name(database).name(name).send().await.unwrap();
+    }
+
+    /// Requests a sync of `path` (`/domains/x` or `/domains/x/products/y`) and runs the queue dry.
+    async fn sync(&self, path: &str) -> Value {
+        let r = self.app.post_empty(&format!("/api/v1{path}/sync"), &admin()).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        let id = r.body["id"].as_str().unwrap().to_string();
+        worker::run_until_idle(&self.state).await.unwrap();
+        self.job(&id).await
+    }
+
+    async fn job(&self, id: &str) -> Value {
+        let r = self.app.get(&format!("/api/v1/jobs/{id}"), &admin()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
+    }
+
+    async fn product(&self, domain: &str, product: &str) -> Value {
+        let r = self.app.get(&format!("/api/v1/domains/{domain}/products/{product}"), &admin()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
+    }
+
+    async fn changes(&self, domain: &str, product: &str) -> Vec<Value> {
+        let r = self.app.get(&format!("/api/v1/domains/{domain}/products/{product}/schema-changes?limit=200"), &admin()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["items"].as_array().unwrap().clone()
+    }
+
+    async fn schema(&self, domain: &str, product: &str) -> Value {
+        let r = self.app.get(&format!("/api/v1/domains/{domain}/products/{product}/schema"), &admin()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
+    }
+}
+
+/// A Glue client acting in `account`, through STS like a producer's own tooling would.
+async fn producer_glue(account: &str) -> aws_sdk_glue::Client {
+    let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(meshgov::aws::http_client())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint())
+        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    let sts = aws_sdk_sts::Client::new(&base);
+    let out = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/producer-admin"))
+        .role_session_name("seed")
+        .send()
+        .await
+        .unwrap();
+    let c = out.credentials().unwrap();
+    let creds = aws_credential_types::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "seed",
+    );
+    aws_sdk_glue::Client::from_conf(aws_sdk_glue::config::Builder::from(&base).credentials_provider(creds).build())
+}
+
+fn table_input(name: &str, columns: &[(&str, &str)], partitions: &[(&str, &str)]) -> TableInput {
+    let col = |(n, t): &(&str, &str)| Column::builder().name(*n).r#type(*t).build().unwrap();
+    TableInput::builder()
+        .name(name)
+        .table_type("EXTERNAL_TABLE")
+        .parameters("classification", "parquet")
+        .storage_descriptor(
+            StorageDescriptor::builder()
+                .set_columns(Some(columns.iter().map(col).collect()))
+                .location(format!("s3://producer-data/{name}/"))
+                .input_format("org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat")
+                .build(),
+        )
+        .set_partition_keys(Some(partitions.iter().map(col).collect()))
+        .build()
+        .unwrap()
+}
+
+/// Injects a fault through the emulator's control API. `scope` narrows it to this test's calls:
+/// `{"account": ...}` (the calling account) or `{"match": ...}` (a substring of the request).
+/// Faults never outlive the test's own account, so parallel tests are not disturbed.
+async fn fault(service: &str, operation: &str, error: &str, status: u16, count: i64, scope: Value) {
+    let mut body = json!({ "service": service, "operation": operation, "error": error, "status": status, "count": count });
+    merge(&mut body, scope);
+    let r = reqwest::Client::new()
+        .post(format!("{}/_emulator/faults", endpoint()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "injecting a fault: {}", r.text().await.unwrap());
+}
+
+async fn calls(service: &str, operation: &str, account: &str) -> usize {
+    let r: Value = reqwest::get(format!("{}/_emulator/calls?service={service}&operation={operation}", endpoint()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = r.get("calls").unwrap_or(&r).as_array().cloned().unwrap_or_default();
+    list.iter().filter(|c| c["account"] == account).count()
+}
+
+async fn audit_actions(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT action FROM audit_events ORDER BY seq").fetch_all(&app.pool).await.unwrap()
+}
+
+#[sqlx::test]
+async fn first_sync_mirrors_the_catalog_and_a_second_sync_writes_nothing(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("sales").await;
+    m.database("sales_curated").await;
+    m.table("sales_curated", "orders", &[("order_id", "bigint"), ("amount", "decimal(12,2)")], &[("dt", "string")]).await;
+    m.table("sales_curated", "customers", &[("customer_id", "bigint"), ("segment", "string")], &[]).await;
+    m.app.create_product("sales", "orders", json!({ "source": { "database": "sales_curated" } })).await;
+
+    let job = m.sync("/domains/sales").await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+
+    let schema = m.schema("sales", "orders").await;
+    assert_eq!(schema["schema_version"], 1);
+    let tables: Vec<&str> = schema["tables"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(tables, ["customers", "orders"]);
+    let orders = &schema["tables"][1];
+    assert_eq!(orders["columns"][1], json!({ "name": "amount", "type": "decimal(12,2)" }));
+    assert_eq!(orders["partition_keys"][0]["name"], "dt");
+    assert_eq!(orders["format"], "parquet");
+    assert_eq!(orders["location"], "s3://producer-data/orders/");
+
+    let changes = m.changes("sales", "orders").await;
+    assert_eq!(changes.len(), 2);
+    assert!(changes.iter().all(|c| c["kind"] == "table_added" && c["breaking"] == false && c["schema_version"] == 1));
+
+    let product = m.product("sales", "orders").await;
+    assert_eq!(product["sync"]["status"], "ok");
+    let domain = m.app.get("/api/v1/domains/sales", &admin()).await.body;
+    assert_eq!(domain["sync"]["status"], "ok");
+    assert!(domain["sync"]["last_success_at"].is_string());
+
+    // Search now finds the product by a column name read from the producer's catalog.
+    let found = m.app.get("/api/v1/products?q=segment", &admin()).await;
+    assert_eq!(found.body["items"][0]["slug"], "orders", "{}", found.body);
+
+    let events_before = m.app.audit_count().await;
+    let etag_before = product["version"].clone();
+    let again = m.sync("/domains/sales").await;
+    assert_eq!(again["status"], "succeeded");
+    assert_eq!(m.schema("sales", "orders").await["schema_version"], 1, "no new version");
+    assert_eq!(m.changes("sales", "orders").await.len(), 2, "no new change rows");
+    assert_eq!(m.app.audit_count().await, events_before, "no audit event");
+    assert_eq!(m.product("sales", "orders").await["version"], etag_before, "the product itself did not change");
+}
+
+#[sqlx::test]
+async fn every_kind_of_change_is_recorded_with_its_breaking_flag(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("supply-chain").await;
+    m.database("sc").await;
+    m.table("sc", "shipments", &[("id", "bigint"), ("qty", "int"), ("carrier", "string")], &[("dt", "string")]).await;
+    m.table("sc", "legacy_stock", &[("sku", "string")], &[]).await;
+    m.app.create_product("supply-chain", "shipments", json!({ "source": { "database": "sc" } })).await;
+    assert_eq!(m.sync("/domains/supply-chain").await["status"], "succeeded");
+    assert!(m.product("supply-chain", "shipments").await["sync"]["last_breaking_change_at"].is_null());
+
+    // The producer retypes qty, drops carrier, adds eta, repartitions, drops a table, adds one.
+    m.replace_table("sc", "shipments", &[("id", "bigint"), ("qty", "bigint"), ("eta", "timestamp")], &[("dt", "date")])
+        .await;
+    m.drop_table("sc", "legacy_stock").await;
+    m.table("sc", "returns", &[("id", "bigint")], &[]).await;
+    assert_eq!(m.sync("/domains/supply-chain").await["status"], "succeeded");
+
+    let changes: Vec<(String, String, Value, bool)> = m
+        .changes("supply-chain", "shipments")
+        .await
+        .iter()
+        .filter(|c| c["schema_version"] == 2)
+        .map(|c| {
+            (c["kind"].as_str().unwrap().to_string(), c["table"].as_str().unwrap().to_string(), c["column"].clone(), c["breaking"] == true)
+        })
+        .collect();
+    let expect = |kind: &str, table: &str, column: Value, breaking: bool| {
+        assert!(
+            changes.contains(&(kind.to_string(), table.to_string(), column.clone(), breaking)),
+            "missing {kind} {table} {column} breaking={breaking} in {changes:?}"
+        )
+    };
+    expect("column_retyped", "shipments", json!("qty"), true);
+    expect("column_removed", "shipments", json!("carrier"), true);
+    expect("column_added", "shipments", json!("eta"), false);
+    expect("partition_keys_changed", "shipments", Value::Null, true);
+    expect("table_dropped", "legacy_stock", Value::Null, true);
+    expect("table_added", "returns", Value::Null, false);
+    assert_eq!(changes.len(), 6, "{changes:?}");
+
+    let product = m.product("supply-chain", "shipments").await;
+    assert_eq!(product["schema_version"], 2);
+    assert!(product["sync"]["last_breaking_change_at"].is_string(), "{product}");
+    let event = m.app.last_event().await;
+    assert_eq!(event["action"], "product.schema_changed");
+    assert_eq!(event["target"], "product:supply-chain/shipments");
+    assert_eq!(event["details"]["schema_version"], 2);
+    assert_eq!(event["details"]["breaking"], true);
+    assert_eq!(event["details"]["change_count"], 6);
+}
+
+#[sqlx::test]
+async fn declared_tables_are_the_product_and_missing_ones_are_reported(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("marketing").await;
+    m.database("mkt").await;
+    m.table("mkt", "campaigns", &[("id", "bigint")], &[]).await;
+    m.table("mkt", "internal_scratch", &[("x", "int")], &[]).await;
+    m.app
+        .create_product("marketing", "campaigns", json!({ "source": { "database": "mkt", "tables": ["campaigns", "spend"] } }))
+        .await;
+    assert_eq!(m.sync("/domains/marketing/products/campaigns").await["status"], "succeeded");
+    let schema = m.schema("marketing", "campaigns").await;
+    assert_eq!(schema["tables"].as_array().unwrap().len(), 1, "only the declared table: {schema}");
+    assert_eq!(m.product("marketing", "campaigns").await["sync"]["missing_tables"], json!(["spend"]));
+}
+
+#[sqlx::test]
+async fn more_than_a_hundred_tables_are_read_page_by_page(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("retail-pos").await;
+    m.database("pos").await;
+    for i in 0..230 {
+        m.table("pos", &format!("store_{i:03}"), &[("sku", "string"), ("units", "int")], &[]).await;
+    }
+    m.app.create_product("retail-pos", "stores", json!({ "source": { "database": "pos" } })).await;
+    let before = calls("glue", "GetTables", &m.account).await;
+    assert_eq!(m.sync("/domains/retail-pos").await["status"], "succeeded");
+    assert_eq!(m.schema("retail-pos", "stores").await["tables"].as_array().unwrap().len(), 230);
+    assert_eq!(calls("glue", "GetTables", &m.account).await - before, 3, "230 tables are 3 pages of at most 100");
+}
+
+#[sqlx::test]
+async fn throttling_is_retried_and_the_sync_succeeds(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("sales").await;
+    m.database("sales_db").await;
+    m.table("sales_db", "orders", &[("id", "bigint")], &[]).await;
+    m.app.create_product("sales", "orders", json!({ "source": { "database": "sales_db" } })).await;
+    fault("glue", "GetTables", "ThrottlingException", 400, 2, json!({ "account": m.account })).await;
+    let before = calls("glue", "GetTables", &m.account).await;
+    let job = m.sync("/domains/sales").await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(calls("glue", "GetTables", &m.account).await - before, 3, "two throttled calls, then the one that worked");
+    assert_eq!(job["attempts"], 1, "the SDK's own retries absorbed the throttling");
+    assert_eq!(m.schema("sales", "orders").await["schema_version"], 1);
+}
+
+#[sqlx::test]
+async fn a_role_that_cannot_be_assumed_fails_visibly_and_keeps_the_last_snapshot(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("sales").await;
+    m.database("sales_db").await;
+    m.table("sales_db", "orders", &[("id", "bigint")], &[]).await;
+    m.app.create_product("sales", "orders", json!({ "source": { "database": "sales_db" } })).await;
+    assert_eq!(m.sync("/domains/sales").await["status"], "succeeded");
+
+    // The producer breaks the trust policy; the table changes meanwhile.
+    m.state.aws.roles.clear().await;
+    // The AssumeRole call comes from the governance account: match the target role's account.
+    fault("sts", "AssumeRole", "AccessDenied", 403, -1, json!({ "match": m.account })).await;
+    m.replace_table("sales_db", "orders", &[("id", "bigint"), ("late", "string")], &[]).await;
+    let r = m.app.post_empty("/api/v1/domains/sales/sync", &admin()).await;
+    let id = r.body["id"].as_str().unwrap().to_string();
+    for _ in 0..10 {
+        worker::run_until_idle(&m.state).await.unwrap();
+        // Skip the backoff instead of sleeping through it.
+        sqlx::query("UPDATE jobs SET run_after = now() WHERE status = 'queued'").execute(&m.app.pool).await.unwrap();
+    }
+    let job = m.job(&id).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert_eq!(job["attempts"], job["max_attempts"]);
+    assert!(job["last_error"].as_str().unwrap().contains("AccessDenied"), "{job}");
+    let domain = m.app.get("/api/v1/domains/sales", &admin()).await.body;
+    assert_eq!(domain["sync"]["status"], "failed");
+    assert!(domain["sync"]["last_error"].as_str().unwrap().contains("AccessDenied"), "{domain}");
+    let schema = m.schema("sales", "orders").await;
+    assert_eq!(schema["schema_version"], 1, "the last good snapshot is kept");
+    assert_eq!(schema["tables"][0]["columns"].as_array().unwrap().len(), 1);
+}
+
+#[sqlx::test]
+async fn a_missing_database_fails_that_product_with_the_cause(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("sales").await;
+    m.database("sales_db").await;
+    m.table("sales_db", "orders", &[("id", "bigint")], &[]).await;
+    m.app.create_product("sales", "orders", json!({ "source": { "database": "sales_db" } })).await;
+    m.app.create_product("sales", "ghost", json!({ "source": { "database": "no_such_db" } })).await;
+    let job = m.sync("/domains/sales").await;
+    assert_eq!(job["status"], "succeeded", "a missing database is not worth retrying: {job}");
+    assert_eq!(m.product("sales", "orders").await["sync"]["status"], "ok");
+    let ghost = m.product("sales", "ghost").await;
+    assert_eq!(ghost["sync"]["status"], "failed");
+    assert!(ghost["sync"]["last_error"].as_str().unwrap().contains("no_such_db"), "{ghost}");
+    let domain = m.app.get("/api/v1/domains/sales", &admin()).await.body;
+    assert_eq!(domain["sync"]["status"], "failed");
+}
+
+#[sqlx::test]
+async fn two_concurrent_syncs_of_one_domain_run_once(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("sales").await;
+    m.database("sales_db").await;
+    m.table("sales_db", "orders", &[("id", "bigint")], &[]).await;
+    m.app.create_product("sales", "orders", json!({ "source": { "database": "sales_db" } })).await;
+
+    // Two requests while the first is queued: one job.
+    let a = m.app.post_empty("/api/v1/domains/sales/sync", &admin()).await;
+    let b = m.app.post_empty("/api/v1/domains/sales/sync", &producer("sales")).await;
+    assert_eq!(a.body["id"], b.body["id"]);
+
+    // Two workers at once (as on two replicas): the domain lock lets one read the catalog.
+    let domain_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM domains WHERE slug = 'sales'").fetch_one(&m.app.pool).await.unwrap();
+    let (x, y) = tokio::join!(
+        meshgov::catalog_sync::service::sync(&m.state, domain_id, None, "t"),
+        meshgov::catalog_sync::service::sync(&m.state, domain_id, None, "t"),
+    );
+    let outcomes = [format!("{:?}", x.unwrap()), format!("{:?}", y.unwrap())];
+    assert_eq!(outcomes.iter().filter(|o| o.contains("skipped")).count(), 1, "{outcomes:?}");
+    assert_eq!(m.changes("sales", "orders").await.len(), 1, "the change was recorded once");
+    assert_eq!(audit_actions(&m.app).await.iter().filter(|a| *a == "product.schema_changed").count(), 1);
+}
+
+#[sqlx::test]
+async fn publishing_syncs_the_product(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("sales").await;
+    m.database("sales_db").await;
+    m.table("sales_db", "orders", &[("id", "bigint")], &[]).await;
+    m.app.create_product("sales", "orders", json!({ "source": { "database": "sales_db" } })).await;
+    m.app.lifecycle("sales", "orders", "publish").await;
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'sync_product'").fetch_one(&m.app.pool).await.unwrap();
+    assert_eq!(queued, 1, "publishing enqueued a sync in the same transaction");
+    worker::run_until_idle(&m.state).await.unwrap();
+    assert_eq!(m.schema("sales", "orders").await["schema_version"], 1);
+}
+
+#[sqlx::test]
+async fn readiness_reports_each_check(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("sales").await;
+    m.database("sales_db").await;
+    m.app.create_product("sales", "orders", json!({ "source": { "database": "sales_db" } })).await;
+    let r = m.app.get("/api/v1/domains/sales/readiness", &producer("sales")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["ready"], true, "{}", r.body);
+    let names: Vec<&str> = r.body["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["assume_role", "read_catalog", "lake_formation"]);
+    let policy = &r.body["trust_policy"]["Statement"][0];
+    assert_eq!(policy["Action"], "sts:AssumeRole");
+    let external_id = m.app.get("/api/v1/domains/sales", &admin()).await.body["external_id"].clone();
+    assert_eq!(policy["Condition"]["StringEquals"]["sts:ExternalId"], external_id);
+
+    m.app.create_product("sales", "ghost", json!({ "source": { "database": "no_such_db" } })).await;
+    let r = m.app.get("/api/v1/domains/sales/readiness", &admin()).await;
+    assert_eq!(r.body["ready"], false);
+    assert_eq!(r.body["checks"][1]["ok"], false);
+    assert!(r.body["checks"][1]["detail"].as_str().unwrap().contains("no_such_db"), "{}", r.body);
+}
+
+#[sqlx::test]
+async fn sync_and_readiness_refusals(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("sales").await;
+    m.app.create_product("sales", "orders", json!({})).await;
+    for token in [consumer("sales"), producer("marketing"), steward()] {
+        m.app.post_empty("/api/v1/domains/sales/sync", &token).await.problem(403, "forbidden");
+        m.app.get("/api/v1/domains/sales/readiness", &token).await.problem(403, "forbidden");
+    }
+    m.app.post_empty("/api/v1/domains/sales/products/orders/sync", &producer("marketing")).await.problem(404, "not_found");
+    let job = m.app.post_empty("/api/v1/domains/sales/sync", &admin()).await.body;
+    let id = job["id"].as_str().unwrap();
+    m.app.get(&format!("/api/v1/jobs/{id}"), &consumer("sales")).await.problem(403, "forbidden");
+    assert_eq!(m.app.get(&format!("/api/v1/jobs/{id}"), &producer("sales")).await.status, 200);
+    m.app.get("/api/v1/jobs/00000000-0000-0000-0000-000000000000", &admin()).await.problem(404, "not_found");
+    m.app.get("/api/v1/jobs/not-a-uuid", &admin()).await.problem(404, "not_found");
+
+    // A domain without a sync role cannot be synced.
+    let r = m.app.patch("/api/v1/domains/sales", &admin(), json!({ "sync_role_arn": null })).await;
+    assert_eq!(r.status, 200);
+    m.app.post_empty("/api/v1/domains/sales/sync", &admin()).await.problem(409, "no_sync_role");
+}
