@@ -399,3 +399,81 @@ async fn a_failed_create_does_not_burn_its_idempotency_key(pool: PgPool) {
     assert_eq!(r.status, 201, "{}", r.body);
     assert!(r.header("idempotent-replayed").is_none());
 }
+
+#[sqlx::test]
+async fn racing_writers_with_the_same_etag_let_exactly_one_win(pool: PgPool) {
+    let app = TestApp::new(pool);
+    app.create_domain("sales").await;
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                app.call(Method::PATCH, "/api/v1/domains/sales")
+                    .bearer(&admin())
+                    .if_match("\"1\"")
+                    .json(&json!({"name": format!("Writer {i}")}))
+                    .send()
+                    .await
+                    .status
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses.sort();
+    assert_eq!(statuses, [200, 412, 412, 412, 412, 412]);
+    assert_eq!(app.get("/api/v1/domains/sales", &admin()).await.body["version"], 2);
+    assert_eq!(app.audit_count().await, 2, "one create, one update");
+}
+
+#[sqlx::test]
+async fn racing_creates_of_one_slug_make_one_domain_and_conflicts(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { app.post("/api/v1/domains", &admin(), domain_body("sales")).await })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        if r.status != 201 {
+            r.problem(409, "domain_exists");
+        }
+        statuses.push(r.status.as_u16());
+    }
+    statuses.sort();
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409]);
+    assert_eq!(domain_rows(&app.pool).await, 1);
+}
+
+#[sqlx::test]
+async fn racing_retries_with_one_idempotency_key_see_one_outcome(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                app.call(Method::POST, "/api/v1/domains")
+                    .bearer(&admin())
+                    .idempotency_key("race-1")
+                    .json(&domain_body("sales"))
+                    .send()
+                    .await
+            })
+        })
+        .collect();
+    let mut bodies = Vec::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert_eq!(r.status, 201, "{}", r.body);
+        bodies.push(r.body);
+    }
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "every attempt returns the same domain");
+    assert_eq!(domain_rows(&app.pool).await, 1);
+    assert_eq!(app.audit_count().await, 1);
+}

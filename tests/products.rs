@@ -435,3 +435,27 @@ async fn idempotent_product_creates_replay(pool: PgPool) {
     send(product_body("orders", json!({"name": "Other"}))).await.problem(422, "idempotency_key_reused");
     assert_eq!(product_rows(&app.pool).await, 1);
 }
+
+#[sqlx::test]
+async fn racing_creates_of_one_slug_make_one_product_and_conflicts(pool: PgPool) {
+    let app = with_sales(pool).await;
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                app.post("/api/v1/domains/sales/products", &producer("sales"), product_body("orders", json!({}))).await
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        if r.status != 201 {
+            r.problem(409, "product_exists");
+        }
+        statuses.push(r.status.as_u16());
+    }
+    statuses.sort();
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409]);
+    assert_eq!(product_rows(&app.pool).await, 1);
+}
