@@ -154,6 +154,15 @@ async fn requests_without_valid_credentials_are_401(pool: PgPool) {
     assert_eq!(app.get("/api/v1/domains", &valid).await.status, 200, "the valid token itself is fine");
 }
 
+/// RFC 7519 §4.1.5: a token MUST NOT be accepted before its `nbf`.
+#[sqlx::test]
+async fn a_token_is_refused_before_its_not_before_time(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let mut early = claims("ada-admin", &["admin"]);
+    early["nbf"] = json!(now() + 3600);
+    unauthorized(&app.get("/api/v1/domains", &hs256(&early, SECRET)).await);
+}
+
 fn base64_claims(claims: &Value) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap())

@@ -477,3 +477,22 @@ async fn racing_retries_with_one_idempotency_key_see_one_outcome(pool: PgPool) {
     assert_eq!(domain_rows(&app.pool).await, 1);
     assert_eq!(app.audit_count().await, 1);
 }
+
+#[sqlx::test]
+async fn an_expired_idempotency_key_starts_afresh(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let send = |slug: &str| {
+        app.call(Method::POST, "/api/v1/domains").bearer(&admin()).idempotency_key("daily-job").json(&domain_body(slug)).send()
+    };
+    assert_eq!(send("sales").await.status, 201);
+    send("supply").await.problem(422, "idempotency_key_reused");
+
+    sqlx::query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'").execute(&app.pool).await.unwrap();
+    let fresh = send("supply").await;
+    assert_eq!(fresh.status, 201, "{}", fresh.body);
+    assert!(fresh.header("idempotent-replayed").is_none());
+    assert_eq!(fresh.body["slug"], "supply");
+    // And the key now remembers the new request.
+    assert_eq!(send("supply").await.header("idempotent-replayed"), Some("true"));
+    assert_eq!(domain_rows(&app.pool).await, 2);
+}
