@@ -215,3 +215,10 @@ async fn hostile_input_never_causes_a_server_error(pool: PgPool) {
         }
     }
 }
+
+#[sqlx::test]
+async fn authentication_comes_before_the_body(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let r = app.call(Method::POST, "/api/v1/domains").header("content-type", "application/json").raw("{oops").send().await;
+    r.problem(401, "unauthorized");
+}
