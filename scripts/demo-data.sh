@@ -25,9 +25,17 @@ api() {
     rm -f "$out"
 }
 
-# First value of a string field NAME in JSON text (the service's JSON is compact; no jq needed).
+# Top-level string field NAME of a JSON object, with jq or else python3.
 json_string() {
-    { printf '%s' "$2" | grep -o "\"$1\":\"[^\"]*\"" | head -n 1 | sed 's/^.*:"//; s/"$//'; } || true
+    if command -v jq >/dev/null 2>&1; then
+        printf '%s' "$2" | jq -r --arg k "$1" '.[$k] // empty | strings'
+    elif command -v python3 >/dev/null 2>&1; then
+        printf '%s' "$2" | python3 -c 'import json, sys
+v = json.load(sys.stdin).get(sys.argv[1])
+print(v if isinstance(v, str) else "")' "$1"
+    else
+        die "jq or python3 is needed to read the service's JSON answers"
+    fi
 }
 
 _expect() { # _expect WHAT STATUS...
@@ -145,4 +153,31 @@ seed_demo_mesh() {
  "source":{"database":"pos_reference","tables":["stores"]}}'
 
     log "demo mesh seeded: $SEED_CREATED created, $SEED_KEPT already there"
+}
+
+# Syncs every demo domain from its Glue catalog (in the emulator) and waits for the jobs, so the
+# products show their schemas. Failures are reported, not fatal: the registry works without them.
+sync_demo_mesh() {
+    local d job status deadline ok=0
+    for d in sales supply-chain marketing retail-pos; do
+        api POST "/api/v1/domains/$d/sync" "$SEED_ADMIN"
+        if [[ $API_STATUS != 202 ]]; then
+            warn "sync of $d: HTTP $API_STATUS: $API_BODY"
+            continue
+        fi
+        job=$(json_string id "$API_BODY")
+        deadline=$((SECONDS + 60))
+        status=queued
+        while [[ $status == queued || $status == running ]] && ((SECONDS < deadline)); do
+            sleep 0.3
+            api GET "/api/v1/jobs/$job" "$SEED_ADMIN"
+            status=$(json_string status "$API_BODY")
+        done
+        if [[ $status == succeeded ]]; then
+            ok=$((ok + 1))
+        else
+            warn "sync of $d ended $status: $(json_string last_error "$API_BODY")"
+        fi
+    done
+    log "catalog sync: $ok of 4 domains synced from their Glue catalogs"
 }

@@ -8,6 +8,9 @@
 #   MESHGOV_LISTEN          where to serve (default 127.0.0.1:8080; a free port is chosen if busy)
 #   MESHGOV_JWT_DEV_SECRET  HS256 secret for the demo tokens (default: a new random one per run)
 #   MESHGOV_RELEASE=1       build with --release (slower build, faster service)
+#   MESHGOV_AWS_ENDPOINT_URL  unset: the AWS emulator of emulator/ is started, the producers' Glue
+#                           catalogs are filled in it and every domain is synced; set: meshgov
+#                           uses that endpoint and your AWS credentials, and nothing is synced
 set -euo pipefail
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -19,7 +22,7 @@ source "$SCRIPTS/demo-data.sh"
 case ${1:-} in
 '') ;;
 -h | --help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 *) die "unknown argument: $1 (see --help)" ;;
@@ -30,6 +33,12 @@ DEMO_DIR=$MESHGOV_STATE/demo
 mkdir -p "$DEMO_DIR"
 
 ensure_postgres meshgov
+aws_env=()
+if [[ -z ${MESHGOV_AWS_ENDPOINT_URL:-} ]]; then
+    ensure_emulator "$DEMO_DIR/emulator.log"
+    mapfile -t aws_env < <(emulator_env)
+    "$EMULATOR_PYTHON" "$SCRIPTS/demo-catalog.py" "$EMULATOR_URL" || die "could not fill the demo Glue catalogs"
+fi
 build_meshgov
 
 if [[ -z ${MESHGOV_JWT_DEV_SECRET:-} ]]; then
@@ -48,7 +57,7 @@ fi
 addr=$(connect_addr "$listen")
 BASE=http://$addr
 
-start_meshgov "$listen" "$DEMO_DIR/meshgov.log"
+start_meshgov "$listen" "$DEMO_DIR/meshgov.log" "${aws_env[@]}"
 log "meshgov serve started (pid $MESHGOV_PID, log $DEMO_DIR/meshgov.log); waiting for $BASE/readyz"
 if ! wait_for_url "$BASE/readyz" 120 "$MESHGOV_PID"; then
     tail -n 30 "$DEMO_DIR/meshgov.log" >&2 || true
@@ -56,6 +65,9 @@ if ! wait_for_url "$BASE/readyz" 120 "$MESHGOV_PID"; then
 fi
 
 seed_demo_mesh "$BASE"
+if ((${#aws_env[@]})); then
+    sync_demo_mesh
+fi
 
 ADMIN=$(mint_token ada admin)
 STEWARD=$(mint_token sofia steward)
@@ -67,6 +79,7 @@ examples=(
     "CONSUMER|/api/v1/products?q=inventory"
     "CONSUMER|/api/v1/products?tag=daily&status=published&limit=10"
     "CONSUMER|/api/v1/domains/retail-pos/products/pos-transactions"
+    "CONSUMER|/api/v1/domains/sales/products/daily-sell-out/schema"
     "PRODUCER|/api/v1/domains/sales/products?status=draft"
     "ADMIN|/api/v1/domains"
     "STEWARD|/api/v1/audit?action=product.published&limit=5"
@@ -100,6 +113,7 @@ meshgov demo is running
   health       $BASE/healthz   $BASE/readyz   $BASE/metrics
   database     $(printf '%s' "$DATABASE_URL" | sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#')
   service log  $DEMO_DIR/meshgov.log
+  AWS          ${MESHGOV_AWS_ENDPOINT_URL:-${EMULATOR_URL:-} (the emulator of emulator/; log $DEMO_DIR/emulator.log)}
 
 Demo mesh: domains sales, supply-chain, marketing, retail-pos with 10 data products
 (sales/sales-forecast is a draft, supply-chain/supplier-scorecard is deprecated).
@@ -114,6 +128,7 @@ Try:
 curl -s -H "Authorization: Bearer \$CONSUMER" '$BASE/api/v1/products?q=inventory'
 curl -s -H "Authorization: Bearer \$CONSUMER" '$BASE/api/v1/products?tag=daily&status=published&limit=10'
 curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/domains/retail-pos/products/pos-transactions
+curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/domains/sales/products/daily-sell-out/schema
 curl -s -H "Authorization: Bearer \$PRODUCER" '$BASE/api/v1/domains/sales/products?status=draft'
 curl -s -H "Authorization: Bearer \$ADMIN" $BASE/api/v1/domains
 curl -s -H "Authorization: Bearer \$STEWARD" '$BASE/api/v1/audit?action=product.published&limit=5'

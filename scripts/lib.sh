@@ -311,6 +311,75 @@ create_database() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Python venvs and the AWS emulator
+# ---------------------------------------------------------------------------------------------
+
+# make_venv DIR STAMP PIP_ARGS...: a venv at DIR with `pip install PIP_ARGS`. Made once and
+# reused; made again when STAMP (a version, a checksum of requirement files) changes.
+make_venv() {
+    local venv=$1 stamp=$2 python
+    shift 2
+    if [[ -x $venv/bin/python && -f $venv/.meshgov-stamp && $(cat "$venv/.meshgov-stamp") == "$stamp" ]]; then
+        return 0
+    fi
+    python=$(command -v python3 || true)
+    [[ -n $python ]] || die "python3 is required (Debian: apt-get install python3 python3-venv)"
+    rm -rf "$venv"
+    if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
+        rm -rf "$venv"
+        if is_root && command -v apt-get >/dev/null 2>&1; then
+            log "python3 cannot make a venv; installing python3-venv: apt-get update && apt-get install -y python3-venv"
+            DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >&2
+            "$python" -m venv "$venv" >&2 || die "cannot create a Python venv in $venv"
+        else
+            die "python3 cannot create a venv (Debian: apt-get install python3-venv)"
+        fi
+    fi
+    log "installing into $venv: pip install $*"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "$@" >&2 ||
+        { rm -rf "$venv"; die "pip could not install $*"; }
+    printf '%s\n' "$stamp" >"$venv/.meshgov-stamp"
+}
+
+# ensure_emulator LOGFILE: starts the AWS emulator (emulator/: moto behind meshgov's stricter
+# layer) on a free port, stopped on exit; sets EMULATOR_URL and EMULATOR_PYTHON (its venv, which
+# also has boto3 and pytest from emulator/requirements-test.txt).
+ensure_emulator() {
+    local logfile=$1 venv=$MESHGOV_STATE/emulator-venv req=$MESHGOV_REPO/emulator/requirements-test.txt
+    [[ -f $req ]] || req=$MESHGOV_REPO/emulator/requirements.txt
+    [[ -f $req ]] || die "emulator/requirements.txt not found"
+    make_venv "$venv" "$(cat "$MESHGOV_REPO"/emulator/requirements*.txt | cksum)" -r "$req"
+    EMULATOR_PYTHON=$venv/bin/python
+    mkdir -p "$(dirname "$logfile")"
+    "$EMULATOR_PYTHON" "$MESHGOV_REPO/emulator/meshgov_emulator.py" --host 127.0.0.1 --port 0 >"$logfile" 2>&1 &
+    local pid=$! deadline=$((SECONDS + 60))
+    at_exit stop_process "$pid" "AWS emulator"
+    EMULATOR_URL=
+    while ((SECONDS < deadline)); do
+        EMULATOR_URL=$(sed -n 's/^meshgov-emulator ready on \(http[^ ]*\).*/\1/p' "$logfile" | head -n 1)
+        [[ -n $EMULATOR_URL ]] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    if [[ -z $EMULATOR_URL ]]; then
+        tail -n 20 "$logfile" >&2 || true
+        die "the AWS emulator did not start (log: $logfile)"
+    fi
+    export EMULATOR_URL EMULATOR_PYTHON
+    log "AWS emulator on $EMULATOR_URL (stopped when this script exits)"
+}
+
+# The environment that points `meshgov serve` at the emulator: endpoint, region, dummy keys (the
+# emulator accepts any) and the principal named in trust policies.
+emulator_env() {
+    printf '%s\n' "MESHGOV_AWS_ENDPOINT_URL=$EMULATOR_URL" MESHGOV_AWS_REGION=us-east-1 \
+        AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN= \
+        AWS_PROFILE= AWS_EC2_METADATA_DISABLED=true \
+        MESHGOV_AWS_PRINCIPAL_ARN=arn:aws:iam::123456789012:role/meshgov
+}
+
+# ---------------------------------------------------------------------------------------------
 # meshgov
 # ---------------------------------------------------------------------------------------------
 

@@ -1,0 +1,171 @@
+"""Fills the producers' Glue catalogs of the demo mesh in the AWS emulator.
+
+Run by scripts/demo.sh with the emulator's venv (boto3):  python demo-catalog.py ENDPOINT_URL
+Each domain's tables are created in that domain's own account (the emulator maps credentials
+from sts:AssumeRole into arn:aws:iam::ACCOUNT:role/... to ACCOUNT), so that meshgov's catalog
+sync, which assumes the domain's sync role, finds what the demo's data products declare.
+Idempotent: what exists already is left as it is.
+"""
+
+import sys
+
+import boto3
+from botocore.exceptions import ClientError
+
+S3 = "s3://cpg-{domain}-lake/{database}/{table}/"
+
+# domain -> (account, {database: {table: (columns, partition keys)}})
+CATALOGS = {
+    "sales": ("111122223333", {
+        "sales_curated": {
+            "sell_out_daily": (
+                [("sku", "string"), ("store_id", "string"), ("retailer", "string"), ("units", "bigint"),
+                 ("net_value", "decimal(18,2)"), ("currency", "string")],
+                [("sale_date", "date")],
+            ),
+            "sku_dim": (
+                [("sku", "string"), ("ean", "string"), ("brand", "string"), ("category", "string"),
+                 ("pack_size", "string"), ("launch_date", "date")],
+                [],
+            ),
+            "order_header": (
+                [("order_id", "string"), ("customer_id", "string"), ("order_ts", "timestamp"),
+                 ("requested_delivery_date", "date"), ("channel", "string"), ("status", "string")],
+                [("order_month", "string")],
+            ),
+            "order_line": (
+                [("order_id", "string"), ("line_no", "int"), ("sku", "string"), ("requested_qty", "int"),
+                 ("confirmed_qty", "int"), ("list_price", "decimal(18,2)"), ("discount", "decimal(18,2)")],
+                [("order_month", "string")],
+            ),
+        },
+        "sales_forecast": {
+            "weekly_forecast": (
+                [("sku", "string"), ("customer_id", "string"), ("week", "string"), ("forecast_units", "double"),
+                 ("model_version", "string")],
+                [("run_date", "date")],
+            ),
+        },
+    }),
+    "supply-chain": ("222233334444", {
+        "scm_curated": {
+            "inventory_snapshot": (
+                [("sku", "string"), ("location_id", "string"), ("on_hand", "bigint"), ("in_transit", "bigint"),
+                 ("allocated", "bigint"), ("snapshot_ts", "timestamp")],
+                [("snapshot_date", "date")],
+            ),
+            "location_dim": (
+                [("location_id", "string"), ("type", "string"), ("name", "string"), ("country", "string"),
+                 ("latitude", "double"), ("longitude", "double")],
+                [],
+            ),
+            "shipment": (
+                [("shipment_id", "string"), ("origin_id", "string"), ("customer_id", "string"), ("carrier", "string"),
+                 ("pallets", "int"), ("planned_delivery_ts", "timestamp"), ("actual_delivery_ts", "timestamp")],
+                [("ship_date", "date")],
+            ),
+            "shipment_line": (
+                [("shipment_id", "string"), ("order_id", "string"), ("sku", "string"), ("quantity", "int")],
+                [("ship_date", "date")],
+            ),
+        },
+        "scm_legacy": {
+            "supplier_scorecard": (
+                [("supplier_id", "string"), ("month", "string"), ("quality_score", "double"),
+                 ("on_time_rate", "double"), ("in_full_rate", "double")],
+                [],
+            ),
+        },
+    }),
+    "marketing": ("333344445555", {
+        "mkt_curated": {
+            "campaign_daily": (
+                [("campaign_id", "string"), ("brand", "string"), ("channel", "string"), ("impressions", "bigint"),
+                 ("clicks", "bigint"), ("spend", "decimal(18,2)"), ("attributed_sales", "decimal(18,2)")],
+                [("day", "date")],
+            ),
+        },
+        "mkt_panel": {
+            "panel_purchases": (
+                [("household_id", "string"), ("category", "string"), ("brand", "string"), ("units", "int"),
+                 ("value", "decimal(18,2)"), ("retailer", "string")],
+                [("purchase_week", "string")],
+            ),
+            "household_dim": (
+                [("household_id", "string"), ("region", "string"), ("size", "int"), ("income_band", "string"),
+                 ("life_stage", "string")],
+                [],
+            ),
+        },
+    }),
+    "retail-pos": ("444455556666", {
+        "pos_raw": {
+            "transactions": (
+                [("receipt_id", "string"), ("store_id", "string"), ("ts", "timestamp"), ("basket_value", "decimal(18,2)"),
+                 ("loyalty_card", "boolean")],
+                [("retailer", "string"), ("sale_date", "date")],
+            ),
+            "transaction_lines": (
+                [("receipt_id", "string"), ("line_no", "int"), ("ean", "string"), ("quantity", "int"),
+                 ("unit_price", "decimal(18,2)"), ("promo_flag", "boolean")],
+                [("retailer", "string"), ("sale_date", "date")],
+            ),
+        },
+        "pos_reference": {
+            "stores": (
+                [("store_id", "string"), ("retailer", "string"), ("banner", "string"), ("format", "string"),
+                 ("address", "string"), ("sales_area_m2", "int"), ("opening_hours", "string")],
+                [],
+            ),
+        },
+    }),
+}
+
+
+def glue_in(endpoint: str, account: str):
+    base = dict(endpoint_url=endpoint, region_name="us-east-1",
+                aws_access_key_id="testing", aws_secret_access_key="testing")
+    creds = boto3.client("sts", **base).assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/producer-admin", RoleSessionName="meshgov-demo")["Credentials"]
+    return boto3.client("glue", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["SessionToken"])
+
+
+def exists_ok(call, **kwargs) -> bool:
+    try:
+        call(**kwargs)
+        return True
+    except ClientError as e:
+        if e.response["Error"]["Code"] == "AlreadyExistsException":
+            return False
+        raise
+
+
+def main() -> None:
+    endpoint = sys.argv[1]
+    created = 0
+    for domain, (account, databases) in CATALOGS.items():
+        glue = glue_in(endpoint, account)
+        for database, tables in databases.items():
+            created += exists_ok(glue.create_database, DatabaseInput={"Name": database})
+            for table, (columns, partitions) in tables.items():
+                created += exists_ok(glue.create_table, DatabaseName=database, TableInput={
+                    "Name": table,
+                    "TableType": "EXTERNAL_TABLE",
+                    "Parameters": {"classification": "parquet"},
+                    "StorageDescriptor": {
+                        "Columns": [{"Name": n, "Type": t} for n, t in columns],
+                        "Location": S3.format(domain=domain, database=database, table=table),
+                        "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+                        "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+                        "SerdeInfo": {"SerializationLibrary":
+                                      "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+                    },
+                    "PartitionKeys": [{"Name": n, "Type": t} for n, t in partitions],
+                })
+    print(f"demo Glue catalogs: {created} databases and tables created", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
