@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit and integration tests against real Postgres and the AWS
+# emulator (plus the emulator's own tests), then contract fuzzing of the running service with
+# schemathesis against the committed openapi/openapi.json.
+#
+#   scripts/test.sh             everything
+#   scripts/test.sh --no-fuzz   only the cargo tests and the emulator's tests
+#   scripts/test.sh --fuzz-only only the contract fuzzing
+#
+# Postgres: DATABASE_URL when set (it must name a superuser: every integration test creates its
+# own database on that server), otherwise a private cluster under .meshgov/pg, stopped on exit.
+# The emulator (emulator/, in a venv under .meshgov) runs on a free port for the whole run.
+# Environment:
+#   MESHGOV_FUZZ_EXAMPLES   schemathesis test cases per operation (default 100)
+#   MESHGOV_FUZZ_SEED       schemathesis seed (default 20261124; fixed so that runs repeat)
+#   MESHGOV_FUZZ_TIMEOUT    seconds before the fuzzing stage is stopped (default 900)
+set -euo pipefail
+
+SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+# shellcheck source-path=SCRIPTDIR
+source "$SCRIPTS/lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$SCRIPTS/demo-data.sh"
+
+SCHEMATHESIS_VERSION=4.32.5
+FUZZ_CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
+
+run_cargo=1
+run_fuzz=1
+for arg in "$@"; do
+    case $arg in
+    --no-fuzz) run_fuzz=0 ;;
+    --fuzz-only) run_cargo=0 ;;
+    -h | --help)
+        sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+        exit 0
+        ;;
+    *) die "unknown argument: $arg (see --help)" ;;
+    esac
+done
+((run_cargo || run_fuzz)) || die "--no-fuzz and --fuzz-only together leave nothing to run"
+
+cd "$MESHGOV_REPO"
+mkdir -p "$MESHGOV_STATE"
+command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust 1.94 or newer (rustup)"
+
+started=$SECONDS
+results=()
+overall=0
+record() { # record NAME STATUS SECONDS
+    local verdict=passed
+    [[ $2 == 0 ]] || { verdict="FAILED"; overall=1; }
+    results+=("$1: $verdict ($(fmt_duration "$3"))")
+}
+
+t=$SECONDS
+ensure_postgres postgres
+log "Postgres ready in $(fmt_duration $((SECONDS - t)))"
+# The AWS emulator (emulator/): catalog sync tests and the fuzzed service call it, never AWS.
+if [[ -f $MESHGOV_REPO/emulator/meshgov_emulator.py ]]; then
+    t=$SECONDS
+    ensure_emulator "$MESHGOV_STATE/test/emulator.log"
+    export MESHGOV_TEST_AWS_ENDPOINT=$EMULATOR_URL
+    log "AWS emulator ready in $(fmt_duration $((SECONDS - t)))"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Stage 1: cargo tests
+# ---------------------------------------------------------------------------------------------
+if ((run_cargo)); then
+    t=$SECONDS
+    set +e
+    if cargo nextest --version >/dev/null 2>&1; then
+        log "stage 1: cargo nextest run --no-fail-fast"
+        cargo nextest run --locked --no-fail-fast
+    else
+        log "stage 1: cargo test --no-fail-fast (install cargo-nextest for faster, clearer runs)"
+        cargo test --locked --no-fail-fast
+    fi
+    status=$?
+    set -e
+    record "cargo tests" "$status" $((SECONDS - t))
+
+    if [[ -f $MESHGOV_REPO/emulator/test_emulator.py && -n ${EMULATOR_PYTHON:-} ]]; then
+        t=$SECONDS
+        log "stage 1b: the emulator's own tests: pytest emulator/"
+        set +e
+        "$EMULATOR_PYTHON" -m pytest -q -p no:cacheprovider "$MESHGOV_REPO/emulator"
+        status=$?
+        set -e
+        record "emulator tests" "$status" $((SECONDS - t))
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Stage 2: contract fuzzing
+# ---------------------------------------------------------------------------------------------
+
+# The schemathesis venv, made once and reused while it has the pinned version.
+ensure_schemathesis() {
+    make_venv "$MESHGOV_STATE/venv" "schemathesis==$SCHEMATHESIS_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
+    ST=$MESHGOV_STATE/venv/bin/schemathesis
+}
+
+fuzz() {
+    local fuzz_dir=$MESHGOV_STATE/fuzz db_url port base admin
+    rm -rf "$fuzz_dir"
+    mkdir -p "$fuzz_dir"
+    # Called as `fuzz || ...`, where set -e does not apply: each step checks for itself.
+    build_meshgov || return 1
+    ensure_schemathesis || return 1
+
+    db_url=$(create_database --fresh meshgov_fuzz) || return 1
+    port=$(free_port 18080) || return 1
+    base=http://127.0.0.1:$port
+    # The stage's own service: its own database and secret, whatever the caller's environment says.
+    # Tokens are minted by `meshgov token` from the same settings, so they always match.
+    unset MESHGOV_JWT_JWKS_URL MESHGOV_JWT_ISSUER MESHGOV_JWT_AUDIENCE MESHGOV_JWT_ROLES_CLAIM MESHGOV_JWT_DOMAINS_CLAIM
+    MESHGOV_JWT_DEV_SECRET=$(dev_secret)
+    export MESHGOV_JWT_DEV_SECRET
+    local aws_env=()
+    [[ -n ${EMULATOR_URL:-} ]] && mapfile -t aws_env < <(emulator_env)
+    start_meshgov "127.0.0.1:$port" "$fuzz_dir/meshgov.log" "${aws_env[@]}" \
+        DATABASE_URL="$db_url" MESHGOV_LOG_FORMAT=json MESHGOV_LOG="${MESHGOV_FUZZ_LOG:-info}"
+    log "meshgov serve for fuzzing on $base (database meshgov_fuzz, log $fuzz_dir/meshgov.log)"
+    if ! wait_for_url "$base/readyz" 120 "$MESHGOV_PID"; then
+        tail -n 30 "$fuzz_dir/meshgov.log" >&2 || true
+        warn "meshgov did not become ready for fuzzing"
+        return 1
+    fi
+
+    # Realistic data first, so list, search and audit responses have content to check.
+    seed_demo_mesh "$base" || return 1
+    admin=$(mint_token fuzz-admin admin) || return 1
+
+    local examples=${MESHGOV_FUZZ_EXAMPLES:-100} seed=${MESHGOV_FUZZ_SEED:-20261124}
+    local timeout_s=${MESHGOV_FUZZ_TIMEOUT:-900}
+    local args=(
+        --config-file "$SCRIPTS/schemathesis.toml"
+        run "$MESHGOV_REPO/openapi/openapi.json"
+        --url "$base"
+        --header "Authorization: Bearer $admin"
+        --checks "$FUZZ_CHECKS"
+        --max-examples "$examples"
+        --seed "$seed"
+        --suppress-health-check all
+        --generation-database none
+        --workers 2
+        --request-timeout 30
+        --no-color
+        --report "junit,ndjson" --report-dir "$fuzz_dir/report"
+    )
+    log "stage 2: schemathesis $SCHEMATHESIS_VERSION, every operation, $examples examples each, seed $seed"
+    local shown=("${args[@]/#Authorization: Bearer */Authorization: Bearer \$ADMIN_TOKEN}")
+    local a line='    schemathesis'
+    for a in "${shown[@]}"; do
+        if [[ $a =~ ^[A-Za-z0-9_./:=,@+-]+$ ]]; then line+=" $a"; else line+=" '$a'"; fi
+    done
+    printf '%s\n' "$line" >&2
+    local status=0
+    (cd "$fuzz_dir" && timeout --signal=INT --kill-after=30 "$timeout_s" "$ST" "${args[@]}") || status=$?
+    if ((status == 124)); then
+        warn "schemathesis stopped after ${timeout_s}s (MESHGOV_FUZZ_TIMEOUT)"
+    fi
+    # A 5xx is also in the service's log, with the error that caused it.
+    if grep -q '"level":"ERROR"' "$fuzz_dir/meshgov.log"; then
+        warn "the service logged errors during fuzzing (first ones below; all in $fuzz_dir/meshgov.log)"
+        grep '"level":"ERROR"' "$fuzz_dir/meshgov.log" | head -n 5 >&2
+    fi
+    log "schemathesis reports: $fuzz_dir/report"
+    stop_process "$MESHGOV_PID" meshgov
+    return "$status"
+}
+
+if ((run_fuzz)); then
+    t=$SECONDS
+    status=0
+    fuzz || status=$?
+    record "contract fuzzing" "$status" $((SECONDS - t))
+fi
+
+echo
+for r in "${results[@]}"; do
+    printf 'test.sh: %s\n' "$r"
+done
+if ((overall == 0)); then
+    printf 'test.sh: ALL PASSED in %s\n' "$(fmt_duration $((SECONDS - started)))"
+else
+    printf 'test.sh: FAILED in %s\n' "$(fmt_duration $((SECONDS - started)))"
+fi
+exit "$overall"
