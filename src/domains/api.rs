@@ -51,7 +51,7 @@ async fn create_domain(
         Created::New(row) => Created::New(row.view(&caller)),
         Created::Replayed(body) => Created::Replayed(body),
     };
-    Ok(created(view, |d: &Domain| format!("/api/v1/domains/{}", d.slug), |d| d.version))
+    Ok(created(view, |d| Some(format!("/api/v1/domains/{}", d.get("slug")?.as_str()?))))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

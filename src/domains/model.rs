@@ -146,16 +146,22 @@ pub struct NewDomain {
 #[serde(deny_unknown_fields)]
 pub struct DomainPatch {
     #[schema(min_length = 1, max_length = 200)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[schema(max_length = 4000)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[schema(pattern = "^[0-9]{12}$")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_account_id: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, nullable)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_role_arn: Option<Option<String>>,
     #[schema(max_items = 50)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owners: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub approval_policy: Option<ApprovalPolicy>,
 }
 

@@ -154,15 +154,20 @@ impl Authenticator {
         };
         let mut validation = Validation::new(header.alg);
         validation.set_audience(&[&self.config.audience]);
+        let mut required = vec!["exp", "sub", "aud"];
         if let Some(iss) = &self.config.issuer {
+            // jsonwebtoken checks `iss` only when present: require it, or leaving it out would pass.
             validation.set_issuer(&[iss]);
+            required.push("iss");
         }
-        validation.set_required_spec_claims(&["exp", "sub", "aud"]);
+        validation.set_required_spec_claims(&required);
+        validation.validate_nbf = true;
         validation.leeway = 30;
         let data = jsonwebtoken::decode::<Value>(token, &key, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
             match e.kind() {
                 ErrorKind::ExpiredSignature => invalid("expired"),
+                ErrorKind::ImmatureSignature => invalid("not valid yet (nbf)"),
                 ErrorKind::InvalidAudience => invalid("wrong audience"),
                 ErrorKind::InvalidIssuer => invalid("wrong issuer"),
                 ErrorKind::InvalidSignature => invalid("bad signature"),

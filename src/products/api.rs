@@ -64,7 +64,9 @@ async fn create_product(
         Created::New(row) => Created::New(Product::from(row)),
         Created::Replayed(body) => Created::Replayed(body),
     };
-    Ok(created(result, |p: &Product| format!("/api/v1/domains/{}/products/{}", p.domain, p.slug), |p| p.version))
+    Ok(created(result, |p| {
+        Some(format!("/api/v1/domains/{}/products/{}", p.get("domain")?.as_str()?, p.get("slug")?.as_str()?))
+    }))
 }
 
 /// List a domain's products, newest first.
