@@ -1,0 +1,136 @@
+//! The job queue: dedupe, SKIP LOCKED claims, leases, retries and the final failed state; and the
+//! scheduler that enqueues periodic syncs.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use meshgov::jobs::{NewJob, scheduler, store, worker};
+use meshgov::{AppState, Config};
+use serde_json::json;
+use sqlx::PgPool;
+
+fn state(pool: &PgPool) -> AppState {
+    AppState::new(Config::for_tests("postgres://unused", SECRET), pool.clone())
+}
+
+fn job(kind: &'static str, key: Option<&str>, attempts: i32) -> NewJob {
+    NewJob {
+        kind,
+        payload: json!({}),
+        domain_id: None,
+        dedupe_key: key.map(str::to_string),
+        created_by: "test".into(),
+        max_attempts: attempts,
+    }
+}
+
+async fn enqueue(pool: &PgPool, j: &NewJob) -> uuid::Uuid {
+    let mut tx = pool.begin().await.unwrap();
+    let row = store::enqueue(&mut tx, j).await.unwrap();
+    tx.commit().await.unwrap();
+    row.id
+}
+
+#[sqlx::test]
+async fn a_live_job_is_not_queued_twice_but_a_finished_one_is(pool: PgPool) {
+    let a = enqueue(&pool, &job("noop", Some("k"), 3)).await;
+    let b = enqueue(&pool, &job("noop", Some("k"), 3)).await;
+    assert_eq!(a, b, "the second request joins the queued job");
+    store::succeed(&pool, a, &json!({})).await.unwrap();
+    let c = enqueue(&pool, &job("noop", Some("k"), 3)).await;
+    assert_ne!(a, c, "once finished, the same work can be queued again");
+    let d = enqueue(&pool, &job("noop", None, 3)).await;
+    let e = enqueue(&pool, &job("noop", None, 3)).await;
+    assert_ne!(d, e, "jobs without a key never merge");
+}
+
+#[sqlx::test]
+async fn concurrent_claims_never_take_the_same_job(pool: PgPool) {
+    for _ in 0..20 {
+        enqueue(&pool, &job("noop", None, 3)).await;
+    }
+    let mut claimers = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let pool = pool.clone();
+        claimers.spawn(async move {
+            let mut mine = Vec::new();
+            while let Some(j) = store::claim(&pool, Duration::from_secs(60)).await.unwrap() {
+                mine.push(j.id);
+            }
+            mine
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(ids) = claimers.join_next().await {
+        all.extend(ids.unwrap());
+    }
+    let count = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!((count, all.len()), (20, 20), "each job claimed exactly once");
+}
+
+#[sqlx::test]
+async fn a_job_whose_worker_died_is_claimed_again_after_its_lease(pool: PgPool) {
+    let id = enqueue(&pool, &job("noop", None, 3)).await;
+    let first = store::claim(&pool, Duration::from_millis(50)).await.unwrap().unwrap();
+    assert_eq!(first.id, id);
+    assert!(store::claim(&pool, Duration::from_secs(60)).await.unwrap().is_none(), "leased");
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    let again = store::claim(&pool, Duration::from_secs(60)).await.unwrap().expect("lease expired");
+    assert_eq!((again.id, again.attempts), (id, 2), "the crashed attempt counts");
+}
+
+#[sqlx::test]
+async fn failures_retry_with_backoff_then_end_failed_and_visible(pool: PgPool) {
+    let st = state(&pool);
+    // A sync of a domain without a sync role cannot succeed: it fails for good at once.
+    let app = TestApp { router: meshgov::app(st.clone()), pool: pool.clone() };
+    let mut body = domain_body("sales");
+    body.as_object_mut().unwrap().remove("sync_role_arn");
+    assert_eq!(app.post("/api/v1/domains", &admin(), body).await.status, 201);
+    let domain_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM domains").fetch_one(&pool).await.unwrap();
+    let id = enqueue(&pool, &meshgov::catalog_sync::service::domain_sync_job(domain_id, "sales", "test")).await;
+    assert_eq!(worker::run_until_idle(&st).await.unwrap(), 1);
+    let r = app.get(&format!("/api/v1/jobs/{id}"), &admin()).await;
+    assert_eq!(r.body["status"], "failed", "{}", r.body);
+    assert_eq!(r.body["attempts"], 1, "a fatal error is not retried");
+    assert!(r.body["last_error"].as_str().unwrap().contains("sync_role_arn"));
+    assert!(r.body["finished_at"].is_string());
+
+    // An unknown job kind is fatal too; a retryable failure is re-queued with a backoff.
+    let unknown = enqueue(&pool, &job("no_such_kind", None, 3)).await;
+    worker::run_until_idle(&st).await.unwrap();
+    let row = store::find(&pool, unknown).await.unwrap().unwrap();
+    assert_eq!((row.status.as_str(), row.attempts), ("failed", 1));
+
+    let retry = enqueue(&pool, &job("noop", None, 2)).await;
+    let claimed = store::claim(&pool, Duration::from_secs(60)).await.unwrap().unwrap();
+    assert_eq!(claimed.id, retry);
+    store::fail(&pool, retry, "throttled", Some(Duration::from_secs(30))).await.unwrap();
+    let row = store::find(&pool, retry).await.unwrap().unwrap();
+    assert_eq!(row.status, "queued");
+    assert!(row.run_after > chrono::Utc::now() + chrono::Duration::seconds(20), "backoff respected");
+    assert!(store::claim(&pool, Duration::from_secs(60)).await.unwrap().is_none(), "not due yet");
+}
+
+#[sqlx::test]
+async fn the_scheduler_enqueues_each_due_domain_once(pool: PgPool) {
+    let st = state(&pool);
+    let app = TestApp { router: meshgov::app(st.clone()), pool: pool.clone() };
+    app.create_domain("sales").await;
+    app.create_domain("marketing").await;
+    let mut no_role = domain_body("finance");
+    no_role.as_object_mut().unwrap().remove("sync_role_arn");
+    assert_eq!(app.post("/api/v1/domains", &admin(), no_role).await.status, 201);
+    sqlx::query("UPDATE domains SET last_sync_at = now() WHERE slug = 'marketing'").execute(&pool).await.unwrap();
+
+    let interval = Duration::from_secs(3600);
+    assert_eq!(scheduler::enqueue_due_syncs(&st, interval).await.unwrap(), 1, "only sales is due");
+    scheduler::enqueue_due_syncs(&st, interval).await.unwrap();
+    let queued: Vec<String> =
+        sqlx::query_scalar("SELECT payload->>'domain' FROM jobs WHERE kind = 'sync_domain'").fetch_all(&pool).await.unwrap();
+    assert_eq!(queued, ["sales"], "a due domain is queued once, however often the scheduler ticks");
+}
