@@ -22,7 +22,7 @@ source "$SCRIPTS/demo-data.sh"
 case ${1:-} in
 '') ;;
 -h | --help)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exit 0
     ;;
 *) die "unknown argument: $1 (see --help)" ;;

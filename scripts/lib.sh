@@ -153,7 +153,7 @@ _psql() {
         find_postgres_binaries
         psql=$PG_BIN/psql
     fi
-    PGCONNECT_TIMEOUT=10 "$psql" -X -q -v ON_ERROR_STOP=1 "$@"
+    PGCONNECT_TIMEOUT=10 PGOPTIONS="-c client_min_messages=warning" "$psql" -X -q -v ON_ERROR_STOP=1 "$@"
 }
 
 # Runs a Postgres server command as the `postgres` user when we are root (initdb refuses root).

@@ -32,7 +32,7 @@ for arg in "$@"; do
     --no-fuzz) run_fuzz=0 ;;
     --fuzz-only) run_cargo=0 ;;
     -h | --help)
-        sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+        awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
         exit 0
         ;;
     *) die "unknown argument: $arg (see --help)" ;;
