@@ -15,6 +15,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub aws: AwsConfig,
     pub sync: SyncConfig,
+    /// Longest a subscription may last, in days (`MESHGOV_SUBSCRIPTION_MAX_DAYS`, default 365).
+    pub subscription_max_days: u32,
     pub log: LogConfig,
 }
 
@@ -267,6 +269,10 @@ impl Config {
                 _ => Err("expected true or false".into()),
             }),
         };
+        let subscription_max_days = env.parsed("MESHGOV_SUBSCRIPTION_MAX_DAYS", 365, |v| match v.parse::<u32>() {
+            Ok(n) if (1..=3650).contains(&n) => Ok(n),
+            _ => Err("expected a number of days from 1 to 3650".into()),
+        });
         let log = LogConfig {
             filter: env.parsed("MESHGOV_LOG", "info".into(), |v| {
                 tracing_subscriber::EnvFilter::try_new(v).map(|_| v.to_string()).map_err(|e| e.to_string())
@@ -280,7 +286,18 @@ impl Config {
         if !env.errors.is_empty() {
             return Err(ConfigError(env.errors));
         }
-        Ok(Config { database_url, listen, db_max_connections, request_timeout, body_limit, auth, aws, sync, log })
+        Ok(Config {
+            database_url,
+            listen,
+            db_max_connections,
+            request_timeout,
+            body_limit,
+            auth,
+            aws,
+            sync,
+            subscription_max_days,
+            log,
+        })
     }
 
     /// A configuration for tests: the given database, a dev secret, defaults elsewhere.
@@ -294,6 +311,7 @@ impl Config {
             auth: AuthConfig::dev(dev_secret),
             aws: AwsConfig::default(),
             sync: SyncConfig { interval: None, worker_concurrency: 4, run_workers: false },
+            subscription_max_days: 365,
             log: LogConfig { filter: "warn".into(), json: false },
         }
     }

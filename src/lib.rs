@@ -8,10 +8,12 @@ pub mod catalog_sync;
 pub mod config;
 pub mod db;
 pub mod domains;
+pub mod grants;
 pub mod http;
 pub mod idempotency;
 pub mod jobs;
 pub mod products;
+pub mod subscriptions;
 pub mod validate;
 
 use std::sync::Arc;
@@ -32,6 +34,8 @@ pub struct AppState {
     pub aws: Arc<aws::Aws>,
     /// Reads producer catalogs; Glue through assumed roles unless a test supplies another reader.
     pub catalog: Arc<dyn catalog_sync::glue::CatalogReader>,
+    /// Applies grants; Lake Formation in the governance account unless a test supplies another.
+    pub lakeformation: Arc<dyn grants::lakeformation::LakeFormation>,
 }
 
 impl AppState {
@@ -39,7 +43,8 @@ impl AppState {
         let auth = Arc::new(Authenticator::new(config.auth.clone()));
         let aws = Arc::new(aws::Aws::new(config.aws.clone()));
         let catalog = Arc::new(catalog_sync::glue::GlueReader::new(aws.clone()));
-        AppState { db, config: Arc::new(config), auth, metrics: http::ops::metrics_handle(), aws, catalog }
+        let lakeformation = Arc::new(grants::lakeformation::SdkLakeFormation::new(aws.clone()));
+        AppState { db, config: Arc::new(config), auth, metrics: http::ops::metrics_handle(), aws, catalog, lakeformation }
     }
 }
 

@@ -138,3 +138,33 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
 pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
+
+/// An optional JSON body: an empty body means `T::default()`. For actions whose body only
+/// refines them (a comment, a narrower scope). Errors are problems, as with [`AppJson`].
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: Default + serde::de::DeserializeOwned> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is too large")
+            } else {
+                ApiError::bad_request("unreadable_body", e.body_text())
+            }
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        serde_json::from_slice(&bytes).map(OptionalJson).map_err(|e| {
+            if e.is_syntax() || e.is_eof() {
+                ApiError::bad_request("malformed_json", e.to_string())
+            } else {
+                let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", e.to_string());
+                err.errors.push(super::problem::FieldError::new("body", "invalid", e.to_string()));
+                err
+            }
+        })
+    }
+}

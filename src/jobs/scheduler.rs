@@ -29,6 +29,11 @@ pub async fn run(state: AppState, interval: Duration, mut shutdown: watch::Recei
             Ok(n) => tracing::info!(domains = n, "scheduled catalog syncs"),
             Err(e) => tracing::warn!(error = %e, "scheduler tick failed"),
         }
+        match enqueue_due_expiries(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(subscriptions = n, "expired subscriptions"),
+            Err(e) => tracing::warn!(error = %e, "expiry tick failed"),
+        }
     }
 }
 
@@ -48,4 +53,19 @@ pub async fn enqueue_due_syncs(state: &AppState, interval: Duration) -> sqlx::Re
     }
     tx.commit().await?;
     Ok(queued)
+}
+
+const EXPIRY_LOCK: i64 = 0x6d65_7368_6578_7072; // "meshexpr"
+
+/// Expires approved subscriptions whose `expires_at` has passed (their grants are revoked by the
+/// jobs this queues); returns how many. One replica at a time, under an advisory lock.
+pub async fn enqueue_due_expiries(state: &AppState) -> sqlx::Result<usize> {
+    let mut lock = state.db.begin().await?;
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(EXPIRY_LOCK).fetch_one(&mut *lock).await?;
+    if !got {
+        return Ok(0);
+    }
+    let n = crate::subscriptions::service::expire_due(&state.db).await?;
+    lock.rollback().await?;
+    Ok(n)
 }

@@ -59,6 +59,7 @@ async fn execute(state: &AppState, job: &JobRow) -> JobOutcome {
     tracing::info!(job_id = %job.id, kind = %job.kind, attempt = job.attempts, "job started");
     match job.kind.as_str() {
         "sync_domain" | "sync_product" => crate::catalog_sync::service::run_job(state, job).await,
+        "apply_grants" | "revoke_grants" => crate::grants::service::run_job(state, job).await,
         other => JobOutcome::Fatal(format!("unknown job kind {other:?}")),
     }
 }

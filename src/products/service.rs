@@ -294,6 +294,10 @@ pub async fn transition(
         let job = crate::catalog_sync::service::product_sync_job(owner.id, domain, row.id, product, &caller.sub);
         crate::jobs::store::enqueue(&mut tx, &job).await?;
     }
+    // Retiring ends every live subscription in the same transaction: grants are revoked by jobs.
+    if action == Lifecycle::Retire {
+        crate::subscriptions::service::end_for_retired_product(&mut tx, row.id, caller).await?;
+    }
     audit::append(
         &mut tx,
         NewEvent::new(

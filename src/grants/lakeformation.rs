@@ -1,0 +1,252 @@
+//! Lake Formation behind a small trait: what the grant applier needs, and nothing else. The SDK
+//! implementation uses the governance account's client (`state.aws.lakeformation()`), so the same
+//! code runs against AWS, moto, or the fault-injecting emulator.
+
+use std::sync::Arc;
+
+use aws_sdk_lakeformation::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_lakeformation::operation::RequestId;
+use aws_sdk_lakeformation::types::{
+    BatchPermissionsRequestEntry, ColumnWildcard, DataCellsFilter, DataCellsFilterResource, DataLakePrincipal,
+    DatabaseResource, Permission, Resource, RowFilter, TableResource, TableWithColumnsResource,
+};
+use serde_json::Value;
+
+use crate::aws::Aws;
+use crate::catalog_sync::glue::BoxFuture;
+
+/// Lake Formation accepts at most this many entries per batch call.
+pub const BATCH_LIMIT: usize = 20;
+
+/// One permission entry of a batch: `id` is ours (the grant's id), echoed in failures.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: String,
+    pub principal: String,
+    /// The Lake Formation `Resource` in its JSON form (`{"Table": {...}}`, ...).
+    pub resource: Value,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EntryFailure {
+    pub id: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// A call Lake Formation answered.
+#[derive(Debug, Clone, Default)]
+pub struct Answer {
+    pub request_id: Option<String>,
+    /// Entries that failed, each on its own (batch calls only).
+    pub failures: Vec<EntryFailure>,
+}
+
+/// A call that failed as a whole.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct LfError {
+    pub code: String,
+    pub message: String,
+    /// Throttling, concurrent modification, 5xx, timeouts: worth another attempt later.
+    pub retryable: bool,
+    pub request_id: Option<String>,
+}
+
+impl LfError {
+    pub fn is(&self, code: &str) -> bool {
+        self.code == code
+    }
+}
+
+/// Whether an error code is transient.
+pub fn retryable_code(code: &str) -> bool {
+    code.contains("Throttl")
+        || code.contains("TooManyRequests")
+        || code == "ConcurrentModificationException"
+        || code == "InternalServiceException"
+        || code == "OperationTimeoutException"
+        || code == "ServiceUnavailable"
+        || code == "InternalFailure"
+}
+
+pub trait LakeFormation: Send + Sync {
+    fn batch_grant<'a>(&'a self, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>>;
+    fn batch_revoke<'a>(&'a self, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>>;
+    /// Creates a data cells filter from its `TableData` JSON.
+    fn create_data_cells_filter<'a>(&'a self, table_data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>>;
+    fn delete_data_cells_filter<'a>(&'a self, table_data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>>;
+}
+
+pub struct SdkLakeFormation {
+    aws: Arc<Aws>,
+}
+
+impl SdkLakeFormation {
+    pub fn new(aws: Arc<Aws>) -> SdkLakeFormation {
+        SdkLakeFormation { aws }
+    }
+}
+
+fn invalid(message: String) -> LfError {
+    LfError { code: "InvalidRequest".into(), message, retryable: false, request_id: None }
+}
+
+fn text<'v>(v: &'v Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn strings(v: &Value, key: &str) -> Option<Vec<String>> {
+    v.get(key).and_then(Value::as_array).map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+}
+
+/// Our JSON form of a resource to the SDK's type.
+pub fn to_resource(v: &Value) -> Result<Resource, String> {
+    let err = |e: aws_smithy_types::error::operation::BuildError| e.to_string();
+    if let Some(d) = v.get("Database") {
+        let db = DatabaseResource::builder().set_catalog_id(text(d, "CatalogId")).set_name(text(d, "Name")).build().map_err(err)?;
+        return Ok(Resource::builder().database(db).build());
+    }
+    if let Some(t) = v.get("Table") {
+        let table = TableResource::builder()
+            .set_catalog_id(text(t, "CatalogId"))
+            .set_database_name(text(t, "DatabaseName"))
+            .set_name(text(t, "Name"))
+            .build()
+            .map_err(err)?;
+        return Ok(Resource::builder().table(table).build());
+    }
+    if let Some(t) = v.get("TableWithColumns") {
+        let twc = TableWithColumnsResource::builder()
+            .set_catalog_id(text(t, "CatalogId"))
+            .set_database_name(text(t, "DatabaseName"))
+            .set_name(text(t, "Name"))
+            .set_column_names(strings(t, "ColumnNames"))
+            .build()
+            .map_err(err)?;
+        return Ok(Resource::builder().table_with_columns(twc).build());
+    }
+    if let Some(f) = v.get("DataCellsFilter") {
+        let dcf = DataCellsFilterResource::builder()
+            .set_table_catalog_id(text(f, "TableCatalogId"))
+            .set_database_name(text(f, "DatabaseName"))
+            .set_table_name(text(f, "TableName"))
+            .set_name(text(f, "Name"))
+            .build();
+        return Ok(Resource::builder().data_cells_filter(dcf).build());
+    }
+    Err(format!("unsupported resource {v}"))
+}
+
+fn to_entries(entries: &[Entry]) -> Result<Vec<BatchPermissionsRequestEntry>, LfError> {
+    entries
+        .iter()
+        .map(|e| {
+            let resource = to_resource(&e.resource).map_err(invalid)?;
+            BatchPermissionsRequestEntry::builder()
+                .id(&e.id)
+                .principal(DataLakePrincipal::builder().data_lake_principal_identifier(&e.principal).build())
+                .resource(resource)
+                .set_permissions(Some(e.permissions.iter().map(|p| Permission::from(p.as_str())).collect()))
+                .build()
+                .map_err(|e| invalid(e.to_string()))
+        })
+        .collect()
+}
+
+type HttpResponse = aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+
+fn sdk_error<E>(err: SdkError<E, HttpResponse>) -> LfError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    SdkError<E, HttpResponse>: RequestId,
+{
+    let request_id = err.request_id().map(str::to_string);
+    match &err {
+        SdkError::ServiceError(e) => {
+            let code = e.err().code().unwrap_or("UnknownError").to_string();
+            let server = e.raw().status().is_server_error();
+            LfError {
+                retryable: retryable_code(&code) || server,
+                message: e.err().message().unwrap_or("").to_string(),
+                code,
+                request_id,
+            }
+        }
+        other => LfError {
+            code: "NetworkError".into(),
+            message: aws_sdk_lakeformation::error::DisplayErrorContext(other).to_string(),
+            retryable: true,
+            request_id,
+        },
+    }
+}
+
+fn failures(list: &[aws_sdk_lakeformation::types::BatchPermissionsFailureEntry]) -> Vec<EntryFailure> {
+    list.iter()
+        .map(|f| EntryFailure {
+            id: f.request_entry().map(|e| e.id().to_string()).unwrap_or_default(),
+            code: f.error().and_then(|e| e.error_code()).unwrap_or("UnknownError").to_string(),
+            message: f.error().and_then(|e| e.error_message()).unwrap_or("").to_string(),
+        })
+        .collect()
+}
+
+fn table_data(v: &Value) -> Result<DataCellsFilter, LfError> {
+    let mut b = DataCellsFilter::builder()
+        .set_table_catalog_id(text(v, "TableCatalogId"))
+        .set_database_name(text(v, "DatabaseName"))
+        .set_table_name(text(v, "TableName"))
+        .set_name(text(v, "Name"));
+    if let Some(expr) = v.get("RowFilter").and_then(|r| text(r, "FilterExpression")) {
+        b = b.row_filter(RowFilter::builder().filter_expression(expr).build());
+    }
+    match strings(v, "ColumnNames") {
+        Some(cols) => b = b.set_column_names(Some(cols)),
+        None => b = b.column_wildcard(ColumnWildcard::builder().build()),
+    }
+    b.build().map_err(|e| invalid(e.to_string()))
+}
+
+impl LakeFormation for SdkLakeFormation {
+    fn batch_grant<'a>(&'a self, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
+        Box::pin(async move {
+            let client = self.aws.lakeformation().await;
+            let out = client.batch_grant_permissions().set_entries(Some(to_entries(entries)?)).send().await.map_err(sdk_error)?;
+            Ok(Answer { request_id: out.request_id().map(str::to_string), failures: failures(out.failures()) })
+        })
+    }
+
+    fn batch_revoke<'a>(&'a self, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
+        Box::pin(async move {
+            let client = self.aws.lakeformation().await;
+            let out = client.batch_revoke_permissions().set_entries(Some(to_entries(entries)?)).send().await.map_err(sdk_error)?;
+            Ok(Answer { request_id: out.request_id().map(str::to_string), failures: failures(out.failures()) })
+        })
+    }
+
+    fn create_data_cells_filter<'a>(&'a self, data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
+        Box::pin(async move {
+            let client = self.aws.lakeformation().await;
+            let out = client.create_data_cells_filter().table_data(table_data(data)?).send().await.map_err(sdk_error)?;
+            Ok(Answer { request_id: out.request_id().map(str::to_string), failures: Vec::new() })
+        })
+    }
+
+    fn delete_data_cells_filter<'a>(&'a self, data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
+        Box::pin(async move {
+            let client = self.aws.lakeformation().await;
+            let out = client
+                .delete_data_cells_filter()
+                .set_table_catalog_id(text(data, "TableCatalogId"))
+                .set_database_name(text(data, "DatabaseName"))
+                .set_table_name(text(data, "TableName"))
+                .set_name(text(data, "Name"))
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            Ok(Answer { request_id: out.request_id().map(str::to_string), failures: Vec::new() })
+        })
+    }
+}

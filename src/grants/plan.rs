@@ -1,0 +1,113 @@
+//! Desired state: the Lake Formation entries a subscription's approved scope needs.
+//!
+//! - DESCRIBE on the product's Database;
+//! - per table: SELECT and DESCRIBE on the Table; or SELECT on TableWithColumns (column names
+//!   sorted) for a column subset; or SELECT on a DataCellsFilter for a row-filtered table (the
+//!   filter is created first, named after the subscription).
+//!
+//! Every resource carries the producer's account as its catalog id. `resource_key` is the
+//! canonical name of a resource, compared across subscriptions so that revoking one keeps what
+//! another live subscription of the same principal still needs.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// A table of the approved scope, resolved against the product's schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedTable {
+    pub name: String,
+    /// Sorted; `None`: every column.
+    pub columns: Option<Vec<String>>,
+    pub row_filter: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedGrant {
+    pub resource_type: &'static str,
+    pub resource_key: String,
+    pub resource: Value,
+    pub permissions: Vec<String>,
+    /// The data cells filter to create first (its `TableData`).
+    pub filter: Option<Value>,
+}
+
+/// The name of the data cells filter of `subscription` on one of its tables.
+pub fn filter_name(subscription: Uuid) -> String {
+    format!("meshgov_{}", subscription.simple())
+}
+
+pub fn plan(subscription: Uuid, catalog_id: &str, database: &str, tables: &[ResolvedTable]) -> Vec<PlannedGrant> {
+    let mut out = vec![PlannedGrant {
+        resource_type: "database",
+        resource_key: format!("database|{catalog_id}|{database}"),
+        resource: json!({ "Database": { "CatalogId": catalog_id, "Name": database } }),
+        permissions: vec!["DESCRIBE".into()],
+        filter: None,
+    }];
+    for t in tables {
+        let name = &t.name;
+        let grant = match (&t.row_filter, &t.columns) {
+            (Some(expr), columns) => {
+                let filter_name = filter_name(subscription);
+                let mut table_data = json!({
+                    "TableCatalogId": catalog_id, "DatabaseName": database, "TableName": name, "Name": filter_name,
+                    "RowFilter": { "FilterExpression": expr },
+                });
+                match columns {
+                    Some(cols) => table_data["ColumnNames"] = json!(cols),
+                    None => table_data["ColumnWildcard"] = json!({}),
+                }
+                PlannedGrant {
+                    resource_type: "data_cells_filter",
+                    resource_key: format!("filter|{catalog_id}|{database}|{name}|{filter_name}"),
+                    resource: json!({ "DataCellsFilter": {
+                        "TableCatalogId": catalog_id, "DatabaseName": database, "TableName": name, "Name": filter_name,
+                    } }),
+                    permissions: vec!["SELECT".into()],
+                    filter: Some(table_data),
+                }
+            }
+            (None, Some(cols)) => PlannedGrant {
+                resource_type: "table_with_columns",
+                resource_key: format!("columns|{catalog_id}|{database}|{name}|{}", cols.join(",")),
+                resource: json!({ "TableWithColumns": {
+                    "CatalogId": catalog_id, "DatabaseName": database, "Name": name, "ColumnNames": cols,
+                } }),
+                permissions: vec!["SELECT".into()],
+                filter: None,
+            },
+            (None, None) => PlannedGrant {
+                resource_type: "table",
+                resource_key: format!("table|{catalog_id}|{database}|{name}"),
+                resource: json!({ "Table": { "CatalogId": catalog_id, "DatabaseName": database, "Name": name } }),
+                permissions: vec!["DESCRIBE".into(), "SELECT".into()],
+                filter: None,
+            },
+        };
+        out.push(grant);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_database_tables_columns_and_filters() {
+        let id = Uuid::nil();
+        let tables = vec![
+            ResolvedTable { name: "a".into(), columns: None, row_filter: None },
+            ResolvedTable { name: "b".into(), columns: Some(vec!["x".into(), "y".into()]), row_filter: None },
+            ResolvedTable { name: "c".into(), columns: None, row_filter: Some("x = 1".into()) },
+        ];
+        let p = plan(id, "111122223333", "db", &tables);
+        let kinds: Vec<&str> = p.iter().map(|g| g.resource_type).collect();
+        assert_eq!(kinds, ["database", "table", "table_with_columns", "data_cells_filter"]);
+        assert_eq!(p[0].permissions, ["DESCRIBE"]);
+        assert_eq!(p[1].permissions, ["DESCRIBE", "SELECT"]);
+        assert_eq!(p[2].resource_key, "columns|111122223333|db|b|x,y");
+        assert_eq!(p[3].filter.as_ref().unwrap()["ColumnWildcard"], json!({}));
+        assert_eq!(p[3].resource["DataCellsFilter"]["TableName"], "c");
+    }
+}

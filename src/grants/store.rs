@@ -1,0 +1,196 @@
+//! SQL of desired grants and their apply state.
+
+use serde_json::Value;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::plan::PlannedGrant;
+use crate::subscriptions::model::Grant;
+
+/// A grant the worker has to act on.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GrantWork {
+    pub id: Uuid,
+    pub principal: String,
+    pub resource_type: String,
+    pub resource_key: String,
+    pub resource: Value,
+    pub permissions: Vec<String>,
+    pub filter: Option<Value>,
+    pub state: String,
+}
+
+pub async fn insert(
+    tx: &mut PgConnection,
+    subscription: Uuid,
+    principal: &str,
+    catalog_id: &str,
+    grants: &[PlannedGrant],
+) -> sqlx::Result<()> {
+    for g in grants {
+        sqlx::query(
+            "INSERT INTO grants (id, subscription_id, principal, catalog_id, resource_type, resource_key, resource,
+                                 permissions, filter)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(subscription)
+        .bind(principal)
+        .bind(catalog_id)
+        .bind(g.resource_type)
+        .bind(&g.resource_key)
+        .bind(&g.resource)
+        .bind(&g.permissions)
+        .bind(&g.filter)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn list(db: impl PgExecutor<'_>, subscription: Uuid) -> sqlx::Result<Vec<Grant>> {
+    sqlx::query_as(
+        "SELECT id, resource_type, resource, permissions, state, attempts, last_error, kept_for, updated_at
+         FROM grants WHERE subscription_id = $1 ORDER BY id",
+    )
+    .bind(subscription)
+    .fetch_all(db)
+    .await
+}
+
+/// Grants waiting to be granted (`pending`) or revoked (`revoking`).
+pub async fn actionable(db: impl PgExecutor<'_>, subscription: Uuid) -> sqlx::Result<Vec<GrantWork>> {
+    sqlx::query_as(
+        "SELECT id, principal, resource_type, resource_key, resource, permissions, filter, state
+         FROM grants WHERE subscription_id = $1 AND state IN ('pending', 'revoking') ORDER BY id",
+    )
+    .bind(subscription)
+    .fetch_all(db)
+    .await
+}
+
+/// Every grant of a subscription is to be revoked (whatever was or may have been granted).
+pub async fn mark_revoking(tx: &mut PgConnection, subscription: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE grants SET state = 'revoking', last_error = NULL, updated_at = now()
+         WHERE subscription_id = $1 AND state IN ('pending', 'granted', 'grant_failed', 'revoke_failed')",
+    )
+    .bind(subscription)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Failed grants and revokes go back to work; returns how many.
+pub async fn requeue_failed(tx: &mut PgConnection, subscription: Uuid) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE grants SET state = CASE state WHEN 'grant_failed' THEN 'pending' ELSE 'revoking' END, updated_at = now()
+         WHERE subscription_id = $1 AND state IN ('grant_failed', 'revoke_failed')",
+    )
+    .bind(subscription)
+    .execute(tx)
+    .await?
+    .rows_affected())
+}
+
+/// Another live subscription that needs the same resource for the same principal, if any.
+pub async fn live_holder(
+    db: impl PgExecutor<'_>,
+    principal: &str,
+    resource_key: &str,
+    except: Uuid,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar(
+        "SELECT g.subscription_id FROM grants g JOIN subscriptions s ON s.id = g.subscription_id
+         WHERE g.principal = $1 AND g.resource_key = $2 AND g.subscription_id <> $3
+           AND s.status = 'approved' AND g.state IN ('pending', 'granted', 'grant_failed')
+         ORDER BY g.subscription_id LIMIT 1",
+    )
+    .bind(principal)
+    .bind(resource_key)
+    .bind(except)
+    .fetch_optional(db)
+    .await
+}
+
+/// Records the outcome of one Lake Formation call for `ids`: their new state and error, one more
+/// attempt each.
+pub async fn record(
+    tx: &mut PgConnection,
+    ids: &[Uuid],
+    state: &str,
+    error: Option<&str>,
+    counted: bool,
+) -> sqlx::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE grants SET state = $2, last_error = $3, attempts = attempts + $4, updated_at = now()
+         WHERE id = ANY($1)",
+    )
+    .bind(ids)
+    .bind(state)
+    .bind(error)
+    .bind(if counted { 1 } else { 0 })
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// A grant left alone in Lake Formation because `holder` still needs it.
+pub async fn keep(tx: &mut PgConnection, id: Uuid, holder: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE grants SET state = 'revoked', kept_for = $2, last_error = NULL, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(holder)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// After the last attempt: what is still waiting ends failed, visibly.
+pub async fn fail_remaining(tx: &mut PgConnection, subscription: Uuid, error: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE grants SET state = CASE state WHEN 'pending' THEN 'grant_failed' ELSE 'revoke_failed' END,
+             last_error = coalesce(last_error, $2), updated_at = now()
+         WHERE subscription_id = $1 AND state IN ('pending', 'revoking')",
+    )
+    .bind(subscription)
+    .bind(error)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Derives the subscription's provisioning state from its grants.
+pub async fn refresh_provisioning(tx: &mut PgConnection, subscription: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE subscriptions s SET provisioning = CASE
+                 WHEN s.status = 'approved' THEN CASE
+                     WHEN a.grant_failed THEN 'grant_failed' WHEN a.pending THEN 'granting' ELSE 'granted' END
+                 ELSE CASE
+                     WHEN a.revoke_failed THEN 'revoke_failed' WHEN a.revoking THEN 'revoking' ELSE 'revoked' END
+             END,
+             updated_at = now()
+         FROM (SELECT coalesce(bool_or(state = 'grant_failed'), false) AS grant_failed,
+                      coalesce(bool_or(state = 'pending'), false) AS pending,
+                      coalesce(bool_or(state = 'revoke_failed'), false) AS revoke_failed,
+                      coalesce(bool_or(state = 'revoking'), false) AS revoking
+               FROM grants WHERE subscription_id = $1) a
+         WHERE s.id = $1 AND s.status IN ('approved', 'revoked', 'expired')",
+    )
+    .bind(subscription)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Serializes all Lake Formation work for one principal across workers and replicas, for the
+/// life of `tx`: the shared-grant check and the call it leads to happen under the same lock.
+pub async fn lock_principal(tx: &mut PgConnection, principal: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('meshgov-grants'), hashtext($1))")
+        .bind(principal)
+        .execute(tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,717 @@
+//! Subscriptions and their Lake Formation grants, against the AWS emulator with the real SDK.
+//! Each test acts as its own governance account (credentials from AssumeRole into a fresh
+//! account), with fresh producer and consumer accounts, so tests run in parallel and every
+//! ListPermissions / call-log / fault is this test's alone. Results are checked in Lake Formation
+//! itself (ListPermissions through the emulator), not only in our tables.
+
+mod common;
+
+use aws_sdk_lakeformation::types::Resource;
+use common::*;
+use meshgov::config::AwsConfig;
+use meshgov::jobs::{scheduler, worker};
+use meshgov::products::model::{Column, SchemaDocument, TableSchema};
+use meshgov::{AppState, Config};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+fn endpoint() -> String {
+    std::env::var("MESHGOV_TEST_AWS_ENDPOINT")
+        .expect("MESHGOV_TEST_AWS_ENDPOINT must name the AWS emulator: run the tests with scripts/test.sh")
+}
+
+fn fresh_account() -> String {
+    format!("{:012}", rand::random_range(200_000_000_000u64..999_999_999_999))
+}
+
+async fn base_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(meshgov::aws::http_client())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint())
+        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await
+}
+
+/// Credentials that act in `account` (the emulator maps an assumed key to its account).
+async fn credentials_in(account: &str) -> aws_credential_types::Credentials {
+    let sts = aws_sdk_sts::Client::new(&base_config().await);
+    let out = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/meshgov"))
+        .role_session_name("meshgov-test")
+        .send()
+        .await
+        .unwrap();
+    let c = out.credentials().unwrap();
+    aws_credential_types::Credentials::new(c.access_key_id(), c.secret_access_key(), Some(c.session_token().to_string()), None, "t")
+}
+
+struct Mesh {
+    app: TestApp,
+    state: AppState,
+    gov: String,
+    producer: String,
+    consumer: String,
+    lf: aws_sdk_lakeformation::Client,
+}
+
+impl Mesh {
+    async fn new(pool: PgPool) -> Mesh {
+        let gov = fresh_account();
+        let creds = credentials_in(&gov).await;
+        let mut config = Config::for_tests("postgres://unused", SECRET);
+        config.aws = AwsConfig::emulator(&endpoint());
+        config.aws.static_credentials = Some((creds.access_key_id().to_string(), creds.secret_access_key().to_string()));
+        let state = AppState::new(config, pool.clone());
+        let app = TestApp { router: meshgov::app(state.clone()), pool };
+        let base = base_config().await;
+        let lf = aws_sdk_lakeformation::Client::from_conf(
+            aws_sdk_lakeformation::config::Builder::from(&base).credentials_provider(creds).build(),
+        );
+        let m = Mesh { app, state, gov, producer: fresh_account(), consumer: fresh_account(), lf };
+        m.domain("sales", &m.producer.clone(), "stewards").await;
+        m.domain("marketing", &m.consumer.clone(), "stewards").await;
+        m
+    }
+
+    async fn domain(&self, slug: &str, account: &str, policy: &str) {
+        let body = json!({ "slug": slug, "name": slug, "aws_account_id": account, "approval_policy": policy });
+        let r = self.app.post("/api/v1/domains", &admin(), body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+
+    fn role(&self, name: &str) -> String {
+        format!("arn:aws:iam::{}:role/{name}", self.consumer)
+    }
+
+    /// A published product `domain/slug` over `sales_db` with the given tables (columns a, b, c
+    /// and region each), its schema set directly as a sync would.
+    async fn product(&self, domain: &str, slug: &str, tables: &[&str], extra: Value) {
+        let mut body = json!({ "source": { "database": "sales_db" } });
+        merge(&mut body, extra);
+        let p = self.app.create_product(domain, slug, body).await;
+        let schema = SchemaDocument {
+            tables: tables
+                .iter()
+                .map(|t| TableSchema {
+                    name: t.to_string(),
+                    columns: ["a", "b", "c", "region"]
+                        .iter()
+                        .map(|c| Column { name: c.to_string(), data_type: "string".into(), comment: None })
+                        .collect(),
+                    partition_keys: vec![],
+                    location: None,
+                    format: None,
+                    parameters: Default::default(),
+                })
+                .collect(),
+        };
+        let id: uuid::Uuid = p["id"].as_str().unwrap().parse().unwrap();
+        let mut tx = self.app.pool.begin().await.unwrap();
+        meshgov::products::store::replace_schema(&mut tx, id, &schema).await.unwrap();
+        tx.commit().await.unwrap();
+        self.app.lifecycle(domain, slug, "publish").await;
+    }
+
+    fn request_body(&self, principal: &str, tables: Value) -> Value {
+        json!({
+            "domain": "sales", "product": "orders", "consumer_domain": "marketing", "principal": principal,
+            "tables": tables, "justification": "campaign attribution",
+        })
+    }
+
+    async fn request(&self, principal: &str, tables: Value) -> Value {
+        let r = self.app.post("/api/v1/subscriptions", &consumer("marketing"), self.request_body(principal, tables)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body
+    }
+
+    async fn approve(&self, id: &str, body: Value) -> Value {
+        let r = self.app.post(&format!("/api/v1/subscriptions/{id}/approve"), &steward(), body).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        r.body
+    }
+
+    async fn revoke(&self, id: &str) -> Value {
+        let r = self.app.post_empty(&format!("/api/v1/subscriptions/{id}/revoke"), &steward()).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        r.body
+    }
+
+    async fn get(&self, id: &str) -> Value {
+        let r = self.app.get(&format!("/api/v1/subscriptions/{id}"), &steward()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
+    }
+
+    async fn run_jobs(&self) {
+        worker::run_until_idle(&self.state).await.unwrap();
+    }
+
+    /// Makes queued retries due now instead of after their backoff, and runs them.
+    async fn run_retries(&self) {
+        sqlx::query("UPDATE jobs SET run_after = now() WHERE status = 'queued'").execute(&self.app.pool).await.unwrap();
+        self.run_jobs().await;
+    }
+
+    /// Every permission in this test's governance account, as (principal, resource, permissions),
+    /// in a comparable text form.
+    async fn lf_state(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self.lf.list_permissions().set_next_token(token.take()).send().await.unwrap();
+            for p in page.principal_resource_permissions() {
+                let principal = p.principal().and_then(|x| x.data_lake_principal_identifier()).unwrap_or("").to_string();
+                let mut perms: Vec<String> = p.permissions().iter().map(|x| x.as_str().to_string()).collect();
+                perms.sort();
+                out.push(format!("{principal} {} {}", resource_text(p.resource().unwrap()), perms.join("+")));
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        out.sort();
+        out
+    }
+
+    async fn lf_calls(&self, operation: &str) -> Vec<Value> {
+        let r: Value = reqwest::get(format!(
+            "{}/_emulator/calls?service=lakeformation&operation={operation}&account={}",
+            endpoint(),
+            self.gov
+        ))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        r["calls"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Injects a Lake Formation fault for this test's governance account only; returns its id.
+    async fn fault(&self, operation: &str, error: &str, count: i64, extra: Value) -> String {
+        let mut body = json!({ "service": "lakeformation", "operation": operation, "error": error, "count": count, "account": self.gov });
+        merge(&mut body, extra);
+        let r = reqwest::Client::new().post(format!("{}/_emulator/faults", endpoint())).json(&body).send().await.unwrap();
+        assert!(r.status().is_success());
+        let fault: Value = r.json().await.unwrap();
+        fault["id"].as_str().map(str::to_string).unwrap_or_else(|| fault["id"].to_string())
+    }
+
+    /// Clears one fault (never all: other tests run in parallel).
+    async fn clear_fault(&self, id: &str) {
+        let r = reqwest::Client::new().delete(format!("{}/_emulator/faults/{id}", endpoint())).send().await.unwrap();
+        assert!(r.status().is_success(), "clearing fault {id}: {}", r.status());
+    }
+
+    async fn audit(&self, action: &str, target: &str) -> Vec<Value> {
+        sqlx::query_scalar("SELECT details FROM audit_events WHERE action = $1 AND target = $2 ORDER BY seq")
+            .bind(action)
+            .bind(target)
+            .fetch_all(&self.app.pool)
+            .await
+            .unwrap()
+    }
+
+    fn db(&self, table: &str) -> String {
+        format!("{} table {}.sales_db.{table}", "", self.producer).trim().to_string()
+    }
+
+    fn expect_db(&self, principal: &str) -> String {
+        format!("{principal} database {}.sales_db DESCRIBE", self.producer)
+    }
+
+    fn expect_table(&self, principal: &str, table: &str) -> String {
+        format!("{principal} {} DESCRIBE+SELECT", self.db(table))
+    }
+}
+
+fn resource_text(r: &Resource) -> String {
+    if let Some(d) = r.database() {
+        return format!("database {}.{}", d.catalog_id().unwrap_or("-"), d.name());
+    }
+    if let Some(t) = r.table() {
+        return format!("table {}.{}.{}", t.catalog_id().unwrap_or("-"), t.database_name(), t.name().unwrap_or("*"));
+    }
+    if let Some(t) = r.table_with_columns() {
+        return format!(
+            "columns {}.{}.{}[{}]",
+            t.catalog_id().unwrap_or("-"),
+            t.database_name(),
+            t.name(),
+            t.column_names().join(",")
+        );
+    }
+    if let Some(f) = r.data_cells_filter() {
+        return format!(
+            "filter {}.{}.{}/{}",
+            f.table_catalog_id().unwrap_or("-"),
+            f.database_name().unwrap_or(""),
+            f.table_name().unwrap_or(""),
+            f.name().unwrap_or("")
+        );
+    }
+    format!("{r:?}")
+}
+
+fn target(id: &str) -> String {
+    format!("subscription:{id}")
+}
+
+#[sqlx::test]
+async fn a_request_is_validated_against_the_schema_and_stored_once(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
+    let analyst = m.role("analyst");
+    let post = |body: Value| {
+        let app = m.app.clone();
+        async move { app.post("/api/v1/subscriptions", &consumer("marketing"), body).await }
+    };
+
+    // Field errors: principal, unknown table and column, row filters, justification, expiry.
+    post(json!({"domain": "sales", "product": "orders", "consumer_domain": "marketing", "principal": "root", "justification": "x"}))
+        .await
+        .field_error("principal", "invalid_principal");
+    post(m.request_body(&analyst, json!([{ "name": "nope" }]))).await.field_error("tables[0].name", "unknown_table");
+    post(m.request_body(&analyst, json!([{ "name": "orders", "columns": ["a", "zz"] }])))
+        .await
+        .field_error("tables[0].columns[1]", "unknown_column");
+    post(m.request_body(&analyst, json!([{ "name": "orders", "row_filter": "secret = 1" }])))
+        .await
+        .field_error("tables[0].row_filter", "invalid_row_filter");
+    post(m.request_body(&analyst, json!([{ "name": "orders", "row_filter": "region = 'EU' OR" }])))
+        .await
+        .field_error("tables[0].row_filter", "invalid_row_filter");
+    let long = format!("region = '{}'", "x".repeat(2050));
+    post(m.request_body(&analyst, json!([{ "name": "orders", "row_filter": long }])))
+        .await
+        .field_error("tables[0].row_filter", "invalid_row_filter");
+    let mut blank = m.request_body(&analyst, Value::Null);
+    blank["justification"] = json!("  ");
+    post(blank).await.field_error("justification", "required");
+    let mut late = m.request_body(&analyst, Value::Null);
+    late["expires_at"] = json!((chrono::Utc::now() + chrono::Duration::days(400)).to_rfc3339());
+    post(late).await.field_error("expires_at", "too_late");
+    let mut bad_perm = m.request_body(&analyst, Value::Null);
+    bad_perm["permissions"] = json!(["DROP"]);
+    post(bad_perm).await.problem(422, "invalid_body");
+
+    // A valid request; the same request again returns it instead of a duplicate.
+    let first = post(m.request_body(&analyst, json!([{ "name": "orders", "columns": ["b", "a", "a"] }]))).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(first.body["status"], "pending");
+    assert_eq!(first.body["provisioning"], "none");
+    assert_eq!(first.body["requested_scope"]["tables"][0]["columns"], json!(["a", "b"]), "canonical columns");
+    let id = first.body["id"].as_str().unwrap().to_string();
+    assert_eq!(first.header("location"), Some(format!("/api/v1/subscriptions/{id}").as_str()));
+    let again = post(m.request_body(&analyst, json!([{ "name": "orders", "columns": ["a", "b"] }]))).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body["id"], id.as_str());
+    assert_eq!(m.audit("subscription.requested", &target(&id)).await.len(), 1);
+
+    // Idempotency-Key: a retried request gets the first answer.
+    let body = m.request_body(&analyst, json!([{ "name": "refunds" }]));
+    let a = m.app.call(axum::http::Method::POST, "/api/v1/subscriptions").bearer(&consumer("marketing")).idempotency_key("k1").json(&body).send().await;
+    let b = m.app.call(axum::http::Method::POST, "/api/v1/subscriptions").bearer(&consumer("marketing")).idempotency_key("k1").json(&body).send().await;
+    assert_eq!((a.status.as_u16(), b.status.as_u16()), (201, 201));
+    assert_eq!(b.header("idempotent-replayed"), Some("true"));
+    assert_eq!(a.body["id"], b.body["id"]);
+
+    // The account id itself is a valid principal.
+    let acct = post(m.request_body(&m.consumer.clone(), Value::Null)).await;
+    assert_eq!(acct.status, 201, "{}", acct.body);
+
+    // Listing: the consumer sees its domain's subscriptions; another domain's consumer sees none.
+    let (items, _) = walk(&m.app, "/api/v1/subscriptions?limit=1", &consumer("marketing")).await;
+    assert_eq!(items.len(), 3);
+    let (items, _) = walk(&m.app, "/api/v1/subscriptions?limit=50", &consumer("finance")).await;
+    assert!(items.is_empty());
+    let (items, _) = walk(&m.app, "/api/v1/subscriptions?status=pending&domain=sales&product=orders", &producer("sales")).await;
+    assert_eq!(items.len(), 3);
+    let r = m.app.get("/api/v1/subscriptions?status=bogus", &steward()).await;
+    r.problem(400, "invalid_query");
+}
+
+#[sqlx::test]
+async fn products_must_be_published_and_synced(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    // Never synced: published without a schema.
+    m.app.create_product("sales", "orders", json!({ "source": { "database": "sales_db" } })).await;
+    let body = m.request_body(&m.role("analyst"), Value::Null);
+    let r = m.app.post("/api/v1/subscriptions", &consumer("marketing"), body.clone()).await;
+    r.field_error("product", "unknown_product"); // a draft is invisible to consumers
+    m.app.lifecycle("sales", "orders", "publish").await;
+    m.app.post("/api/v1/subscriptions", &consumer("marketing"), body.clone()).await.problem(409, "product_not_synced");
+    m.app.lifecycle("sales", "orders", "deprecate").await;
+    m.app.post("/api/v1/subscriptions", &consumer("marketing"), body).await.problem(409, "product_not_published");
+}
+
+#[sqlx::test]
+async fn every_refusal_is_a_403_problem(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("finance", &fresh_account(), "stewards").await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let body = m.request_body(&m.role("analyst"), Value::Null);
+    // Requesting for another domain, as a producer, or for another account's principal.
+    m.app.post("/api/v1/subscriptions", &consumer("finance"), body.clone()).await.problem(403, "forbidden");
+    m.app.post("/api/v1/subscriptions", &producer("marketing"), body.clone()).await.problem(403, "forbidden");
+    let foreign = m.request_body(&format!("arn:aws:iam::{}:role/analyst", m.producer), Value::Null);
+    m.app.post("/api/v1/subscriptions", &consumer("marketing"), foreign).await.problem(403, "forbidden");
+
+    let id = m.request(&m.role("analyst"), Value::Null).await["id"].as_str().unwrap().to_string();
+    let path = |action: &str| format!("/api/v1/subscriptions/{id}/{action}");
+    // Deciding: not the consumer, not the producer while the policy says stewards.
+    m.app.post_empty(&path("approve"), &consumer("marketing")).await.problem(403, "forbidden");
+    m.app.post_empty(&path("approve"), &producer("sales")).await.problem(403, "forbidden");
+    m.app.post(&path("reject"), &producer("sales"), json!({"comment": "no"})).await.problem(403, "forbidden");
+    // Cancelling: only the requester. Seeing: not another domain.
+    m.app.post_empty(&path("cancel"), &steward()).await.problem(403, "forbidden");
+    m.app.get(&format!("/api/v1/subscriptions/{id}"), &consumer("finance")).await.problem(403, "forbidden");
+    m.app.post_empty(&path("retry"), &producer("sales")).await.problem(403, "forbidden");
+    // Reject needs a comment.
+    m.app.post_empty(&path("reject"), &steward()).await.field_error("comment", "required");
+
+    // The owners policy lets the producers decide; a producer of another domain still may not.
+    let r = m.app.patch("/api/v1/domains/sales", &admin(), json!({ "approval_policy": "owners" })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    m.app.post_empty(&path("approve"), &steward()).await.problem(403, "forbidden");
+    let r = m.app.post_empty(&path("approve"), &producer("sales")).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    m.app.post_empty(&path("revoke"), &producer("finance")).await.problem(403, "forbidden");
+    m.app.post_empty(&path("revoke"), &consumer("marketing")).await.problem(403, "forbidden");
+    // Illegal transitions.
+    m.app.post_empty(&path("approve"), &admin()).await.problem(409, "illegal_transition");
+    m.app.post_empty(&path("cancel"), &consumer("marketing")).await.problem(409, "illegal_transition");
+    m.app.post_empty(&path("retry"), &steward()).await.problem(409, "nothing_to_retry");
+    m.app.get("/api/v1/subscriptions/not-a-uuid", &steward()).await.problem(404, "not_found");
+    m.app.get(&format!("/api/v1/subscriptions/{}", uuid::Uuid::now_v7()), &steward()).await.problem(404, "not_found");
+}
+
+#[sqlx::test]
+async fn reject_and_cancel_are_decisions_with_audit_events(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
+    let a = m.request(&m.role("a"), Value::Null).await["id"].as_str().unwrap().to_string();
+    let b = m.request(&m.role("b"), Value::Null).await["id"].as_str().unwrap().to_string();
+    let r = m.app.post(&format!("/api/v1/subscriptions/{a}/reject"), &steward(), json!({"comment": "not needed"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "rejected");
+    assert_eq!(r.body["decision_comment"], "not needed");
+    let r = m.app.post_empty(&format!("/api/v1/subscriptions/{b}/cancel"), &consumer("marketing")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "cancelled");
+    assert_eq!(m.audit("subscription.rejected", &target(&a)).await.len(), 1);
+    assert_eq!(m.audit("subscription.cancelled", &target(&b)).await.len(), 1);
+    // Ended requests free the scope: the same request can be made again.
+    m.request(&m.role("a"), Value::Null).await;
+    assert!(m.lf_calls("BatchGrantPermissions").await.is_empty(), "nothing was granted");
+}
+
+#[sqlx::test]
+async fn approval_grants_exactly_the_expected_permissions(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
+    let analyst = m.role("analyst");
+    let sub = m.request(&analyst, Value::Null).await;
+    let id = sub["id"].as_str().unwrap().to_string();
+    let approved = m.approve(&id, json!({ "comment": "ok" })).await;
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["provisioning"], "granting");
+    assert_eq!(approved["grants"].as_array().unwrap().len(), 3);
+    assert!(m.lf_state().await.is_empty(), "nothing is granted before the job runs");
+    m.run_jobs().await;
+
+    let expected =
+        vec![m.expect_db(&analyst), m.expect_table(&analyst, "orders"), m.expect_table(&analyst, "refunds")];
+    let mut expected_sorted = expected.clone();
+    expected_sorted.sort();
+    assert_eq!(m.lf_state().await, expected_sorted);
+    let got = m.get(&id).await;
+    assert_eq!(got["provisioning"], "granted", "{got}");
+    assert!(got["grants"].as_array().unwrap().iter().all(|g| g["state"] == "granted" && g["attempts"] == 1), "{got}");
+    let calls = m.lf_calls("BatchGrantPermissions").await;
+    assert_eq!(calls.len(), 1);
+    let events = m.audit("lakeformation.batch_grant", &target(&id)).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["aws_request_id"], calls[0]["request_id"], "the audit event carries AWS's request id");
+    assert_eq!(m.audit("subscription.approved", &target(&id)).await.len(), 1);
+    let chain = m.app.get("/api/v1/audit/verify", &steward()).await;
+    assert_eq!(chain.body["ok"], true);
+}
+
+#[sqlx::test]
+async fn approvers_narrow_tables_columns_and_expiry_but_never_widen(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders", "refunds", "returns"], json!({})).await;
+    let analyst = m.role("analyst");
+    let expiry = chrono::Utc::now() + chrono::Duration::days(30);
+    let mut body = m.request_body(&analyst, json!([{ "name": "orders", "columns": ["c", "a", "b"] }, { "name": "refunds" }]));
+    body["expires_at"] = json!(expiry.to_rfc3339());
+    let r = m.app.post("/api/v1/subscriptions", &consumer("marketing"), body).await;
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let approve = |b: Value| {
+        let app = m.app.clone();
+        let id = id.clone();
+        async move { app.post(&format!("/api/v1/subscriptions/{id}/approve"), &steward(), b).await }
+    };
+    approve(json!({ "tables": [{ "name": "returns" }] })).await.field_error("tables[0].name", "widens_scope");
+    approve(json!({ "tables": [{ "name": "orders" }] })).await.field_error("tables[0].columns", "widens_scope");
+    approve(json!({ "tables": [{ "name": "orders", "columns": ["a", "region"] }] }))
+        .await
+        .field_error("tables[0].columns", "widens_scope");
+    let later = (expiry + chrono::Duration::days(1)).to_rfc3339();
+    approve(json!({ "expires_at": later })).await.field_error("expires_at", "widens_scope");
+
+    let earlier = expiry - chrono::Duration::days(10);
+    let r = approve(json!({ "tables": [{ "name": "orders", "columns": ["c", "a"] }], "expires_at": earlier.to_rfc3339() })).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.body["approved_scope"]["tables"], json!([{ "name": "orders", "columns": ["a", "c"] }]));
+    m.run_jobs().await;
+    let mut expected = vec![
+        m.expect_db(&analyst),
+        format!("{analyst} columns {}.sales_db.orders[a,c] SELECT", m.producer),
+    ];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected, "a column subset is TableWithColumns with sorted names");
+}
+
+#[sqlx::test]
+async fn revoking_removes_only_what_no_other_live_subscription_needs(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
+    let analyst = m.role("analyst");
+    let all = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    let one = m.request(&analyst, json!([{ "name": "orders" }])).await["id"].as_str().unwrap().to_string();
+    let other = m.role("other");
+    let third = m.request(&other, json!([{ "name": "refunds" }])).await["id"].as_str().unwrap().to_string();
+    for id in [&all, &one, &third] {
+        m.approve(id, json!({})).await;
+    }
+    m.run_jobs().await;
+    assert_eq!(m.lf_state().await.len(), 5);
+
+    let r = m.revoke(&all).await;
+    assert_eq!(r["status"], "revoked");
+    assert_eq!(r["provisioning"], "revoking");
+    m.run_jobs().await;
+    let mut expected = vec![m.expect_db(&analyst), m.expect_table(&analyst, "orders"), m.expect_db(&other), m.expect_table(&other, "refunds")];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected, "the shared database and orders grants stay");
+    let got = m.get(&all).await;
+    assert_eq!(got["provisioning"], "revoked");
+    let kept: Vec<&Value> = got["grants"].as_array().unwrap().iter().filter(|g| g["kept_for"] == one.as_str()).collect();
+    assert_eq!(kept.len(), 2, "{got}");
+
+    m.revoke(&one).await;
+    m.run_jobs().await;
+    let mut expected = vec![m.expect_db(&other), m.expect_table(&other, "refunds")];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected);
+    assert_eq!(m.audit("lakeformation.batch_revoke", &target(&one)).await.len(), 1);
+    m.app.post_empty(&format!("/api/v1/subscriptions/{one}/revoke"), &steward()).await.problem(409, "illegal_transition");
+}
+
+#[sqlx::test]
+async fn expiry_and_retirement_revoke_automatically(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let mut body = m.request_body(&analyst, Value::Null);
+    body["expires_at"] = json!((chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339());
+    let r = m.app.post("/api/v1/subscriptions", &consumer("marketing"), body).await;
+    let expiring = r.body["id"].as_str().unwrap().to_string();
+    m.approve(&expiring, json!({})).await;
+    let other = m.role("other");
+    let lasting = m.request(&other, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&lasting, json!({})).await;
+    let pending = m.request(&m.role("late"), Value::Null).await["id"].as_str().unwrap().to_string();
+    m.run_jobs().await;
+    assert_eq!(m.lf_state().await.len(), 4);
+
+    assert_eq!(scheduler::enqueue_due_expiries(&m.state).await.unwrap(), 0, "nothing is due yet");
+    sqlx::query("UPDATE subscriptions SET expires_at = now() - interval '1 second' WHERE id = $1::uuid")
+        .bind(&expiring)
+        .execute(&m.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(scheduler::enqueue_due_expiries(&m.state).await.unwrap(), 1);
+    m.run_jobs().await;
+    let got = m.get(&expiring).await;
+    assert_eq!((got["status"].as_str(), got["provisioning"].as_str()), (Some("expired"), Some("revoked")));
+    let mut expected = vec![m.expect_db(&other), m.expect_table(&other, "orders")];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected);
+    assert_eq!(m.audit("subscription.expired", &target(&expiring)).await.len(), 1);
+
+    m.app.lifecycle("sales", "orders", "retire").await;
+    m.run_jobs().await;
+    assert!(m.lf_state().await.is_empty(), "retiring revoked every grant");
+    assert_eq!(m.get(&lasting).await["status"], "revoked");
+    assert_eq!(m.get(&pending).await["status"], "rejected");
+}
+
+#[sqlx::test]
+async fn forty_five_grants_go_out_in_three_batches(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    let tables: Vec<String> = (0..44).map(|i| format!("t{i:02}")).collect();
+    let names: Vec<&str> = tables.iter().map(String::as_str).collect();
+    m.product("sales", "orders", &names, json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    m.run_jobs().await;
+    let calls = m.lf_calls("BatchGrantPermissions").await;
+    let sizes: Vec<usize> = calls.iter().map(|c| c["body"]["Entries"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [20, 20, 5]);
+    assert_eq!(m.lf_state().await.len(), 45);
+    assert_eq!(m.get(&id).await["provisioning"], "granted");
+    assert_eq!(m.audit("lakeformation.batch_grant", &target(&id)).await.len(), 3);
+    m.revoke(&id).await;
+    m.run_jobs().await;
+    assert_eq!(m.lf_calls("BatchRevokePermissions").await.len(), 3);
+    assert!(m.lf_state().await.is_empty());
+}
+
+#[sqlx::test]
+async fn throttling_twice_is_retried_by_the_sdk(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let id = m.request(&m.role("analyst"), Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    let _ = m.fault("BatchGrantPermissions", "ThrottlingException", 2, json!({})).await;
+    m.run_jobs().await;
+    assert_eq!(m.lf_calls("BatchGrantPermissions").await.len(), 3);
+    assert_eq!(m.get(&id).await["provisioning"], "granted");
+    assert_eq!(m.lf_state().await.len(), 2);
+    assert_eq!(m.audit("lakeformation.batch_grant", &target(&id)).await.len(), 1, "only the call that changed something");
+}
+
+#[sqlx::test]
+async fn concurrent_modification_is_retried_by_the_job(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    // One entry fails alone with ConcurrentModificationException; the others are granted.
+    let _ = m.fault("BatchGrantPermissions", "ConcurrentModificationException", 1, json!({ "match": "\"Name\":\"refunds\"" })).await;
+    m.run_jobs().await;
+    let got = m.get(&id).await;
+    assert_eq!(got["provisioning"], "granting", "{got}");
+    let waiting: Vec<&Value> = got["grants"].as_array().unwrap().iter().filter(|g| g["state"] == "pending").collect();
+    assert_eq!(waiting.len(), 1);
+    assert!(waiting[0]["last_error"].as_str().unwrap().starts_with("ConcurrentModificationException"));
+    assert_eq!(m.lf_state().await.len(), 2);
+    // A whole-call concurrent modification next time: still retried later.
+    let _ = m.fault("BatchGrantPermissions", "ConcurrentModificationException", 1, json!({})).await;
+    m.run_retries().await;
+    assert_eq!(m.get(&id).await["provisioning"], "granting");
+    m.run_retries().await;
+    assert_eq!(m.get(&id).await["provisioning"], "granted");
+    let mut expected = vec![m.expect_db(&analyst), m.expect_table(&analyst, "orders"), m.expect_table(&analyst, "refunds")];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected);
+    assert_eq!(m.audit("lakeformation.batch_grant", &target(&id)).await.len(), 2);
+}
+
+#[sqlx::test]
+async fn a_permanent_failure_is_visible_and_a_steward_retry_succeeds(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    let fault = m.fault("BatchGrantPermissions", "AccessDeniedException", -1, json!({ "match": "\"Name\":\"orders\"" })).await;
+    m.run_jobs().await;
+    let got = m.get(&id).await;
+    assert_eq!(got["provisioning"], "grant_failed", "{got}");
+    let failed: Vec<&Value> = got["grants"].as_array().unwrap().iter().filter(|g| g["state"] == "grant_failed").collect();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0]["last_error"].as_str().unwrap().contains("AccessDeniedException"));
+    assert_eq!(m.lf_state().await, vec![m.expect_db(&analyst)]);
+
+    m.clear_fault(&fault).await;
+    let r = m.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.body["provisioning"], "granting");
+    m.run_jobs().await;
+    assert_eq!(m.get(&id).await["provisioning"], "granted");
+    let mut expected = vec![m.expect_db(&analyst), m.expect_table(&analyst, "orders")];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected);
+    assert_eq!(m.audit("subscription.retried", &target(&id)).await.len(), 1);
+}
+
+#[sqlx::test]
+async fn transient_failures_end_failed_after_the_last_attempt(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let id = m.request(&m.role("analyst"), Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    let fault = m.fault("BatchGrantPermissions", "ConcurrentModificationException", -1, json!({})).await;
+    for _ in 0..6 {
+        m.run_retries().await;
+    }
+    let got = m.get(&id).await;
+    assert_eq!(got["provisioning"], "grant_failed", "{got}");
+    assert!(got["grants"].as_array().unwrap().iter().all(|g| g["state"] == "grant_failed"));
+    let status: String = sqlx::query_scalar("SELECT status FROM jobs WHERE kind = 'apply_grants'").fetch_one(&m.app.pool).await.unwrap();
+    assert_eq!(status, "failed");
+    m.clear_fault(&fault).await;
+}
+
+#[sqlx::test]
+async fn a_crash_after_lake_formation_answered_reapplies_without_a_second_audit_event(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    // The applier's Lake Formation step runs, and the process dies before recording it.
+    let sub: uuid::Uuid = id.parse().unwrap();
+    let work = meshgov::grants::store::actionable(&m.app.pool, sub).await.unwrap();
+    let refs: Vec<&meshgov::grants::store::GrantWork> = work.iter().collect();
+    m.state.lakeformation.batch_grant(&meshgov::grants::service::entries(&refs)).await.unwrap();
+    assert_eq!(m.lf_state().await.len(), 3);
+    assert_eq!(m.get(&id).await["provisioning"], "granting", "not recorded");
+
+    m.run_jobs().await;
+    let mut expected = vec![m.expect_db(&analyst), m.expect_table(&analyst, "orders"), m.expect_table(&analyst, "refunds")];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected, "Lake Formation equals the desired state");
+    assert_eq!(m.lf_calls("BatchGrantPermissions").await.len(), 2, "the call was made again");
+    assert_eq!(m.audit("lakeformation.batch_grant", &target(&id)).await.len(), 1, "one event per recorded call");
+    assert_eq!(m.get(&id).await["provisioning"], "granted");
+}
+
+#[sqlx::test]
+async fn revoking_what_is_already_gone_counts_as_done(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    m.run_jobs().await;
+    // Someone removed the table grant by hand in Lake Formation.
+    let r = m
+        .lf
+        .revoke_permissions()
+        .principal(aws_sdk_lakeformation::types::DataLakePrincipal::builder().data_lake_principal_identifier(&analyst).build())
+        .resource(meshgov::grants::lakeformation::to_resource(&json!({ "Table": { "CatalogId": m.producer, "DatabaseName": "sales_db", "Name": "orders" } })).unwrap())
+        .permissions(aws_sdk_lakeformation::types::Permission::Select)
+        .permissions(aws_sdk_lakeformation::types::Permission::Describe)
+        .send()
+        .await;
+    assert!(r.is_ok(), "{r:?}");
+    m.revoke(&id).await;
+    m.run_jobs().await;
+    let got = m.get(&id).await;
+    assert_eq!(got["provisioning"], "revoked", "{got}");
+    assert!(m.lf_state().await.is_empty());
+    let calls = m.lf_calls("BatchRevokePermissions").await;
+    assert_eq!(calls[0]["entry_failures"][0]["ErrorCode"], "InvalidInputException");
+}
