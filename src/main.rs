@@ -53,7 +53,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Openapi => {
-            print!("{}", meshgov::http::openapi::to_pretty_json(&meshgov::http::openapi_document()));
+            // Written without print!, which panics when the reader goes away (`meshgov openapi | head`).
+            use std::io::Write;
+            let spec = meshgov::http::openapi::to_pretty_json(&meshgov::http::openapi_document());
+            let _ = std::io::stdout().write_all(spec.as_bytes());
             ExitCode::SUCCESS
         }
         Command::Token { sub, roles, domains, ttl } => {

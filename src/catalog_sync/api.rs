@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::readiness::{self, Readiness};
+use super::readiness::{self, DomainReadiness};
 use super::service;
 use crate::AppState;
 use crate::domains::model::DomainRow;
@@ -114,12 +114,12 @@ async fn sync_product(State(state): State<AppState>, caller: Caller, AppPath(pat
     get, path = "/domains/{domain}/readiness", tag = "catalog sync",
     params(("domain" = String, Path, description = "Domain slug")),
     responses(
-        (status = 200, description = "The checks and their results", body = Readiness),
+        (status = 200, description = "The checks and their results", body = DomainReadiness),
         (status = 404, description = "No such domain", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
-async fn domain_readiness(State(state): State<AppState>, caller: Caller, AppPath(slug): AppPath<String>) -> ApiResult<AppJson<Readiness>> {
+async fn domain_readiness(State(state): State<AppState>, caller: Caller, AppPath(slug): AppPath<String>) -> ApiResult<AppJson<DomainReadiness>> {
     let domain = crate::domains::service::get(&state.db, &slug).await?;
     authorize(&caller, &slug)?;
     Ok(AppJson(readiness::check_domain(&state, &domain).await?))

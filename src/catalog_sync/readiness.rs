@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::domains::model::DomainRow;
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Readiness {
+pub struct DomainReadiness {
     pub domain: String,
     /// True when every check passed.
     pub ready: bool,
@@ -51,7 +51,7 @@ pub fn trust_policy(principal_arn: &str, external_id: &str) -> Value {
     })
 }
 
-pub async fn check_domain(state: &AppState, domain: &DomainRow) -> sqlx::Result<Readiness> {
+pub async fn check_domain(state: &AppState, domain: &DomainRow) -> sqlx::Result<DomainReadiness> {
     let mut checks = Vec::new();
     let access: Option<ProducerAccess> = super::service::access_of(domain);
     match &access {
@@ -99,7 +99,7 @@ pub async fn check_domain(state: &AppState, domain: &DomainRow) -> sqlx::Result<
         },
     ));
     let principal = state.aws.principal_arn().await;
-    Ok(Readiness {
+    Ok(DomainReadiness {
         domain: domain.slug.clone(),
         ready: checks.iter().all(|c| c.ok),
         checks,

@@ -132,7 +132,11 @@ pub struct NewDomain {
     pub aws_account_id: String,
     /// Must be a role in `aws_account_id`.
     #[serde(default)]
-    #[schema(example = "arn:aws:iam::111122223333:role/meshgov-catalog-reader")]
+    #[schema(
+        example = "arn:aws:iam::111122223333:role/meshgov-catalog-reader",
+        pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$",
+        max_length = 600
+    )]
     pub sync_role_arn: Option<String>,
     #[serde(default)]
     #[schema(max_items = 50)]
@@ -155,7 +159,7 @@ pub struct DomainPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_account_id: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_role_arn: Option<Option<String>>,
     #[schema(max_items = 50)]

@@ -16,32 +16,39 @@ fn trusted(sql: String) -> sqlx::AssertSqlSafe<String> {
 }
 
 /// Enqueues `job` in the caller's transaction, or returns the live job with the same dedupe key.
+/// The live job may finish between our insert and our lookup; then the insert is tried again.
 pub async fn enqueue(tx: &mut PgConnection, job: &NewJob) -> sqlx::Result<JobRow> {
-    let inserted: Option<Uuid> = sqlx::query_scalar(
-        "INSERT INTO jobs (id, kind, payload, domain_id, dedupe_key, created_by, max_attempts)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
-         RETURNING id",
-    )
-    .bind(Uuid::now_v7())
-    .bind(job.kind)
-    .bind(&job.payload)
-    .bind(job.domain_id)
-    .bind(&job.dedupe_key)
-    .bind(&job.created_by)
-    .bind(job.max_attempts)
-    .fetch_optional(&mut *tx)
-    .await?;
-    match inserted {
-        Some(id) => find(&mut *tx, id).await?.ok_or(sqlx::Error::RowNotFound),
-        None => sqlx::query_as(trusted(format!(
-            "SELECT {COLUMNS} FROM jobs j LEFT JOIN domains d ON d.id = j.domain_id
-             WHERE j.dedupe_key = $1 AND j.status IN ('queued', 'running')"
-        )))
+    for _ in 0..3 {
+        let inserted: Option<Uuid> = sqlx::query_scalar(
+            "INSERT INTO jobs (id, kind, payload, domain_id, dedupe_key, created_by, max_attempts)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
+             RETURNING id",
+        )
+        .bind(Uuid::now_v7())
+        .bind(job.kind)
+        .bind(&job.payload)
+        .bind(job.domain_id)
         .bind(&job.dedupe_key)
-        .fetch_one(&mut *tx)
-        .await,
+        .bind(&job.created_by)
+        .bind(job.max_attempts)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let found = match inserted {
+            Some(id) => find(&mut *tx, id).await?,
+            None => sqlx::query_as(trusted(format!(
+                "SELECT {COLUMNS} FROM jobs j LEFT JOIN domains d ON d.id = j.domain_id
+                 WHERE j.dedupe_key = $1 AND j.status IN ('queued', 'running')"
+            )))
+            .bind(&job.dedupe_key)
+            .fetch_optional(&mut *tx)
+            .await?,
+        };
+        if let Some(row) = found {
+            return Ok(row);
+        }
     }
+    Err(sqlx::Error::Protocol("a job with this dedupe key kept finishing while being enqueued".into()))
 }
 
 pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<JobRow>> {
