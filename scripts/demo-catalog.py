@@ -1,6 +1,8 @@
 """Fills the producers' Glue catalogs of the demo mesh in the AWS emulator.
 
 Run by scripts/demo.sh with the emulator's venv (boto3):  python demo-catalog.py ENDPOINT_URL
+To play a producer changing its catalog (then sync and read the product's schema-changes):
+    python demo-catalog.py ENDPOINT_URL drop-column DOMAIN DATABASE TABLE COLUMN
 Each domain's tables are created in that domain's own account (the emulator maps credentials
 from sts:AssumeRole into arn:aws:iam::ACCOUNT:role/... to ACCOUNT), so that meshgov's catalog
 sync, which assumes the domain's sync role, finds what the demo's data products declare.
@@ -142,8 +144,30 @@ def exists_ok(call, **kwargs) -> bool:
         raise
 
 
+def drop_column(endpoint: str, domain: str, database: str, table: str, column: str) -> None:
+    """What a producer does when it removes a column: UpdateTable without it."""
+    glue = glue_in(endpoint, CATALOGS[domain][0])
+    current = glue.get_table(DatabaseName=database, Name=table)["Table"]
+    sd = current["StorageDescriptor"]
+    kept = [c for c in sd["Columns"] if c["Name"] != column]
+    if len(kept) == len(sd["Columns"]):
+        sys.exit(f"{database}.{table} has no column {column!r}")
+    glue.update_table(DatabaseName=database, TableInput={
+        "Name": table,
+        "TableType": current.get("TableType", "EXTERNAL_TABLE"),
+        "Parameters": current.get("Parameters", {}),
+        "StorageDescriptor": {**{k: v for k, v in sd.items() if k != "Columns"}, "Columns": kept},
+        "PartitionKeys": current.get("PartitionKeys", []),
+    })
+    print(f"dropped column {column} from {database}.{table} in {domain}'s account {CATALOGS[domain][0]}",
+          file=sys.stderr)
+
+
 def main() -> None:
     endpoint = sys.argv[1]
+    if sys.argv[2:3] == ["drop-column"]:
+        drop_column(endpoint, *sys.argv[3:7])
+        return
     created = 0
     for domain, (account, databases) in CATALOGS.items():
         glue = glue_in(endpoint, account)

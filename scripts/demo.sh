@@ -134,8 +134,17 @@ curl -s -H "Authorization: Bearer \$ADMIN" $BASE/api/v1/domains
 curl -s -H "Authorization: Bearer \$STEWARD" '$BASE/api/v1/audit?action=product.published&limit=5'
 curl -s -H "Authorization: Bearer \$STEWARD" $BASE/api/v1/audit/verify
 curl -s -X POST -H "Authorization: Bearer \$PRODUCER" $BASE/api/v1/domains/sales/products/sales-forecast/publish
-
 EOF
+if ((${#aws_env[@]})); then
+    cat <<EOF
+
+A producer changes its catalog: drop a column in the sales account, sync, see the breaking change:
+$EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL drop-column sales sales_curated sell_out_daily currency
+curl -s -X POST -H "Authorization: Bearer \$PRODUCER" $BASE/api/v1/domains/sales/sync
+curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/domains/sales/products/daily-sell-out/schema-changes
+EOF
+fi
+echo
 ((failed == 0)) || warn "some example calls did not answer 200 (see above)"
 
 # Ctrl-C (or SIGTERM) ends the demo normally; the EXIT trap stops meshgov and the private cluster.
