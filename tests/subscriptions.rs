@@ -715,3 +715,107 @@ async fn revoking_what_is_already_gone_counts_as_done(pool: PgPool) {
     let calls = m.lf_calls("BatchRevokePermissions").await;
     assert_eq!(calls[0]["entry_failures"][0]["ErrorCode"], "InvalidInputException");
 }
+
+#[sqlx::test]
+async fn row_filters_become_data_cells_filters_end_to_end(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    // The filter's table must exist in the producer's Glue catalog.
+    let base = base_config().await;
+    let glue = aws_sdk_glue::Client::from_conf(
+        aws_sdk_glue::config::Builder::from(&base).credentials_provider(credentials_in(&m.producer).await).build(),
+    );
+    glue.create_database()
+        .database_input(aws_sdk_glue::types::DatabaseInput::builder().name("sales_db").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let col = |n: &str| aws_sdk_glue::types::Column::builder().name(n).r#type("string").build().unwrap();
+    glue.create_table()
+        .database_name("sales_db")
+        .table_input(
+            aws_sdk_glue::types::TableInput::builder()
+                .name("orders")
+                .storage_descriptor(
+                    aws_sdk_glue::types::StorageDescriptor::builder()
+                        .set_columns(Some(vec![col("a"), col("b"), col("c"), col("region")]))
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
+    let analyst = m.role("analyst");
+    let filter = "region IN ('EU', 'UK') AND NOT a IS NULL";
+    let id = m.request(&analyst, json!([{ "name": "orders", "columns": ["region", "a"], "row_filter": filter }, { "name": "refunds" }]))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let approved = m.approve(&id, json!({})).await;
+    let filter_grant = approved["grants"].as_array().unwrap().iter().find(|g| g["resource_type"] == "data_cells_filter").cloned();
+    let name = filter_grant.expect("a data cells filter grant")["resource"]["DataCellsFilter"]["Name"].as_str().unwrap().to_string();
+    m.run_jobs().await;
+    assert_eq!(m.get(&id).await["provisioning"], "granted");
+
+    let filters = m.lf.list_data_cells_filter().send().await.unwrap();
+    let created: Vec<_> = filters.data_cells_filters().iter().filter(|f| f.table_catalog_id() == m.producer).collect();
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0].name(), name);
+    assert_eq!(created[0].row_filter().and_then(|r| r.filter_expression()), Some(filter));
+    assert_eq!(created[0].column_names(), ["a", "region"]);
+    let mut expected = vec![
+        m.expect_db(&analyst),
+        m.expect_table(&analyst, "refunds"),
+        format!("{analyst} filter {}.sales_db.orders/{name} SELECT", m.producer),
+    ];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected);
+    assert_eq!(m.audit("lakeformation.create_data_cells_filter", &target(&id)).await.len(), 1);
+
+    m.revoke(&id).await;
+    m.run_jobs().await;
+    assert_eq!(m.get(&id).await["provisioning"], "revoked");
+    assert!(m.lf_state().await.is_empty());
+    let filters = m.lf.list_data_cells_filter().send().await.unwrap();
+    assert!(filters.data_cells_filters().iter().all(|f| f.table_catalog_id() != m.producer), "the filter is deleted");
+    assert_eq!(m.audit("lakeformation.delete_data_cells_filter", &target(&id)).await.len(), 1);
+}
+
+#[sqlx::test]
+async fn at_most_ten_row_filters_per_subscription(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    let tables: Vec<String> = (0..11).map(|i| format!("t{i:02}")).collect();
+    let names: Vec<&str> = tables.iter().map(String::as_str).collect();
+    m.product("sales", "orders", &names, json!({})).await;
+    let scope: Vec<Value> = tables.iter().map(|t| json!({ "name": t, "row_filter": "a = 'x'" })).collect();
+    let r = m.app.post("/api/v1/subscriptions", &consumer("marketing"), m.request_body(&m.role("r"), json!(scope))).await;
+    r.field_error("tables", "too_many_row_filters");
+}
+
+#[sqlx::test]
+async fn public_products_may_auto_approve(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    // Only public products may auto-approve, on create and on change.
+    let r = m
+        .app
+        .post("/api/v1/domains/sales/products", &admin(), product_body("internal-one", json!({ "auto_approve": true })))
+        .await;
+    r.field_error("auto_approve", "not_public");
+    m.product("sales", "orders", &["orders"], json!({ "classification": "public", "auto_approve": true })).await;
+    let r = m.app.patch("/api/v1/domains/sales/products/orders", &admin(), json!({ "classification": "internal" })).await;
+    r.field_error("auto_approve", "not_public");
+
+    let analyst = m.role("analyst");
+    let sub = m.request(&analyst, Value::Null).await;
+    assert_eq!(sub["status"], "approved", "{sub}");
+    assert_eq!(sub["decided_by"], "system:auto-approve");
+    let id = sub["id"].as_str().unwrap().to_string();
+    m.run_jobs().await;
+    let mut expected = vec![m.expect_db(&analyst), m.expect_table(&analyst, "orders")];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected);
+    assert_eq!(m.audit("subscription.approved", &target(&id)).await.len(), 1);
+}

@@ -118,6 +118,7 @@ pub struct ProductRow {
     pub last_sync_error: Option<String>,
     pub missing_tables: Vec<String>,
     pub last_breaking_change_at: Option<DateTime<Utc>>,
+    pub auto_approve: bool,
 }
 
 /// Where the product's catalog sync stands.
@@ -157,6 +158,8 @@ pub struct Product {
     pub name: String,
     pub description: String,
     pub classification: Classification,
+    /// Subscription requests are approved at once by the system (public products only).
+    pub auto_approve: bool,
     pub tags: Vec<String>,
     /// Person or team accountable for the product.
     pub owner: String,
@@ -182,6 +185,7 @@ impl From<ProductRow> for Product {
             name: r.name,
             description: r.description,
             classification: Classification::from_db(&r.classification),
+            auto_approve: r.auto_approve,
             tags: r.tags,
             owner: r.owner,
             source: Source { database: r.source_database, tables: r.source_tables },
@@ -217,6 +221,9 @@ pub struct NewProduct {
     /// Defaults to `internal`.
     #[serde(default)]
     pub classification: Option<Classification>,
+    /// Approve subscription requests at once (public products only). Defaults to false.
+    #[serde(default)]
+    pub auto_approve: Option<bool>,
     #[serde(default)]
     #[schema(max_items = 50)]
     pub tags: Option<Vec<String>>,
@@ -239,6 +246,9 @@ pub struct ProductPatch {
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classification: Option<Classification>,
+    /// Approve subscription requests at once (public products only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_approve: Option<bool>,
     #[schema(max_items = 50)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,

@@ -38,6 +38,7 @@ struct Valid {
     name: String,
     description: String,
     classification: Classification,
+    auto_approve: bool,
     tags: Vec<String>,
     owner: String,
     source: Source,
@@ -53,6 +54,7 @@ impl Valid {
             owner: &self.owner,
             source_database: &self.source.database,
             source_tables: self.source.tables.as_deref(),
+            auto_approve: self.auto_approve,
         }
     }
 }
@@ -78,10 +80,14 @@ fn validate_all(
     name: &str,
     description: &str,
     classification: Classification,
+    auto_approve: bool,
     tags: &[String],
     owner: &str,
     source: &Source,
 ) -> Option<Valid> {
+    if auto_approve && classification != Classification::Public {
+        v.add("auto_approve", "not_public", "only public products may approve subscriptions automatically");
+    }
     let name = v.check(validate::text("name", name, 1, 200, false));
     let description = v.check(validate::text("description", description, 0, 10000, true));
     let owner = v.check(validate::text("owner", owner, 1, 200, false));
@@ -123,6 +129,7 @@ fn validate_all(
         name: name?,
         description: description?,
         classification,
+        auto_approve,
         tags: clean_tags,
         owner: owner?,
         source: Source { database: database?, tables: tables? },
@@ -143,6 +150,7 @@ pub async fn create(
         &req.name,
         req.description.as_deref().unwrap_or(""),
         req.classification.unwrap_or(Classification::Internal),
+        req.auto_approve.unwrap_or(false),
         req.tags.as_deref().unwrap_or(&[]),
         req.owner.as_deref().unwrap_or(&caller.sub),
         &req.source,
@@ -174,7 +182,8 @@ pub async fn create(
             "product.created",
             target(domain, &row.slug),
             json!({
-                "name": row.name, "classification": row.classification, "tags": row.tags, "owner": row.owner,
+                "name": row.name, "classification": row.classification, "auto_approve": row.auto_approve,
+                "tags": row.tags, "owner": row.owner,
                 "source": { "database": row.source_database, "tables": row.source_tables },
             }),
         ),
@@ -247,6 +256,7 @@ pub async fn update(
         patch.name.as_deref().unwrap_or(&current.name),
         patch.description.as_deref().unwrap_or(&current.description),
         patch.classification.unwrap_or(Classification::from_db(&current.classification)),
+        patch.auto_approve.unwrap_or(current.auto_approve),
         patch.tags.as_deref().unwrap_or(&current.tags),
         patch.owner.as_deref().unwrap_or(&current.owner),
         patch.source.as_ref().unwrap_or(&current_source),

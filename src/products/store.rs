@@ -12,7 +12,7 @@ use crate::http::problem::{ApiError, on_constraint};
 const COLUMNS: &str = "p.id, p.domain_id, d.slug AS domain_slug, p.slug, p.name, p.description, p.classification,
     p.tags, p.owner, p.source_database, p.source_tables, p.schema_version, p.schema_synced_at, p.status,
     p.version, p.created_at, p.updated_at, p.published_at, p.sync_status, p.last_sync_at, p.last_sync_error,
-    p.missing_tables, p.last_breaking_change_at";
+    p.missing_tables, p.last_breaking_change_at, p.auto_approve";
 
 pub struct ProductFields<'a> {
     pub name: &'a str,
@@ -22,6 +22,7 @@ pub struct ProductFields<'a> {
     pub owner: &'a str,
     pub source_database: &'a str,
     pub source_tables: Option<&'a [String]>,
+    pub auto_approve: bool,
 }
 
 fn constraint_error(name: &str) -> Option<ApiError> {
@@ -44,8 +45,8 @@ pub async fn insert(
     sqlx::query_as(trusted(format!(
         "WITH p AS (
              INSERT INTO products (id, domain_id, slug, name, description, classification, tags, owner,
-                                   source_database, source_tables)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *)
+                                   source_database, source_tables, auto_approve)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *)
          SELECT {COLUMNS} FROM p JOIN domains d ON d.id = p.domain_id"
     )))
     .bind(Uuid::now_v7())
@@ -58,6 +59,7 @@ pub async fn insert(
     .bind(f.owner)
     .bind(f.source_database)
     .bind(f.source_tables)
+    .bind(f.auto_approve)
     .fetch_one(tx)
     .await
     .map_err(|e| on_constraint(e, constraint_error))
@@ -67,7 +69,7 @@ pub async fn update(tx: &mut PgConnection, id: Uuid, f: &ProductFields<'_>) -> s
     sqlx::query_as(trusted(format!(
         "WITH p AS (
              UPDATE products SET name = $2, description = $3, classification = $4, tags = $5, owner = $6,
-                 source_database = $7, source_tables = $8, version = version + 1, updated_at = now()
+                 source_database = $7, source_tables = $8, auto_approve = $9, version = version + 1, updated_at = now()
              WHERE id = $1 RETURNING *)
          SELECT {COLUMNS} FROM p JOIN domains d ON d.id = p.domain_id"
     )))
@@ -79,6 +81,7 @@ pub async fn update(tx: &mut PgConnection, id: Uuid, f: &ProductFields<'_>) -> s
     .bind(f.owner)
     .bind(f.source_database)
     .bind(f.source_tables)
+    .bind(f.auto_approve)
     .fetch_one(tx)
     .await
 }
