@@ -75,10 +75,12 @@ async fn concurrent_claims_never_take_the_same_job(pool: PgPool) {
 #[sqlx::test]
 async fn a_job_whose_worker_died_is_claimed_again_after_its_lease(pool: PgPool) {
     let id = enqueue(&pool, &job("noop", None, 3)).await;
-    let first = store::claim(&pool, Duration::from_millis(50)).await.unwrap().unwrap();
+    // A lease long enough that a loaded machine (the suite runs in parallel) still claims twice
+    // within it.
+    let first = store::claim(&pool, Duration::from_millis(1000)).await.unwrap().unwrap();
     assert_eq!(first.id, id);
     assert!(store::claim(&pool, Duration::from_secs(60)).await.unwrap().is_none(), "leased");
-    tokio::time::sleep(Duration::from_millis(120)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let again = store::claim(&pool, Duration::from_secs(60)).await.unwrap().expect("lease expired");
     assert_eq!((again.id, again.attempts), (id, 2), "the crashed attempt counts");
 }
