@@ -93,7 +93,7 @@ fn invalid(message: String) -> LfError {
     LfError { code: "InvalidRequest".into(), message, retryable: false, request_id: None }
 }
 
-fn text<'v>(v: &'v Value, key: &str) -> Option<String> {
+fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_string)
 }
 

@@ -144,11 +144,7 @@ fn describe_failure(code: &str, message: &str) -> String {
 }
 
 /// Splits a batch answer into succeeded, transient and permanent failures (by grant id).
-fn classify(
-    batch: &[&GrantWork],
-    answer: &Answer,
-    done_despite: impl Fn(&str, &str) -> bool,
-) -> (Vec<Uuid>, Vec<(Uuid, String)>, Vec<(Uuid, String)>) {
+fn classify(batch: &[&GrantWork], answer: &Answer, done_despite: impl Fn(&str, &str) -> bool) -> Split {
     let mut ok = Vec::new();
     let mut transient = Vec::new();
     let mut permanent = Vec::new();
@@ -184,7 +180,7 @@ async fn revoke(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run
     for batch in to_call.chunks(BATCH_LIMIT) {
         run.calls += 1;
         let answer = state.lakeformation.batch_revoke(&entries(batch)).await;
-        let (ok, transient, permanent) = match answer {
+        let (_, transient, permanent) = match answer {
             Ok(answer) => {
                 let no_permissions = |code: &str, message: &str| {
                     code == "InvalidInputException" && message.starts_with(NO_PERMISSIONS_REVOKED)
@@ -222,7 +218,6 @@ async fn revoke(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run
             }
             Err(e) => whole_call_failed(state, subscription, batch, &e, "revoking", "revoke_failed").await?,
         };
-        let _ = ok;
         run.transient.extend(transient.into_iter().map(|(_, e)| e));
         run.failed += permanent.len();
     }
@@ -233,10 +228,11 @@ async fn grant(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run:
     let mut ready = Vec::new();
     for g in grants {
         match &g.filter {
-            Some(filter) => match create_filter(state, subscription, g, filter, run).await? {
-                true => ready.push(*g),
-                false => {}
-            },
+            Some(filter) => {
+                if create_filter(state, subscription, g, filter, run).await? {
+                    ready.push(*g);
+                }
+            }
             None => ready.push(*g),
         }
     }

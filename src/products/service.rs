@@ -75,6 +75,7 @@ fn tag(field: &str, raw: &str) -> Result<String, crate::http::problem::FieldErro
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn validate_all(
     v: &mut Violations,
     name: &str,
