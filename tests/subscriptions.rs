@@ -320,6 +320,11 @@ async fn a_request_is_validated_against_the_schema_and_stored_once(pool: PgPool)
     assert_eq!((a.status.as_u16(), b.status.as_u16()), (201, 201));
     assert_eq!(b.header("idempotent-replayed"), Some("true"));
     assert_eq!(a.body["id"], b.body["id"]);
+    // A key first used for a request that matched an existing one replays that subscription.
+    let c = m.app.call(axum::http::Method::POST, "/api/v1/subscriptions").bearer(&consumer("marketing")).idempotency_key("k2").json(&body).send().await;
+    let d = m.app.call(axum::http::Method::POST, "/api/v1/subscriptions").bearer(&consumer("marketing")).idempotency_key("k2").json(&body).send().await;
+    assert_eq!(c.status, 200, "{}", c.body);
+    assert_eq!((c.body["id"].clone(), d.body["id"].clone()), (a.body["id"].clone(), a.body["id"].clone()), "{}", d.body);
 
     // The account id itself is a valid principal.
     let acct = post(m.request_body(&m.consumer.clone(), Value::Null)).await;

@@ -284,6 +284,10 @@ pub async fn request(
     .await?;
     if !new {
         let row = store::find(&mut *tx, id, false).await?.ok_or(sqlx::Error::RowNotFound)?;
+        if let Some(key) = idempotency_key {
+            let body = serde_json::to_value(super::model::Subscription::from(row.clone())).map_err(ApiError::internal)?;
+            idempotency::store::complete(&mut tx, &caller.sub, key, 200, &body).await?;
+        }
         tx.commit().await?;
         return Ok(Requested::Existing(row));
     }
