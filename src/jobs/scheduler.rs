@@ -1,6 +1,7 @@
-//! Periodic work: every domain with a sync role is synced on a schedule. Each replica ticks with
-//! jitter; a transaction-scoped advisory lock lets one replica enqueue per tick, and the jobs'
-//! dedupe keys keep a domain from queueing twice.
+//! Periodic work: every domain with a sync role is synced on a schedule (when one is set), and
+//! subscriptions past their expiry are expired (always). Each replica ticks with jitter; a
+//! transaction-scoped advisory lock lets one replica act per tick, and the jobs' dedupe keys keep
+//! a domain from queueing twice.
 
 use std::time::Duration;
 
@@ -11,11 +12,14 @@ use crate::AppState;
 
 const SCHEDULER_LOCK: i64 = 0x6d65_7368_7363_6864; // "meshschd"
 
-pub async fn run(state: AppState, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+/// Longest time between two ticks: how late an expiry may be revoked at most.
+const MAX_TICK: Duration = Duration::from_secs(30);
+
+pub async fn run(state: AppState, sync_interval: Option<Duration>, mut shutdown: watch::Receiver<bool>) {
     loop {
-        // Tick at a tenth of the interval (at most a minute) so a new replica or a long outage
-        // catches up soon, with jitter so replicas do not tick together.
-        let tick = (interval / 10).min(Duration::from_secs(60));
+        // Tick at a tenth of the sync interval (at most MAX_TICK) so a new replica or a long
+        // outage catches up soon, with jitter so replicas do not tick together.
+        let tick = sync_interval.map_or(MAX_TICK, |i| (i / 10).min(MAX_TICK));
         let jitter = rand::rng().random_range(0.8..1.2);
         tokio::select! {
             _ = tokio::time::sleep(tick.mul_f64(jitter)) => {}
@@ -24,10 +28,12 @@ pub async fn run(state: AppState, interval: Duration, mut shutdown: watch::Recei
         if *shutdown.borrow() {
             return;
         }
-        match enqueue_due_syncs(&state, interval).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(domains = n, "scheduled catalog syncs"),
-            Err(e) => tracing::warn!(error = %e, "scheduler tick failed"),
+        if let Some(interval) = sync_interval {
+            match enqueue_due_syncs(&state, interval).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(domains = n, "scheduled catalog syncs"),
+                Err(e) => tracing::warn!(error = %e, "scheduler tick failed"),
+            }
         }
         match enqueue_due_expiries(&state).await {
             Ok(0) => {}
