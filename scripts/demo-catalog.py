@@ -3,6 +3,8 @@
 Run by scripts/demo.sh with the emulator's venv (boto3):  python demo-catalog.py ENDPOINT_URL
 To play a producer changing its catalog (then sync and read the product's schema-changes):
     python demo-catalog.py ENDPOINT_URL drop-column DOMAIN DATABASE TABLE COLUMN
+and to see what Lake Formation grants a principal:
+    python demo-catalog.py ENDPOINT_URL list-permissions PRINCIPAL_ARN
 Each domain's tables are created in that domain's own account (the emulator maps credentials
 from sts:AssumeRole into arn:aws:iam::ACCOUNT:role/... to ACCOUNT), so that meshgov's catalog
 sync, which assumes the domain's sync role, finds what the demo's data products declare.
@@ -163,8 +165,28 @@ def drop_column(endpoint: str, domain: str, database: str, table: str, column: s
           file=sys.stderr)
 
 
+def list_permissions(endpoint: str, principal: str) -> None:
+    """What Lake Formation in the governance account grants PRINCIPAL, as JSON."""
+    import json
+    lf = boto3.client("lakeformation", endpoint_url=endpoint, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    # Lake Formation wants a resource with a principal filter: list everything, keep the principal's.
+    entries, token = [], None
+    while True:
+        page = lf.list_permissions(**({"NextToken": token} if token else {}))
+        entries += [e for e in page["PrincipalResourcePermissions"]
+                    if e["Principal"]["DataLakePrincipalIdentifier"] == principal]
+        token = page.get("NextToken")
+        if not token:
+            break
+    print(json.dumps([{"resource": e["Resource"], "permissions": e["Permissions"]} for e in entries], indent=1))
+
+
 def main() -> None:
     endpoint = sys.argv[1]
+    if sys.argv[2:3] == ["list-permissions"]:
+        list_permissions(endpoint, sys.argv[3])
+        return
     if sys.argv[2:3] == ["drop-column"]:
         drop_column(endpoint, *sys.argv[3:7])
         return

@@ -181,3 +181,37 @@ sync_demo_mesh() {
     done
     log "catalog sync: $ok of 4 domains synced from their Glue catalogs"
 }
+
+# A full access flow: marketing's consumer asks for part of sales' daily sell-out (four columns,
+# one retailer's rows, plus the SKU dimension), sales' producer approves (the sales domain lets
+# owners approve), meshgov grants it in Lake
+# Formation (the emulator). Sets DEMO_SUBSCRIPTION to the subscription's id. Idempotent: a repeated
+# identical request returns the existing subscription, and approving it again is a 409.
+subscribe_demo() {
+    local consumer owner id status deadline
+    consumer=$(mint_token maya consumer marketing)
+    owner=$(mint_token sam producer sales)
+    api POST /api/v1/subscriptions "$consumer" '{"domain":"sales","product":"daily-sell-out",
+ "consumer_domain":"marketing","principal":"arn:aws:iam::333344445555:role/marketing-analytics",
+ "tables":[{"name":"sell_out_daily","columns":["sku","store_id","retailer","units"],"row_filter":"retailer = '"'"'ACME'"'"'"},
+           {"name":"sku_dim"}],
+ "justification":"Promotion uplift analysis for the spring campaign"}'
+    _expect "request access to sales/daily-sell-out" 200 201
+    id=$(json_string id "$API_BODY")
+    api POST "/api/v1/subscriptions/$id/approve" "$owner" '{"comment":"Approved for the spring campaign"}'
+    _expect "approve subscription $id" 202 409
+    deadline=$((SECONDS + 60))
+    status=
+    while ((SECONDS < deadline)); do
+        api GET "/api/v1/subscriptions/$id" "$owner"
+        status=$(json_string provisioning "$API_BODY")
+        [[ $status == granting || $status == none ]] || break
+        sleep 0.3
+    done
+    if [[ $status == granted ]]; then
+        log "subscription $id: approved and granted in Lake Formation"
+    else
+        warn "subscription $id ended provisioning=$status: $API_BODY"
+    fi
+    DEMO_SUBSCRIPTION=$id
+}

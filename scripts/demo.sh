@@ -32,9 +32,16 @@ command -v curl >/dev/null 2>&1 || die "curl is required"
 DEMO_DIR=$MESHGOV_STATE/demo
 mkdir -p "$DEMO_DIR"
 
+user_database=${DATABASE_URL:-}
 ensure_postgres meshgov
 aws_env=()
 if [[ -z ${MESHGOV_AWS_ENDPOINT_URL:-} ]]; then
+    # The emulator starts empty every run: so does the demo's own database, or the registry would
+    # remember grants and schemas that the new emulator does not have. A database you gave in
+    # DATABASE_URL is never dropped.
+    if [[ -z $user_database ]]; then
+        create_database --fresh meshgov >/dev/null
+    fi
     ensure_emulator "$DEMO_DIR/emulator.log"
     mapfile -t aws_env < <(emulator_env)
     "$EMULATOR_PYTHON" "$SCRIPTS/demo-catalog.py" "$EMULATOR_URL" || die "could not fill the demo Glue catalogs"
@@ -67,6 +74,7 @@ fi
 seed_demo_mesh "$BASE"
 if ((${#aws_env[@]})); then
     sync_demo_mesh
+    subscribe_demo
 fi
 
 ADMIN=$(mint_token ada admin)
@@ -137,6 +145,10 @@ curl -s -X POST -H "Authorization: Bearer \$PRODUCER" $BASE/api/v1/domains/sales
 EOF
 if ((${#aws_env[@]})); then
     cat <<EOF
+
+Marketing's subscription to sales/daily-sell-out, approved by sales' owner, and what Lake Formation grants:
+curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/subscriptions/$DEMO_SUBSCRIPTION
+$EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL list-permissions arn:aws:iam::333344445555:role/marketing-analytics
 
 A producer changes its catalog: drop a column in the sales account, sync, see the breaking change:
 $EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL drop-column sales sales_curated sell_out_daily currency
