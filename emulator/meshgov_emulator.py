@@ -461,6 +461,24 @@ def lf_backend(call: Call) -> Any:
     return lakeformation_backends[call.account][call.region]
 
 
+def rehash_grants(call: Call, catalog: str) -> None:
+    """Repairs moto's grant set after a grant or revoke.
+
+    moto's `PermissionCatalog` keeps `Permission` objects in a set and, when a grant adds to an
+    existing entry, mutates it in place (`merge`: `list(set(...))`, whose order depends on the
+    process's string hash seed). The element then sits under a stale hash, and a later revoke's
+    `set.remove` misses it or raises, so whether a revoke works depended on PYTHONHASHSEED. Sorting
+    the permission lists and rebuilding the set restores a consistent state after every change.
+    """
+    catalog_grants = lf_backend(call).grants.get(catalog)
+    if catalog_grants is None:
+        return
+    for perm in list(catalog_grants.permissions):
+        perm.permissions = sorted(set(perm.permissions or []))
+        perm.permissions_with_grant_options = sorted(set(perm.permissions_with_grant_options or []))
+    catalog_grants.permissions = set(list(catalog_grants.permissions))
+
+
 def find_grant(call: Call, catalog: str, principal: Any, resource: Any) -> Any:
     backend = lf_backend(call)
     catalog_grants = backend.grants.get(catalog)
@@ -701,6 +719,7 @@ class EmulatorMiddleware:
             "PermissionsWithGrantOption": sorted(set(entry.get("PermissionsWithGrantOption") or [])),
         }
         status, _, resp = self.moto_json(call, payload, "/GrantPermissions")
+        rehash_grants(call, catalog)
         if status != 200:
             raise ApiError(*self.moto_error_code(resp), status)
 
@@ -721,6 +740,7 @@ class EmulatorMiddleware:
             "PermissionsWithGrantOption": sorted(wanted_grant),
         }
         status, _, resp = self.moto_json(call, payload, "/RevokePermissions")
+        rehash_grants(call, catalog)
         if status != 200:
             raise ApiError(*self.moto_error_code(resp), status)
 
