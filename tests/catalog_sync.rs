@@ -459,3 +459,101 @@ async fn sync_and_readiness_refusals(pool: PgPool) {
     assert_eq!(r.status, 200);
     m.app.post_empty("/api/v1/domains/sales/sync", &admin()).await.problem(409, "no_sync_role");
 }
+
+/// What Lake Formation (the emulator, governance account) grants `principal`, as sorted lines.
+async fn lf_grants_of(principal: &str) -> Vec<String> {
+    let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(meshgov::aws::http_client())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint())
+        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    let lf = aws_sdk_lakeformation::Client::new(&base);
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = lf.list_permissions().set_next_token(token.take()).send().await.unwrap();
+        for p in page.principal_resource_permissions() {
+            if p.principal().and_then(|x| x.data_lake_principal_identifier()) != Some(principal) {
+                continue;
+            }
+            let r = p.resource().unwrap();
+            let what = if let Some(t) = r.table_with_columns() {
+                format!("columns {} [{}]", t.name(), t.column_names().join(","))
+            } else if let Some(t) = r.table() {
+                format!("table {}", t.name().unwrap_or("*"))
+            } else if let Some(d) = r.database() {
+                format!("database {}", d.name())
+            } else {
+                format!("{r:?}")
+            };
+            out.push(what);
+        }
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    out.sort();
+    out
+}
+
+#[sqlx::test]
+async fn a_dropped_table_or_column_takes_its_grants_along_and_names_the_subscriptions(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("sales").await;
+    m.database("sales_db").await;
+    m.table("sales_db", "orders", &[("id", "bigint"), ("amount", "double"), ("note", "string")], &[]).await;
+    m.table("sales_db", "returns", &[("id", "bigint")], &[]).await;
+    m.app.create_product("sales", "orders", json!({ "source": { "database": "sales_db" } })).await;
+    m.app.lifecycle("sales", "orders", "publish").await;
+    worker::run_until_idle(&m.state).await.unwrap();
+
+    let consumer_account = fresh_account();
+    let body = json!({ "slug": "marketing", "name": "Marketing", "aws_account_id": consumer_account });
+    assert_eq!(m.app.post("/api/v1/domains", &admin(), body).await.status, 201);
+    let narrow = format!("arn:aws:iam::{consumer_account}:role/narrow");
+    let wide = format!("arn:aws:iam::{consumer_account}:role/wide");
+    let mut ids = Vec::new();
+    for (principal, tables) in [(&narrow, json!([{ "name": "orders", "columns": ["id", "note"] }])), (&wide, Value::Null)] {
+        let request = json!({ "domain": "sales", "product": "orders", "consumer_domain": "marketing",
+                              "principal": principal, "tables": tables, "justification": "analysis" });
+        let r = m.app.post("/api/v1/subscriptions", &consumer("marketing"), request).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.body["id"].as_str().unwrap().to_string();
+        let r = m.app.post(&format!("/api/v1/subscriptions/{id}/approve"), &steward(), json!({})).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        ids.push(id);
+    }
+    worker::run_until_idle(&m.state).await.unwrap();
+    assert_eq!(lf_grants_of(&narrow).await, ["columns orders [id,note]", "database sales_db"]);
+    assert_eq!(lf_grants_of(&wide).await, ["database sales_db", "table orders", "table returns"]);
+
+    // The producer drops a column and a table.
+    m.replace_table("sales_db", "orders", &[("id", "bigint"), ("amount", "double")], &[]).await;
+    m.drop_table("sales_db", "returns").await;
+    assert_eq!(m.sync("/domains/sales").await["status"], "succeeded");
+    worker::run_until_idle(&m.state).await.unwrap();
+
+    assert_eq!(lf_grants_of(&narrow).await, ["columns orders [id]", "database sales_db"], "note is gone from the column grant");
+    assert_eq!(lf_grants_of(&wide).await, ["database sales_db", "table orders"], "the dropped table's grant is revoked");
+    for id in &ids {
+        let s = m.app.get(&format!("/api/v1/subscriptions/{id}"), &steward()).await.body;
+        assert_eq!((s["status"].as_str(), s["provisioning"].as_str()), (Some("approved"), Some("granted")), "{s}");
+    }
+
+    let changes = m.changes("sales", "orders").await;
+    let removed = changes.iter().find(|c| c["kind"] == "column_removed").unwrap();
+    let mut affected: Vec<String> =
+        removed["details"]["affected_subscriptions"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    affected.sort();
+    let mut both = ids.clone();
+    both.sort();
+    assert_eq!(affected, both, "both subscriptions read orders");
+    let dropped = changes.iter().find(|c| c["kind"] == "table_dropped").unwrap();
+    assert_eq!(dropped["details"]["affected_subscriptions"], json!([ids[1]]));
+    let event = m.app.get("/api/v1/audit?action=product.schema_changed&limit=1", &steward()).await.body["items"][0].clone();
+    let effects: Vec<&str> = event["details"]["grant_effects"].as_array().unwrap().iter().map(|e| e["effect"].as_str().unwrap()).collect();
+    assert!(effects.contains(&"grant_revoked") && effects.contains(&"columns_narrowed"), "{event}");
+}

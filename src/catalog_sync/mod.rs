@@ -2,6 +2,7 @@
 //! catalog behind each product, and records schema changes with their consequences.
 
 pub mod api;
+pub mod consequences;
 pub mod diff;
 pub mod glue;
 pub mod readiness;

@@ -143,10 +143,19 @@ async fn apply(
     let new = SchemaDocument { tables: selected };
     let mut tx = state.db.begin().await?;
     let current = store::lock_schema(&mut tx, target.id).await?;
-    let changes = diff::diff(&current, &new);
+    let mut changes = diff::diff(&current, &new);
     let mut version = None;
+    let mut effects = Vec::new();
     if !changes.is_empty() {
         let v = crate::products::store::replace_schema(&mut tx, target.id, &new).await?;
+        // Grants on what is gone are revoked or narrowed in this same transaction, with the jobs
+        // that carry it out, so a crash cannot record the change and forget its consequence.
+        let (done, to_apply) = super::consequences::apply(&mut tx, target.id, &mut changes).await?;
+        for subscription in to_apply {
+            let job = crate::grants::service::job("apply_grants", subscription, domain.id, "system:catalog-sync");
+            crate::jobs::store::enqueue(&mut tx, &job).await?;
+        }
+        effects = done;
         store::insert_changes(&mut tx, target.id, v, &changes).await?;
         let breaking = changes.iter().any(|c| c.breaking);
         if breaking {
@@ -154,7 +163,7 @@ async fn apply(
         }
         version = Some(v);
         store::product_synced(&mut *tx, target.id, &missing).await?;
-        audit::append(&mut tx, schema_changed_event(domain, target, v, &changes, triggered_by)).await?;
+        audit::append(&mut tx, schema_changed_event(domain, target, v, &changes, &effects, triggered_by)).await?;
     } else {
         store::product_synced(&mut *tx, target.id, &missing).await?;
     }
@@ -165,10 +174,18 @@ async fn apply(
         "breaking": changes.iter().any(|c| c.breaking),
         "schema_version": version,
         "missing_tables": missing,
+        "grant_effects": effects,
     }))
 }
 
-fn schema_changed_event(domain: &DomainRow, target: &SyncTarget, version: i32, changes: &[Change], triggered_by: &str) -> NewEvent {
+fn schema_changed_event(
+    domain: &DomainRow,
+    target: &SyncTarget,
+    version: i32,
+    changes: &[Change],
+    grant_effects: &[Value],
+    triggered_by: &str,
+) -> NewEvent {
     let listed: Vec<Value> = changes.iter().take(AUDITED_CHANGES).map(Change::to_json).collect();
     NewEvent::new(
         Actor { sub: "system:catalog-sync".into(), roles: Vec::new() },
@@ -179,6 +196,7 @@ fn schema_changed_event(domain: &DomainRow, target: &SyncTarget, version: i32, c
             "breaking": changes.iter().any(|c| c.breaking),
             "change_count": changes.len(),
             "changes": listed,
+            "grant_effects": grant_effects,
             "triggered_by": triggered_by,
         }),
     )

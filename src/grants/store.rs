@@ -194,3 +194,36 @@ pub async fn lock_principal(tx: &mut PgConnection, principal: &str) -> sqlx::Res
         .await?;
     Ok(())
 }
+
+/// A live grant of a product's approved subscriptions, as a schema change sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProductGrant {
+    pub id: Uuid,
+    pub subscription_id: Uuid,
+    pub principal: String,
+    pub catalog_id: String,
+    pub resource_type: String,
+    pub resource: Value,
+    pub filter: Option<Value>,
+}
+
+pub async fn live_grants_of_product(tx: &mut PgConnection, product: Uuid) -> sqlx::Result<Vec<ProductGrant>> {
+    sqlx::query_as(
+        "SELECT g.id, g.subscription_id, g.principal, g.catalog_id, g.resource_type, g.resource, g.filter
+         FROM grants g JOIN subscriptions s ON s.id = g.subscription_id
+         WHERE s.product_id = $1 AND s.status = 'approved' AND g.state IN ('pending', 'granted', 'grant_failed')
+         ORDER BY g.subscription_id, g.id",
+    )
+    .bind(product)
+    .fetch_all(tx)
+    .await
+}
+
+/// One grant is to be revoked (its table or column is gone), while its subscription lives on.
+pub async fn mark_one_revoking(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE grants SET state = 'revoking', last_error = NULL, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
