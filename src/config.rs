@@ -83,11 +83,19 @@ pub struct SyncConfig {
     pub worker_concurrency: usize,
     /// Whether `serve` runs the job worker and scheduler (off for API-only replicas).
     pub run_workers: bool,
+    /// How long a job stays claimed without a heartbeat: after a worker dies, its job is picked
+    /// up again this long after the last renewal.
+    pub job_lease: Duration,
 }
 
 impl Default for SyncConfig {
     fn default() -> SyncConfig {
-        SyncConfig { interval: Some(Duration::from_secs(3600)), worker_concurrency: 4, run_workers: true }
+        SyncConfig {
+            interval: Some(Duration::from_secs(3600)),
+            worker_concurrency: 4,
+            run_workers: true,
+            job_lease: Duration::from_secs(60),
+        }
     }
 }
 
@@ -268,6 +276,11 @@ impl Config {
                 "false" | "0" => Ok(false),
                 _ => Err("expected true or false".into()),
             }),
+            job_lease: env.parsed("MESHGOV_JOB_LEASE", Duration::from_secs(60), |v| {
+                parse_duration(v).and_then(|d| {
+                    if d >= Duration::from_secs(3) { Ok(d) } else { Err("must be at least 3s".into()) }
+                })
+            }),
         };
         let subscription_max_days = env.parsed("MESHGOV_SUBSCRIPTION_MAX_DAYS", 365, |v| match v.parse::<u32>() {
             Ok(n) if (1..=3650).contains(&n) => Ok(n),
@@ -310,7 +323,7 @@ impl Config {
             body_limit: 1 << 20,
             auth: AuthConfig::dev(dev_secret),
             aws: AwsConfig::default(),
-            sync: SyncConfig { interval: None, worker_concurrency: 4, run_workers: false },
+            sync: SyncConfig { interval: None, worker_concurrency: 4, run_workers: false, job_lease: Duration::from_secs(60) },
             subscription_max_days: 365,
             log: LogConfig { filter: "warn".into(), json: false },
         }

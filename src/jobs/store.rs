@@ -82,6 +82,18 @@ pub async fn claim(db: &PgPool, lease: Duration) -> sqlx::Result<Option<JobRow>>
     .await
 }
 
+/// Extends a running job's lease (its worker is alive and still at it).
+pub async fn renew_lease(db: &PgPool, id: Uuid, lease: Duration) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE jobs SET locked_until = now() + make_interval(secs => $2) WHERE id = $1 AND status = 'running'",
+    )
+    .bind(id)
+    .bind(lease.as_secs_f64())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 pub async fn succeed(db: impl PgExecutor<'_>, id: Uuid, result: &Value) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE jobs SET status = 'succeeded', result = $2, last_error = NULL, locked_until = NULL,

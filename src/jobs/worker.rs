@@ -10,8 +10,8 @@ use super::model::{JobOutcome, JobRow};
 use super::store;
 use crate::AppState;
 
-/// A job not finished within its lease is presumed dead and claimed again.
-pub const LEASE: Duration = Duration::from_secs(600);
+/// A claimed job's lease is renewed every third of the lease while it runs; a job whose lease ran
+/// out (its worker died: crash, kill -9, lost host) is claimed again by any replica.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
 /// Runs `concurrency` worker loops until `shutdown` turns true; a job in progress is finished.
@@ -49,8 +49,21 @@ pub async fn run_until_idle(state: &AppState) -> sqlx::Result<usize> {
 
 /// Claims and runs one job; false when none was due.
 pub async fn run_next(state: &AppState) -> sqlx::Result<bool> {
-    let Some(job) = store::claim(&state.db, LEASE).await? else { return Ok(false) };
+    let lease = state.config.sync.job_lease;
+    let Some(job) = store::claim(&state.db, lease).await? else { return Ok(false) };
+    let heartbeat = {
+        let (db, id) = (state.db.clone(), job.id);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(lease / 3).await;
+                if let Err(e) = store::renew_lease(&db, id, lease).await {
+                    tracing::warn!(job_id = %id, error = %e, "could not renew the job's lease");
+                }
+            }
+        })
+    };
     let outcome = execute(state, &job).await;
+    heartbeat.abort();
     record(state, &job, outcome).await?;
     Ok(true)
 }

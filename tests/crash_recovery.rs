@@ -1,0 +1,206 @@
+//! Killing the service in the middle of granting a batch of approvals, then starting it again,
+//! ends with Lake Formation holding exactly the approved grants and one audit event per recorded
+//! call. The real binary runs as a child process (kill -9 is a real kill); the emulator slows
+//! this test's grant calls down so the kill lands while calls are in flight.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use meshgov::config::AwsConfig;
+use meshgov::products::model::{Column, SchemaDocument, TableSchema};
+use meshgov::Config;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+const SUBSCRIPTIONS: usize = 24;
+
+fn endpoint() -> String {
+    std::env::var("MESHGOV_TEST_AWS_ENDPOINT")
+        .expect("MESHGOV_TEST_AWS_ENDPOINT must name the AWS emulator: run the tests with scripts/test.sh")
+}
+
+fn database_url(pool: &PgPool) -> String {
+    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let base = server.split('?').next().unwrap();
+    let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
+    format!("{base}/{}", pool.connect_options().get_database().expect("a database name"))
+}
+
+fn serve(database_url: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_meshgov"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("MESHGOV_LISTEN", "127.0.0.1:0")
+        .env("MESHGOV_JWT_DEV_SECRET", SECRET)
+        .env("MESHGOV_AWS_ENDPOINT_URL", endpoint())
+        .env("MESHGOV_AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("MESHGOV_AWS_PRINCIPAL_ARN", "arn:aws:iam::123456789012:role/meshgov")
+        .env("MESHGOV_SYNC_INTERVAL", "off")
+        .env("MESHGOV_WORKER_CONCURRENCY", "4")
+        .env("MESHGOV_JOB_LEASE", "3s")
+        .env("MESHGOV_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("meshgov starts")
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(pool).await.unwrap()
+}
+
+async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
+    let started = Instant::now();
+    while !done().await {
+        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What Lake Formation (the emulator's default governance account) grants principals of `account`.
+async fn lf_grants_in(account: &str) -> Vec<String> {
+    let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(meshgov::aws::http_client())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint())
+        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    let lf = aws_sdk_lakeformation::Client::new(&base);
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = lf.list_permissions().set_next_token(token.take()).send().await.unwrap();
+        for p in page.principal_resource_permissions() {
+            let principal = p.principal().and_then(|x| x.data_lake_principal_identifier()).unwrap_or("");
+            if !principal.contains(&format!("::{account}:")) {
+                continue;
+            }
+            let r = p.resource().unwrap();
+            let what = match (r.database(), r.table()) {
+                (Some(d), _) => format!("database {}", d.name()),
+                (_, Some(t)) => format!("table {}", t.name().unwrap_or("*")),
+                _ => format!("{r:?}"),
+            };
+            let mut perms: Vec<&str> = p.permissions().iter().map(|x| x.as_str()).collect();
+            perms.sort();
+            out.push(format!("{principal} {what} {}", perms.join("+")));
+        }
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    out.sort();
+    out
+}
+
+#[sqlx::test]
+async fn killed_mid_batch_and_restarted_lake_formation_holds_exactly_the_approved_grants(pool: PgPool) {
+    meshgov::install_crypto_provider();
+    let mut config = Config::for_tests("postgres://unused", SECRET);
+    config.aws = AwsConfig::emulator(&endpoint());
+    let app = TestApp::with_config(pool.clone(), config);
+    let producer_account = format!("{:012}", rand::random_range(200_000_000_000u64..999_999_999_999));
+    let consumer_account = format!("{:012}", rand::random_range(200_000_000_000u64..999_999_999_999));
+    for (slug, account) in [("sales", &producer_account), ("marketing", &consumer_account)] {
+        let r = app.post("/api/v1/domains", &admin(), json!({ "slug": slug, "name": slug, "aws_account_id": account })).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let product = app.create_product("sales", "orders", json!({ "source": { "database": "sales_db" } })).await;
+    let schema = SchemaDocument {
+        tables: ["orders", "returns"]
+            .iter()
+            .map(|t| TableSchema {
+                name: t.to_string(),
+                columns: vec![Column { name: "id".into(), data_type: "bigint".into(), comment: None }],
+                partition_keys: vec![],
+                location: None,
+                format: None,
+                parameters: Default::default(),
+            })
+            .collect(),
+    };
+    let id: uuid::Uuid = product["id"].as_str().unwrap().parse().unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    meshgov::products::store::replace_schema(&mut conn, id, &schema).await.unwrap();
+    drop(conn);
+    app.lifecycle("sales", "orders", "publish").await;
+
+    let principals: Vec<String> =
+        (0..SUBSCRIPTIONS).map(|i| format!("arn:aws:iam::{consumer_account}:role/analyst-{i:02}")).collect();
+    for principal in &principals {
+        let body = json!({ "domain": "sales", "product": "orders", "consumer_domain": "marketing",
+                           "principal": principal, "justification": "crash test" });
+        let r = app.post("/api/v1/subscriptions", &consumer("marketing"), body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let sub = r.body["id"].as_str().unwrap();
+        let r = app.post(&format!("/api/v1/subscriptions/{sub}/approve"), &steward(), json!({})).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+    }
+
+    // Slow this test's grant calls (they name the consumer account) so the kill hits mid-flight.
+    let fault: Value = reqwest::Client::new()
+        .post(format!("{}/_emulator/faults", endpoint()))
+        .json(&json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "delay_ms": 400,
+                       "count": -1, "match": consumer_account }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let url = database_url(&pool);
+    let mut first = serve(&url);
+    let granted = "SELECT count(*) FROM subscriptions WHERE provisioning = 'granted'";
+    wait_for("a few grants", Duration::from_secs(60), async || count(&pool, granted).await >= 3).await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let done_before = count(&pool, granted).await;
+    let in_flight = count(&pool, "SELECT count(*) FROM jobs WHERE kind = 'apply_grants' AND status = 'running'").await;
+    assert!(done_before < SUBSCRIPTIONS as i64, "the kill came too late to test anything");
+    assert!(in_flight > 0, "jobs were in flight when the process died");
+
+    let fault_id = fault["id"].as_str().map(str::to_string).unwrap_or_else(|| fault["id"].to_string());
+    reqwest::Client::new().delete(format!("{}/_emulator/faults/{fault_id}", endpoint())).send().await.unwrap();
+    let mut second = serve(&url);
+    wait_for("every subscription granted", Duration::from_secs(90), async || {
+        count(&pool, granted).await == SUBSCRIPTIONS as i64
+    })
+    .await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+
+    let mut expected: Vec<String> = principals
+        .iter()
+        .flat_map(|p| {
+            [
+                format!("{p} database sales_db DESCRIBE"),
+                format!("{p} table orders DESCRIBE+SELECT"),
+                format!("{p} table returns DESCRIBE+SELECT"),
+            ]
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(lf_grants_in(&consumer_account).await, expected, "exactly the approved grants");
+    let per_subscription: Vec<i64> = sqlx::query_scalar(
+        "SELECT count(e.seq) FROM subscriptions s
+         LEFT JOIN audit_events e ON e.target = 'subscription:' || s.id AND e.action = 'lakeformation.batch_grant'
+         GROUP BY s.id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(per_subscription, vec![1; SUBSCRIPTIONS], "one audited grant call per subscription, none twice");
+    let verify = app.get("/api/v1/audit/verify", &steward()).await;
+    assert_eq!(verify.body["ok"], true, "{}", verify.body);
+}
