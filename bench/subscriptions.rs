@@ -297,7 +297,7 @@ fn request_body(k: usize, accounts: &[String]) -> Value {
     let p = 5 * k + 2;
     let producer = p % DOMAINS;
     let consumer = (producer + 1 + k % (DOMAINS - 1)) % DOMAINS;
-    let tables = if k % 2 == 0 { Value::Null } else { json!([{ "name": "orders", "columns": ["order_id", "region"] }]) };
+    let tables = if k.is_multiple_of(2) { Value::Null } else { json!([{ "name": "orders", "columns": ["order_id", "region"] }]) };
     json!({
         "domain": domain_slug(producer), "product": format!("product-{p}"), "consumer_domain": domain_slug(consumer),
         "principal": format!("arn:aws:iam::{}:role/analyst-{}", accounts[consumer], k % ROLES),
