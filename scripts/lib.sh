@@ -352,6 +352,8 @@ ensure_emulator() {
     make_venv "$venv" "$(cat "$MESHGOV_REPO"/emulator/requirements*.txt | cksum)" -r "$req"
     EMULATOR_PYTHON=$venv/bin/python
     mkdir -p "$(dirname "$logfile")"
+    # An old log would show the previous run's port until the new process truncates it.
+    rm -f "$logfile"
     "$EMULATOR_PYTHON" "$MESHGOV_REPO/emulator/meshgov_emulator.py" --host 127.0.0.1 --port 0 >"$logfile" 2>&1 &
     local pid=$! deadline=$((SECONDS + 60))
     at_exit stop_process "$pid" "AWS emulator"
