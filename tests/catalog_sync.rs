@@ -6,6 +6,7 @@
 mod common;
 
 use aws_sdk_glue::types::{Column, DatabaseInput, StorageDescriptor, TableInput};
+use common::aws::{base_config, endpoint, fresh_account};
 use common::*;
 use meshgov::config::AwsConfig;
 use meshgov::jobs::worker;
@@ -13,15 +14,7 @@ use meshgov::{AppState, Config};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-fn endpoint() -> String {
-    std::env::var("MESHGOV_TEST_AWS_ENDPOINT")
-        .expect("MESHGOV_TEST_AWS_ENDPOINT must name the AWS emulator: run the tests with scripts/test.sh")
-}
 
-/// A fresh 12-digit account per test, so producer catalogs never collide.
-fn fresh_account() -> String {
-    format!("{:012}", rand::random_range(200_000_000_000u64..999_999_999_999))
-}
 
 struct Mesh {
     app: TestApp,
@@ -104,13 +97,7 @@ impl Mesh {
 
 /// A Glue client acting in `account`, through STS like a producer's own tooling would.
 async fn producer_glue(account: &str) -> aws_sdk_glue::Client {
-    let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(meshgov::aws::http_client())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint())
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await;
+    let base = base_config().await;
     let sts = aws_sdk_sts::Client::new(&base);
     let out = sts
         .assume_role()
@@ -462,13 +449,7 @@ async fn sync_and_readiness_refusals(pool: PgPool) {
 
 /// What Lake Formation (the emulator, governance account) grants `principal`, as sorted lines.
 async fn lf_grants_of(principal: &str) -> Vec<String> {
-    let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(meshgov::aws::http_client())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint())
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await;
+    let base = base_config().await;
     let lf = aws_sdk_lakeformation::Client::new(&base);
     let mut out = Vec::new();
     let mut token: Option<String> = None;

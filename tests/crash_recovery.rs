@@ -8,6 +8,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::aws::{base_config, endpoint, fresh_account};
 use common::*;
 use meshgov::config::AwsConfig;
 use meshgov::products::model::{Column, SchemaDocument, TableSchema};
@@ -17,10 +18,6 @@ use sqlx::PgPool;
 
 const SUBSCRIPTIONS: usize = 24;
 
-fn endpoint() -> String {
-    std::env::var("MESHGOV_TEST_AWS_ENDPOINT")
-        .expect("MESHGOV_TEST_AWS_ENDPOINT must name the AWS emulator: run the tests with scripts/test.sh")
-}
 
 fn database_url(pool: &PgPool) -> String {
     let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
@@ -67,13 +64,7 @@ async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> 
 
 /// What Lake Formation (the emulator's default governance account) grants principals of `account`.
 async fn lf_grants_in(account: &str) -> Vec<String> {
-    let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(meshgov::aws::http_client())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint())
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await;
+    let base = base_config().await;
     let lf = aws_sdk_lakeformation::Client::new(&base);
     let mut out = Vec::new();
     let mut token: Option<String> = None;
@@ -109,8 +100,7 @@ async fn killed_mid_batch_and_restarted_lake_formation_holds_exactly_the_approve
     let mut config = Config::for_tests("postgres://unused", SECRET);
     config.aws = AwsConfig::emulator(&endpoint());
     let app = TestApp::with_config(pool.clone(), config);
-    let producer_account = format!("{:012}", rand::random_range(200_000_000_000u64..999_999_999_999));
-    let consumer_account = format!("{:012}", rand::random_range(200_000_000_000u64..999_999_999_999));
+    let (producer_account, consumer_account) = (fresh_account(), fresh_account());
     for (slug, account) in [("sales", &producer_account), ("marketing", &consumer_account)] {
         let r = app.post("/api/v1/domains", &admin(), json!({ "slug": slug, "name": slug, "aws_account_id": account })).await;
         assert_eq!(r.status, 201, "{}", r.body);

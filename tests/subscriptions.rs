@@ -7,6 +7,7 @@
 mod common;
 
 use aws_sdk_lakeformation::types::Resource;
+use common::aws::{base_config, endpoint, fresh_account};
 use common::*;
 use meshgov::config::AwsConfig;
 use meshgov::jobs::{scheduler, worker};
@@ -15,24 +16,8 @@ use meshgov::{AppState, Config};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-fn endpoint() -> String {
-    std::env::var("MESHGOV_TEST_AWS_ENDPOINT")
-        .expect("MESHGOV_TEST_AWS_ENDPOINT must name the AWS emulator: run the tests with scripts/test.sh")
-}
 
-fn fresh_account() -> String {
-    format!("{:012}", rand::random_range(200_000_000_000u64..999_999_999_999))
-}
 
-async fn base_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(meshgov::aws::http_client())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint())
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await
-}
 
 /// Credentials that act in `account` (the emulator maps an assumed key to its account).
 async fn credentials_in(account: &str) -> aws_credential_types::Credentials {

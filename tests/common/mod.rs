@@ -4,6 +4,8 @@
 //! Each test binary uses only part of this module.
 #![allow(dead_code)]
 
+pub mod aws;
+
 use std::time::Duration;
 
 use axum::Router;
