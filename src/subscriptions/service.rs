@@ -301,25 +301,30 @@ pub async fn request(
             "expires_at": req.expires_at, "justification": justification,
         }),
     );
+    let mut events = vec![event];
     if product.auto_approve {
         let row = store::find(&mut *tx, id, true).await?.ok_or(sqlx::Error::RowNotFound)?;
-        audit::append(&mut tx, event).await?;
         let system = Actor { sub: "system:auto-approve".into(), roles: Vec::new() };
-        approve_in(&mut tx, &row, &product, scope.clone(), row.requested_expires_at, &system, Some("auto-approved: public product"))
-            .await?;
-    } else {
-        audit::append(&mut tx, event).await?;
+        let approved =
+            approve_in(&mut tx, &row, &product, scope.clone(), row.requested_expires_at, &system, Some("auto-approved: public product"))
+                .await?;
+        events.push(approved);
     }
     let row = store::find(&mut *tx, id, false).await?.ok_or(sqlx::Error::RowNotFound)?;
     if let Some(key) = idempotency_key {
         let body = serde_json::to_value(super::model::Subscription::from(row.clone())).map_err(ApiError::internal)?;
         idempotency::store::complete(&mut tx, &caller.sub, key, 201, &body).await?;
     }
+    // Audit events last: appending holds the chain lock, which serializes every writer, until commit.
+    for event in events {
+        audit::append(&mut tx, event).await?;
+    }
     tx.commit().await?;
     Ok(Requested::New(row))
 }
 
-/// Stores an approval: the approved scope, its grants, the job that applies them, the audit event.
+/// Stores an approval: the approved scope, its grants, the job that applies them; returns the
+/// audit event for the caller to append last (appending takes the chain lock until commit).
 async fn approve_in(
     tx: &mut PgConnection,
     row: &SubscriptionRow,
@@ -328,7 +333,7 @@ async fn approve_in(
     expires_at: Option<DateTime<Utc>>,
     actor: &Actor,
     comment: Option<&str>,
-) -> ApiResult<()> {
+) -> ApiResult<NewEvent> {
     let mut v = Violations::default();
     let (_, resolved) = resolve(&mut v, "tables", scope.tables.as_deref(), &product.schema.0);
     if !v.0.is_empty() {
@@ -346,17 +351,12 @@ async fn approve_in(
     crate::grants::store::insert(tx, row.id, &row.principal, &product.account_id, &planned).await?;
     let job = crate::grants::service::job("apply_grants", row.id, product.domain_id, &actor.sub);
     let job = crate::jobs::store::enqueue(tx, &job).await?;
-    audit::append(
-        tx,
-        NewEvent::new(
-            actor.clone(),
-            "subscription.approved",
-            target(row.id),
-            json!({ "scope": scope, "expires_at": expires_at, "comment": comment, "grants": planned.len(), "job_id": job.id }),
-        ),
-    )
-    .await?;
-    Ok(())
+    Ok(NewEvent::new(
+        actor.clone(),
+        "subscription.approved",
+        target(row.id),
+        json!({ "scope": scope, "expires_at": expires_at, "comment": comment, "grants": planned.len(), "job_id": job.id }),
+    ))
 }
 
 fn not_found() -> ApiError {
@@ -433,7 +433,7 @@ pub async fn decide(
     let to = decision.apply(from).ok_or_else(|| illegal(from, decision))?;
     let actor = Actor::from(caller);
     let note = comment("comment", approval.comment.as_deref(), decision == Decision::Reject)?;
-    match decision {
+    let event = match decision {
         Decision::Approve => {
             let requested = row.requested_scope.0.clone();
             let mut v = Violations::default();
@@ -448,26 +448,28 @@ pub async fn decide(
             let expires_at = approval.expires_at.or(row.requested_expires_at);
             check_expiry(&mut v, "expires_at", approval.expires_at, state.config.subscription_max_days, row.requested_expires_at);
             v.finish()?;
-            approve_in(&mut tx, &row, &product, scope, expires_at, &actor, note.as_deref()).await?;
+            approve_in(&mut tx, &row, &product, scope, expires_at, &actor, note.as_deref()).await?
         }
         Decision::Reject => {
             store::reject(&mut tx, id, &caller.sub, note.as_deref()).await?;
-            audit::append(&mut tx, NewEvent::new(actor, "subscription.rejected", target(id), json!({ "comment": note }))).await?;
+            NewEvent::new(actor, "subscription.rejected", target(id), json!({ "comment": note }))
         }
         Decision::Cancel => {
             store::end(&mut tx, id, to.as_str(), &caller.sub, note.as_deref()).await?;
-            audit::append(&mut tx, NewEvent::new(actor, "subscription.cancelled", target(id), json!({ "comment": note }))).await?;
+            NewEvent::new(actor, "subscription.cancelled", target(id), json!({ "comment": note }))
         }
-        Decision::Revoke | Decision::Expire => {
-            end_approved(&mut tx, &row, &product, to, &actor, note.as_deref()).await?;
-        }
-    }
+        Decision::Revoke | Decision::Expire => end_approved(&mut tx, &row, &product, to, &actor, note.as_deref()).await?,
+    };
+    // The answer is read before the audit append: the append holds the chain lock, which
+    // serializes every writer, until the commit right after it.
     let row = store::find(&mut *tx, id, false).await?.ok_or_else(not_found)?;
+    audit::append(&mut tx, event).await?;
     tx.commit().await?;
     Ok(row)
 }
 
-/// Revokes (or expires) an approved subscription: its grants are to be revoked by a job.
+/// Revokes (or expires) an approved subscription: its grants are to be revoked by a job. Returns
+/// the audit event for the caller to append.
 async fn end_approved(
     tx: &mut PgConnection,
     row: &SubscriptionRow,
@@ -475,22 +477,17 @@ async fn end_approved(
     to: SubscriptionStatus,
     actor: &Actor,
     note: Option<&str>,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<NewEvent> {
     store::end(tx, row.id, to.as_str(), &actor.sub, note).await?;
     crate::grants::store::mark_revoking(tx, row.id).await?;
     let job = crate::grants::service::job("revoke_grants", row.id, product.domain_id, &actor.sub);
     let job = crate::jobs::store::enqueue(tx, &job).await?;
-    audit::append(
-        tx,
-        NewEvent::new(
-            actor.clone(),
-            &format!("subscription.{}", to.as_str()),
-            target(row.id),
-            json!({ "comment": note, "job_id": job.id }),
-        ),
-    )
-    .await?;
-    Ok(())
+    Ok(NewEvent::new(
+        actor.clone(),
+        &format!("subscription.{}", to.as_str()),
+        target(row.id),
+        json!({ "comment": note, "job_id": job.id }),
+    ))
 }
 
 /// Ends every live subscription of a product being retired, in the caller's transaction:
@@ -506,7 +503,8 @@ pub async fn end_for_retired_product(tx: &mut PgConnection, product_id: Uuid, ca
     for (id, status) in &live {
         let row = store::find(&mut *tx, *id, false).await?.ok_or(sqlx::Error::RowNotFound)?;
         if status == "approved" {
-            end_approved(tx, &row, &product, SubscriptionStatus::Revoked, &actor, note).await?;
+            let event = end_approved(tx, &row, &product, SubscriptionStatus::Revoked, &actor, note).await?;
+            audit::append(tx, event).await?;
         } else {
             store::reject(tx, *id, &caller.sub, note).await?;
             audit::append(tx, NewEvent::new(actor.clone(), "subscription.rejected", target(*id), json!({ "comment": note })))
@@ -524,7 +522,8 @@ pub async fn expire_due(db: &PgPool) -> sqlx::Result<usize> {
     for id in &due {
         let row = store::find(&mut *tx, *id, false).await?.ok_or(sqlx::Error::RowNotFound)?;
         let product = store::product_by_id(&mut *tx, row.product_id).await?;
-        end_approved(&mut tx, &row, &product, SubscriptionStatus::Expired, &actor, Some("expired")).await?;
+        let event = end_approved(&mut tx, &row, &product, SubscriptionStatus::Expired, &actor, Some("expired")).await?;
+        audit::append(&mut tx, event).await?;
     }
     tx.commit().await?;
     Ok(due.len())
