@@ -161,9 +161,9 @@ async fn main() {
     .await
     .unwrap();
     assert_eq!((approved, events, jobs), (total as i64, total as i64, total as i64), "approved, audit events, apply_grants jobs");
-    // What two statements inside the chain lock's hold cost on their own (one connection, no
-    // contention): the read of the chain's head, and the re-read of the subscription decide()
-    // does after the append.
+    // What two statements of an approval cost on their own (one connection, no contention): the
+    // read of the chain's head (inside the chain lock's hold), and the read of the answer, which
+    // decide() now does before the append, outside the hold.
     let t = Instant::now();
     for _ in &all {
         let _: (i64, String) =
@@ -875,9 +875,9 @@ impl Report<'_> {
             self.waits.busy as f64 / samples,
         );
         println!(
-            "- Serialized time per approval at {} at a time: {:.2} ms (1 / rate). Inside the chain lock's hold, measured alone on \
-             one connection: reading the chain's head {:.2} ms; the re-read of the subscription that `decide` does after \
-             appending the event (`store::find`, a 4-table join) {:.2} ms.",
+            "- Serialized time per approval at {} at a time: {:.2} ms (1 / rate). Measured alone on one connection: reading the \
+             chain's head (inside the chain lock's hold) {:.2} ms; reading the answer (`store::find`, a 4-table join, done \
+             before the append, outside the hold) {:.2} ms.",
             s.concurrency,
             1000.0 / a.per_s(),
             self.head_read.as_secs_f64() * 1000.0,
