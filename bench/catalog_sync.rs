@@ -172,29 +172,9 @@ async fn sync_all(state: &AppState, ids: &[String]) -> Duration {
 }
 
 async fn seed_account(endpoint: &str, account: &str, tables: usize) {
-    let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(meshgov::aws::http_client())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "bench"))
-        .load()
-        .await;
-    let out = aws_sdk_sts::Client::new(&base)
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{account}:role/producer-admin"))
-        .role_session_name("seed")
-        .send()
-        .await
-        .unwrap();
-    let c = out.credentials().unwrap();
-    let creds = aws_credential_types::Credentials::new(
-        c.access_key_id(),
-        c.secret_access_key(),
-        Some(c.session_token().to_string()),
-        None,
-        "seed",
-    );
-    let glue = aws_sdk_glue::Client::from_conf(aws_sdk_glue::config::Builder::from(&base).credentials_provider(creds).build());
+    let aws = meshgov::aws::Aws::new(AwsConfig::emulator(endpoint));
+    let config = aws.config_as(&format!("arn:aws:iam::{account}:role/producer-admin"), "seed", "seed").await.unwrap();
+    let glue = aws_sdk_glue::Client::new(&config);
     glue.create_database().database_input(DatabaseInput::builder().name("bench_db").build().unwrap()).send().await.unwrap();
     let columns: Vec<Column> = ["order_id:bigint", "store_id:int", "sku:string", "units:int", "net_sales:decimal(12,2)",
         "currency:string", "channel:string", "promo_id:string", "customer_segment:string", "region:string"]

@@ -660,15 +660,10 @@ async fn base_config(endpoint: &str) -> aws_config::SdkConfig {
 
 /// Credentials that act in `account` (the emulator maps an assumed key to its account).
 async fn credentials_in(endpoint: &str, account: &str) -> aws_credential_types::Credentials {
-    let out = aws_sdk_sts::Client::new(&base_config(endpoint).await)
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{account}:role/meshgov"))
-        .role_session_name("meshgov-bench")
-        .send()
-        .await
-        .unwrap();
-    let c = out.credentials().unwrap();
-    aws_credential_types::Credentials::new(c.access_key_id(), c.secret_access_key(), Some(c.session_token().to_string()), None, "bench")
+    use aws_credential_types::provider::ProvideCredentials;
+    let aws = meshgov::aws::Aws::new(meshgov::config::AwsConfig::emulator(endpoint));
+    let config = aws.config_as(&format!("arn:aws:iam::{account}:role/meshgov"), "bench", "meshgov-bench").await.unwrap();
+    config.credentials_provider().unwrap().provide_credentials().await.unwrap()
 }
 
 async fn lf_calls(endpoint: &str, account: &str) -> Vec<Value> {

@@ -6,7 +6,7 @@
 mod common;
 
 use aws_sdk_glue::types::{Column, DatabaseInput, StorageDescriptor, TableInput};
-use common::aws::{base_config, endpoint, fresh_account};
+use common::aws::{config_in, endpoint, fresh_account, lf_permissions};
 use common::*;
 use meshgov::config::AwsConfig;
 use meshgov::jobs::worker;
@@ -97,24 +97,7 @@ impl Mesh {
 
 /// A Glue client acting in `account`, through STS like a producer's own tooling would.
 async fn producer_glue(account: &str) -> aws_sdk_glue::Client {
-    let base = base_config().await;
-    let sts = aws_sdk_sts::Client::new(&base);
-    let out = sts
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{account}:role/producer-admin"))
-        .role_session_name("seed")
-        .send()
-        .await
-        .unwrap();
-    let c = out.credentials().unwrap();
-    let creds = aws_credential_types::Credentials::new(
-        c.access_key_id(),
-        c.secret_access_key(),
-        Some(c.session_token().to_string()),
-        None,
-        "seed",
-    );
-    aws_sdk_glue::Client::from_conf(aws_sdk_glue::config::Builder::from(&base).credentials_provider(creds).build())
+    aws_sdk_glue::Client::new(&config_in(account, "producer-admin").await)
 }
 
 fn table_input(name: &str, columns: &[(&str, &str)], partitions: &[(&str, &str)]) -> TableInput {
@@ -457,18 +440,13 @@ async fn sync_and_readiness_refusals(pool: PgPool) {
 
 /// What Lake Formation (the emulator, governance account) grants `principal`, as sorted lines.
 async fn lf_grants_of(principal: &str) -> Vec<String> {
-    let base = base_config().await;
-    let lf = aws_sdk_lakeformation::Client::new(&base);
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = lf.list_permissions().set_next_token(token.take()).send().await.unwrap();
-        for p in page.principal_resource_permissions() {
-            if p.principal().and_then(|x| x.data_lake_principal_identifier()) != Some(principal) {
-                continue;
-            }
+    let mut out: Vec<String> = lf_permissions()
+        .await
+        .iter()
+        .filter(|p| p.principal().and_then(|x| x.data_lake_principal_identifier()) == Some(principal))
+        .map(|p| {
             let r = p.resource().unwrap();
-            let what = if let Some(t) = r.table_with_columns() {
+            if let Some(t) = r.table_with_columns() {
                 format!("columns {} [{}]", t.name(), t.column_names().join(","))
             } else if let Some(t) = r.table() {
                 format!("table {}", t.name().unwrap_or("*"))
@@ -476,14 +454,9 @@ async fn lf_grants_of(principal: &str) -> Vec<String> {
                 format!("database {}", d.name())
             } else {
                 format!("{r:?}")
-            };
-            out.push(what);
-        }
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
-        }
-    }
+            }
+        })
+        .collect();
     out.sort();
     out
 }

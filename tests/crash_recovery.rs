@@ -8,7 +8,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::aws::{base_config, endpoint, fresh_account};
+use common::aws::{endpoint, fresh_account, lf_permissions};
 use common::*;
 use meshgov::config::AwsConfig;
 use meshgov::products::model::{Column, SchemaDocument, TableSchema};
@@ -64,16 +64,13 @@ async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> 
 
 /// What Lake Formation (the emulator's default governance account) grants principals of `account`.
 async fn lf_grants_in(account: &str) -> Vec<String> {
-    let base = base_config().await;
-    let lf = aws_sdk_lakeformation::Client::new(&base);
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = lf.list_permissions().set_next_token(token.take()).send().await.unwrap();
-        for p in page.principal_resource_permissions() {
-            let principal = p.principal().and_then(|x| x.data_lake_principal_identifier()).unwrap_or("");
+    let mut out: Vec<String> = lf_permissions()
+        .await
+        .iter()
+        .filter_map(|p| {
+            let principal = p.principal().and_then(|x| x.data_lake_principal_identifier())?;
             if !principal.contains(&format!("::{account}:")) {
-                continue;
+                return None;
             }
             let r = p.resource().unwrap();
             let what = match (r.database(), r.table()) {
@@ -83,13 +80,9 @@ async fn lf_grants_in(account: &str) -> Vec<String> {
             };
             let mut perms: Vec<&str> = p.permissions().iter().map(|x| x.as_str()).collect();
             perms.sort();
-            out.push(format!("{principal} {what} {}", perms.join("+")));
-        }
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
-        }
-    }
+            Some(format!("{principal} {what} {}", perms.join("+")))
+        })
+        .collect();
     out.sort();
     out
 }

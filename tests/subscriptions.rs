@@ -7,7 +7,7 @@
 mod common;
 
 use aws_sdk_lakeformation::types::Resource;
-use common::aws::{base_config, endpoint, fresh_account};
+use common::aws::{base_config, config_in, endpoint, fresh_account};
 use common::*;
 use meshgov::config::AwsConfig;
 use meshgov::jobs::{scheduler, worker};
@@ -21,16 +21,9 @@ use sqlx::PgPool;
 
 /// Credentials that act in `account` (the emulator maps an assumed key to its account).
 async fn credentials_in(account: &str) -> aws_credential_types::Credentials {
-    let sts = aws_sdk_sts::Client::new(&base_config().await);
-    let out = sts
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{account}:role/meshgov"))
-        .role_session_name("meshgov-test")
-        .send()
-        .await
-        .unwrap();
-    let c = out.credentials().unwrap();
-    aws_credential_types::Credentials::new(c.access_key_id(), c.secret_access_key(), Some(c.session_token().to_string()), None, "t")
+    use aws_credential_types::provider::ProvideCredentials;
+    let config = config_in(account, "meshgov").await;
+    config.credentials_provider().unwrap().provide_credentials().await.unwrap()
 }
 
 struct Mesh {

@@ -55,6 +55,23 @@ impl Aws {
     pub async fn sts(&self) -> aws_sdk_sts::Client {
         aws_sdk_sts::Client::new(self.sdk().await)
     }
+
+    /// The SDK configuration acting as `role_arn` (assumed with `external_id`; credentials cached
+    /// in [`roles::AssumedRoles`] until shortly before they expire).
+    pub async fn config_as(
+        &self,
+        role_arn: &str,
+        external_id: &str,
+        session_name: &str,
+    ) -> Result<SdkConfig, roles::AssumeRoleError> {
+        let creds = self.roles.credentials(&self.sts().await, role_arn, external_id, session_name).await?;
+        Ok(self
+            .sdk()
+            .await
+            .to_builder()
+            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
+            .build())
+    }
 }
 
 /// The HTTPS client of every AWS call: rustls with ring.

@@ -59,17 +59,14 @@ impl GlueReader {
     }
 
     async fn client(&self, access: &ProducerAccess) -> Result<aws_sdk_glue::Client, ReadError> {
-        let sts = self.aws.sts().await;
         // Session names show up in the producer's CloudTrail: name the domain.
         let session = format!("meshgov-sync-{}", access.domain);
-        let creds = self
+        let config = self
             .aws
-            .roles
-            .credentials(&sts, &access.role_arn, &access.external_id, &session)
+            .config_as(&access.role_arn, &access.external_id, &session)
             .await
             .map_err(|e| ReadError { kind: ReadErrorKind::AssumeRole, message: e.to_string(), retryable: e.retryable })?;
-        let conf = aws_sdk_glue::config::Builder::from(self.aws.sdk().await).credentials_provider(creds).build();
-        Ok(aws_sdk_glue::Client::from_conf(conf))
+        Ok(aws_sdk_glue::Client::new(&config))
     }
 }
 

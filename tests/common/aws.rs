@@ -21,3 +21,29 @@ pub async fn base_config() -> aws_config::SdkConfig {
         .load()
         .await
 }
+
+/// The emulator as meshgov's own AWS layer sees it (the default, governance, account).
+pub fn emulator_aws() -> meshgov::aws::Aws {
+    meshgov::aws::Aws::new(meshgov::config::AwsConfig::emulator(&endpoint()))
+}
+
+/// SDK settings acting in `account` (the emulator maps assumed credentials to the role's account).
+pub async fn config_in(account: &str, role: &str) -> aws_config::SdkConfig {
+    emulator_aws().config_as(&format!("arn:aws:iam::{account}:role/{role}"), "test", "meshgov-test").await.unwrap()
+}
+
+/// Every Lake Formation permission the emulator's governance account lists, all pages.
+pub async fn lf_permissions() -> Vec<aws_sdk_lakeformation::types::PrincipalResourcePermissions> {
+    let lf = aws_sdk_lakeformation::Client::new(&base_config().await);
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = lf.list_permissions().set_next_token(token.take()).send().await.unwrap();
+        out.extend(page.principal_resource_permissions().iter().cloned());
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    out
+}
