@@ -17,6 +17,7 @@ pub struct Config {
     pub sync: SyncConfig,
     /// Longest a subscription may last, in days (`MESHGOV_SUBSCRIPTION_MAX_DAYS`, default 365).
     pub subscription_max_days: u32,
+    pub events: EventsConfig,
     pub log: LogConfig,
 }
 
@@ -99,6 +100,23 @@ impl Default for SyncConfig {
     }
 }
 
+/// The event feed and webhooks.
+#[derive(Debug, Clone)]
+pub struct EventsConfig {
+    /// The CloudEvents `source` of every event (`MESHGOV_EVENT_SOURCE`, default `urn:meshgov`).
+    pub source: String,
+    /// Whether webhook URLs may be plain `http://` (`MESHGOV_WEBHOOK_ALLOW_HTTP`; tests, demos).
+    pub webhook_allow_http: bool,
+    /// Attempts per webhook delivery before it is dead-lettered (`MESHGOV_WEBHOOK_MAX_ATTEMPTS`).
+    pub webhook_max_attempts: i32,
+}
+
+impl Default for EventsConfig {
+    fn default() -> EventsConfig {
+        EventsConfig { source: "urn:meshgov".into(), webhook_allow_http: false, webhook_max_attempts: 8 }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct LogConfig {
     pub filter: String,
@@ -157,6 +175,14 @@ fn http_url(raw: &str) -> Result<String, String> {
         return Err("expected an http(s) URL".into());
     }
     Ok(raw.to_string())
+}
+
+fn boolean(raw: &str) -> Result<bool, String> {
+    match raw {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err("expected true or false".into()),
+    }
 }
 
 fn claim_name(raw: &str) -> Result<String, String> {
@@ -271,11 +297,7 @@ impl Config {
                 Ok(n) if (1..=64).contains(&n) => Ok(n),
                 _ => Err("expected a number from 1 to 64".into()),
             }),
-            run_workers: env.parsed("MESHGOV_RUN_WORKERS", true, |v| match v {
-                "true" | "1" => Ok(true),
-                "false" | "0" => Ok(false),
-                _ => Err("expected true or false".into()),
-            }),
+            run_workers: env.parsed("MESHGOV_RUN_WORKERS", true, boolean),
             job_lease: env.parsed("MESHGOV_JOB_LEASE", Duration::from_secs(60), |v| {
                 parse_duration(v).and_then(|d| {
                     if d >= Duration::from_secs(3) { Ok(d) } else { Err("must be at least 3s".into()) }
@@ -286,6 +308,25 @@ impl Config {
             Ok(n) if (1..=3650).contains(&n) => Ok(n),
             _ => Err("expected a number of days from 1 to 3650".into()),
         });
+        let defaults = EventsConfig::default();
+        let events = EventsConfig {
+            // A URI-reference identifying this meshgov (CloudEvents `source`): receivers of several
+            // installations tell them apart by it.
+            source: env.parsed("MESHGOV_EVENT_SOURCE", defaults.source, |v| {
+                if v.len() <= 500 && !v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    Ok(v.to_string())
+                } else {
+                    Err("expected a URI without spaces, e.g. urn:meshgov:prod or https://meshgov.example.com".into())
+                }
+            }),
+            webhook_allow_http: env.parsed("MESHGOV_WEBHOOK_ALLOW_HTTP", defaults.webhook_allow_http, boolean),
+            webhook_max_attempts: env.parsed("MESHGOV_WEBHOOK_MAX_ATTEMPTS", defaults.webhook_max_attempts, |v| {
+                match v.parse::<i32>() {
+                    Ok(n) if (1..=50).contains(&n) => Ok(n),
+                    _ => Err("expected a number from 1 to 50".into()),
+                }
+            }),
+        };
         let log = LogConfig {
             filter: env.parsed("MESHGOV_LOG", "info".into(), |v| {
                 tracing_subscriber::EnvFilter::try_new(v).map(|_| v.to_string()).map_err(|e| e.to_string())
@@ -309,6 +350,7 @@ impl Config {
             aws,
             sync,
             subscription_max_days,
+            events,
             log,
         })
     }
@@ -325,6 +367,8 @@ impl Config {
             aws: AwsConfig::default(),
             sync: SyncConfig { interval: None, worker_concurrency: 4, run_workers: false, job_lease: Duration::from_secs(60) },
             subscription_max_days: 365,
+            // Test receivers listen on plain http on loopback.
+            events: EventsConfig { webhook_allow_http: true, ..EventsConfig::default() },
             log: LogConfig { filter: "warn".into(), json: false },
         }
     }
@@ -347,10 +391,22 @@ mod tests {
             ("MESHGOV_JWT_DEV_SECRET", "short"),
             ("MESHGOV_LOG_FORMAT", "xml"),
             ("MESHGOV_AWS_ENDPOINT_URL", "ftp://x"),
+            ("MESHGOV_WEBHOOK_MAX_ATTEMPTS", "0"),
+            ("MESHGOV_WEBHOOK_ALLOW_HTTP", "yes"),
+            ("MESHGOV_EVENT_SOURCE", "urn:has space"),
         ])
         .unwrap_err();
         let text = err.to_string();
-        for name in ["DATABASE_URL", "MESHGOV_LISTEN", "MESHGOV_JWT_DEV_SECRET", "MESHGOV_LOG_FORMAT", "MESHGOV_AWS_ENDPOINT_URL"] {
+        for name in [
+            "DATABASE_URL",
+            "MESHGOV_LISTEN",
+            "MESHGOV_JWT_DEV_SECRET",
+            "MESHGOV_LOG_FORMAT",
+            "MESHGOV_AWS_ENDPOINT_URL",
+            "MESHGOV_WEBHOOK_MAX_ATTEMPTS",
+            "MESHGOV_WEBHOOK_ALLOW_HTTP",
+            "MESHGOV_EVENT_SOURCE",
+        ] {
             assert!(text.contains(name), "{name} missing from: {text}");
         }
     }
@@ -366,6 +422,7 @@ mod tests {
         assert_eq!(c.auth.audience, "meshgov");
         assert_eq!(c.auth.roles_claim, "roles");
         assert!(c.log.json);
+        assert_eq!((c.events.source.as_str(), c.events.webhook_allow_http, c.events.webhook_max_attempts), ("urn:meshgov", false, 8));
     }
 
     #[test]

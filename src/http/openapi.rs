@@ -24,6 +24,7 @@ use super::problem::PROBLEM_CONTENT_TYPE;
         (name = "subscriptions", description = "Access requests, decisions, and the Lake Formation grants they lead to"),
         (name = "jobs", description = "Background work started by a request"),
         (name = "audit", description = "The hash-chained audit trail"),
+        (name = "events", description = "The feed of state changes, as CloudEvents"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
 )]

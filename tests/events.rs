@@ -1,0 +1,143 @@
+//! The event feed: CloudEvents derived from the audit trail, in order, resumable, and filtered by
+//! what the reader may see.
+
+mod common;
+
+use common::flow::{append_event, decide, published_product, request_access};
+use common::*;
+use serde_json::Value;
+use sqlx::PgPool;
+
+async fn feed(app: &TestApp, query: &str, token: &str) -> Value {
+    let r = app.get(&format!("/api/v1/events{query}"), token).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body
+}
+
+fn types(page: &Value) -> Vec<String> {
+    page["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap().to_string()).collect()
+}
+
+fn subjects(page: &Value) -> Vec<String> {
+    page["events"].as_array().unwrap().iter().map(|e| e["subject"].as_str().unwrap().to_string()).collect()
+}
+
+/// Two domains, a published product, a subscription of marketing requested, approved and revoked.
+async fn access_flow(app: &TestApp) -> String {
+    app.create_domain("sales").await;
+    app.create_domain("marketing").await;
+    published_product(app, "sales", "orders").await;
+    let id = request_access(app, "sales", "orders", "marketing").await;
+    decide(app, &id, "approve").await;
+    decide(app, &id, "revoke").await;
+    id
+}
+
+#[sqlx::test]
+async fn a_full_flow_is_in_the_feed_in_order_as_cloudevents(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let sub = access_flow(&app).await;
+    let page = feed(&app, "", &steward()).await;
+    assert_eq!(
+        types(&page),
+        [
+            "io.meshgov.domain.created",
+            "io.meshgov.domain.created",
+            "io.meshgov.product.created",
+            "io.meshgov.product.published",
+            "io.meshgov.subscription.requested",
+            "io.meshgov.subscription.approved",
+            "io.meshgov.subscription.revoked",
+        ]
+    );
+    let events = page["events"].as_array().unwrap();
+    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (1..=7).collect::<Vec<_>>(), "every audit event, in seq order");
+    assert_eq!(page["next_after"], 7);
+
+    // The event is the audit event, as a CloudEvent 1.0.
+    let audit = walk(&app, "/api/v1/audit?order=asc&limit=200", &steward()).await.0;
+    let (e, a) = (&events[5], &audit[5]);
+    assert_eq!(e["specversion"], "1.0");
+    assert_eq!(e["id"], "6");
+    assert_eq!(e["source"], "urn:meshgov");
+    assert_eq!(e["subject"], format!("subscription:{sub}"));
+    assert_eq!(e["datacontenttype"], "application/json");
+    assert_eq!(e["time"], a["at"]);
+    assert!(chrono::DateTime::parse_from_rfc3339(e["time"].as_str().unwrap()).is_ok());
+    assert_eq!(e["data"]["actor"]["sub"], "sam-steward");
+    assert_eq!(e["data"]["actor"]["roles"], serde_json::json!(["steward"]));
+    assert_eq!(e["data"]["target"], a["target"]);
+    assert_eq!(e["data"]["request_id"], a["request_id"]);
+    assert_eq!(e["data"]["details"], a["details"]);
+}
+
+#[sqlx::test]
+async fn a_reader_resumes_after_a_cursor_and_pages_by_limit(pool: PgPool) {
+    let app = TestApp::new(pool);
+    access_flow(&app).await;
+    let first = feed(&app, "?limit=3", &admin()).await;
+    assert_eq!(first["events"].as_array().unwrap().len(), 3);
+    assert_eq!(first["next_after"], 3, "a full page ends at its last event");
+    let rest = feed(&app, "?after=3", &admin()).await;
+    let seqs: Vec<i64> = rest["events"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, [4, 5, 6, 7], "only later events");
+    let end = feed(&app, "?after=7", &admin()).await;
+    assert_eq!((end["events"].as_array().unwrap().len(), end["next_after"].as_i64()), (0, Some(7)), "nothing new yet");
+    let beyond = feed(&app, "?after=100", &admin()).await;
+    assert_eq!(beyond["next_after"], 100, "a cursor past the end stays where it is");
+}
+
+#[sqlx::test]
+async fn readers_see_only_what_they_may_read(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let sub = access_flow(&app).await;
+    app.create_domain("finance").await;
+    app.create_product("sales", "forecast", serde_json::json!({})).await; // a draft
+    let subscription = format!("subscription:{sub}");
+
+    // Another domain's consumer sees the published product's events, not the subscription's,
+    // not other domains', not drafts; its cursor still moves to the end.
+    let other = feed(&app, "", &consumer("finance")).await;
+    assert_eq!(subjects(&other), ["product:sales/orders", "product:sales/orders", "domain:finance"]);
+    assert_eq!(other["next_after"], 9);
+
+    // The subscriber's consumers see its subscription and their own domain.
+    let subscriber = subjects(&feed(&app, "", &consumer("marketing")).await);
+    assert_eq!(subscriber.iter().filter(|s| **s == subscription).count(), 3, "{subscriber:?}");
+    assert!(subscriber.contains(&"domain:marketing".to_string()) && !subscriber.contains(&"domain:sales".to_string()));
+
+    // The owning domain's producers see the subscription and their drafts.
+    let owner = subjects(&feed(&app, "", &producer("sales")).await);
+    assert!(owner.contains(&subscription) && owner.contains(&"product:sales/forecast".to_string()), "{owner:?}");
+    assert!(!subjects(&feed(&app, "", &producer("marketing")).await).contains(&"product:sales/forecast".to_string()));
+
+    // Grants map to their own types; filter internals are not events; drift and principals are
+    // for stewards and admins only.
+    append_event(&app, "lakeformation.batch_grant", &subscription).await;
+    append_event(&app, "lakeformation.create_data_cells_filter", &subscription).await;
+    append_event(&app, "lakeformation.batch_revoke", &subscription).await;
+    append_event(&app, "drift.found", "principal:arn:aws:iam::111122223333:role/x").await;
+    append_event(&app, "drift.reconcile_requested", "drift").await;
+    let later = feed(&app, "?after=9", &steward()).await;
+    assert_eq!(
+        types(&later),
+        ["io.meshgov.grant.applied", "io.meshgov.grant.revoked", "io.meshgov.drift.found", "io.meshgov.drift.reconcile_requested"]
+    );
+    let consumer_later = feed(&app, "?after=9", &consumer("marketing")).await;
+    assert_eq!(types(&consumer_later), ["io.meshgov.grant.applied", "io.meshgov.grant.revoked"]);
+    assert_eq!(consumer_later["next_after"], 14);
+    assert!(feed(&app, "?after=9", &consumer("finance")).await["events"].as_array().unwrap().is_empty());
+}
+
+#[sqlx::test]
+async fn bad_cursors_and_limits_are_problems(pool: PgPool) {
+    let app = TestApp::new(pool);
+    app.get("/api/v1/events?limit=0", &admin()).await.problem(400, "invalid_limit");
+    app.get("/api/v1/events?limit=201", &admin()).await.problem(400, "invalid_limit");
+    app.get("/api/v1/events?after=-1", &admin()).await.problem(400, "invalid_after");
+    app.get("/api/v1/events?after=abc", &admin()).await.problem(400, "invalid_query");
+    app.get("/api/v1/events?cursor=x", &admin()).await.problem(400, "invalid_query");
+    let r = app.call(axum::http::Method::GET, "/api/v1/events").send().await;
+    r.problem(401, "unauthorized");
+}
