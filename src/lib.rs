@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod products;
 pub mod subscriptions;
 pub mod validate;
+pub mod webhooks;
 
 use std::sync::Arc;
 

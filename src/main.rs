@@ -115,6 +115,7 @@ async fn run(config: Config, serve: bool) -> Result<(), String> {
     if sync.run_workers {
         background.spawn(meshgov::jobs::worker::run(state.clone(), sync.worker_concurrency, stopped.clone()));
         background.spawn(meshgov::jobs::scheduler::run(state.clone(), sync.interval, stopped.clone()));
+        background.spawn(meshgov::webhooks::service::run(state.clone(), stopped.clone()));
     }
     let app = meshgov::app(state);
     tracing::info!(address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "meshgov listening");

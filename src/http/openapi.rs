@@ -25,6 +25,7 @@ use super::problem::PROBLEM_CONTENT_TYPE;
         (name = "jobs", description = "Background work started by a request"),
         (name = "audit", description = "The hash-chained audit trail"),
         (name = "events", description = "The feed of state changes, as CloudEvents"),
+        (name = "webhooks", description = "The event feed pushed to your receivers, signed, with retries and dead letters"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
 )]

@@ -1,0 +1,116 @@
+//! The `deliver_webhook` job: POSTs one event to one receiver, signed.
+//!
+//! A 2xx answer delivers it. Any other answer, a timeout or a refused connection is retried by the
+//! job queue with its backoff; after the job's last attempt (`MESHGOV_WEBHOOK_MAX_ATTEMPTS`) the
+//! delivery is dead — a dead letter, listed under the webhook's deliveries with its last status
+//! and error, and sendable again. A 410 Gone means the receiver is gone for good: the webhook is
+//! disabled and the delivery dead at once. Deliveries are not ordered: a retried event may arrive
+//! after later ones; the CloudEvent's `seq` orders them.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::model::{DeliveryJob, WebhookRow};
+use super::signature;
+use super::store;
+use crate::AppState;
+use crate::events::CloudEvent;
+use crate::jobs::JobOutcome;
+use crate::jobs::model::JobRow;
+
+/// How long a receiver may take to answer; its body is never read.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One client for every delivery (connection reuse); redirects are not followed, so a receiver
+/// cannot point meshgov's signed requests elsewhere.
+fn client() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        crate::install_crypto_provider();
+        reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("meshgov-webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("HTTP client for webhooks")
+    })
+}
+
+pub async fn run_job(state: &AppState, job: &JobRow) -> JobOutcome {
+    let Ok(target) = serde_json::from_value::<DeliveryJob>(job.payload.clone()) else {
+        return JobOutcome::Fatal("the job's payload is not a webhook delivery".into());
+    };
+    match deliver(state, job, &target).await {
+        Ok(outcome) => outcome,
+        Err(e) => JobOutcome::Retry(format!("database error: {e}")),
+    }
+}
+
+async fn deliver(state: &AppState, job: &JobRow, target: &DeliveryJob) -> sqlx::Result<JobOutcome> {
+    let skipped = |why: &str| Ok(JobOutcome::Done(json!({ "skipped": why })));
+    let Some(hook) = store::find(&state.db, target.webhook_id).await? else { return skipped("the webhook was deleted") };
+    if hook.status != "active" {
+        return skipped("the webhook is disabled");
+    }
+    match store::find_delivery(&state.db, hook.id, target.seq).await? {
+        None => return skipped("the delivery is gone"),
+        Some(d) if d.state == "delivered" => return skipped("already delivered"),
+        Some(_) => {}
+    }
+    let Some(event) = store::event(&state.db, target.seq).await? else {
+        return Ok(JobOutcome::Fatal(format!("audit event {} does not exist", target.seq)));
+    };
+    let body = serde_json::to_vec(&CloudEvent::from_audit(event, &state.config.events.source)).expect("serializes");
+    let (status, error) = match send(&hook, target.seq, body).await {
+        Ok(status) if (200..300).contains(&status) => {
+            store::record_attempt(&state.db, hook.id, target.seq, "delivered", Some(status), None).await?;
+            return Ok(JobOutcome::Done(json!({ "status": status })));
+        }
+        Ok(status) => (Some(status), format!("the receiver answered {status}")),
+        Err(e) => (None, e),
+    };
+    if status == Some(410) {
+        let reason = "the receiver answered 410 Gone";
+        store::record_attempt(&state.db, hook.id, target.seq, "dead", status, Some(&error)).await?;
+        store::disable(&state.db, hook.id, reason).await?;
+        tracing::warn!(webhook_id = %hook.id, "webhook disabled: {reason}");
+        return Ok(JobOutcome::Fatal(error));
+    }
+    let last = job.attempts >= job.max_attempts;
+    let state_after = if last { "dead" } else { "pending" };
+    store::record_attempt(&state.db, hook.id, target.seq, state_after, status, Some(&error)).await?;
+    Ok(if last { JobOutcome::Fatal(error) } else { JobOutcome::Retry(error) })
+}
+
+/// POSTs the event; the receiver's status, or why there was none.
+async fn send(hook: &WebhookRow, seq: i64, body: Vec<u8>) -> Result<u16, String> {
+    let id = seq.to_string();
+    let timestamp = chrono::Utc::now().timestamp();
+    let signature = signature::sign(&hook.secret, &id, timestamp, &body);
+    let response = client()
+        .post(&hook.url)
+        .header("content-type", "application/cloudevents+json")
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(body)
+        .send()
+        .await
+        // The URL may carry a token in its query: errors name the failure, not the URL.
+        .map_err(|e| format!("no answer from the receiver: {}", error_chain(&e.without_url())))?;
+    Ok(response.status().as_u16())
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

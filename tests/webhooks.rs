@@ -1,0 +1,312 @@
+//! Webhooks: signed CloudEvents pushed to a receiver on loopback, retried through the job queue,
+//! dead-lettered after the last attempt, and limited to what the registrant may read.
+
+mod common;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use axum::http::{HeaderMap, Method, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::flow::{published_product, request_access};
+use common::*;
+use hmac::{Hmac, Mac};
+use meshgov::jobs::worker;
+use meshgov::webhooks::service::fan_out;
+use meshgov::{AppState, Config};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use sqlx::PgPool;
+
+/// What a receiver got: headers and body of each request.
+#[derive(Clone)]
+struct Received {
+    headers: HeaderMap,
+    body: String,
+}
+
+/// A receiver on 127.0.0.1: answers the scripted statuses in turn, then `then` forever.
+#[derive(Clone)]
+struct Receiver {
+    url: String,
+    got: Arc<Mutex<Vec<Received>>>,
+    answers: Arc<Mutex<(VecDeque<u16>, u16)>>,
+}
+
+impl Receiver {
+    async fn start(script: &[u16], then: u16) -> Receiver {
+        let receiver = Receiver {
+            url: String::new(),
+            got: Arc::default(),
+            answers: Arc::new(Mutex::new((script.iter().copied().collect(), then))),
+        };
+        let shared = receiver.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let r = shared.clone();
+                async move {
+                    r.got.lock().unwrap().push(Received { headers, body });
+                    let mut answers = r.answers.lock().unwrap();
+                    let status = answers.0.pop_front().unwrap_or(answers.1);
+                    StatusCode::from_u16(status).unwrap()
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Receiver { url, ..receiver }
+    }
+
+    fn answer_from_now(&self, status: u16) {
+        *self.answers.lock().unwrap() = (VecDeque::new(), status);
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+
+    fn types(&self) -> Vec<String> {
+        self.received().iter().map(|r| body_json(r)["type"].as_str().unwrap().to_string()).collect()
+    }
+}
+
+fn body_json(r: &Received) -> Value {
+    serde_json::from_str(&r.body).unwrap()
+}
+
+struct Setup {
+    app: TestApp,
+    state: AppState,
+}
+
+fn setup(pool: PgPool, change: impl FnOnce(&mut Config)) -> Setup {
+    let mut config = Config::for_tests("postgres://unused", SECRET);
+    config.events.webhook_max_attempts = 3;
+    change(&mut config);
+    let state = AppState::new(config, pool.clone());
+    Setup { app: TestApp { router: meshgov::app(state.clone()), pool }, state }
+}
+
+impl Setup {
+    async fn register(&self, token: &str, receiver: &Receiver, extra: Value) -> Value {
+        let mut body = json!({ "url": receiver.url, "description": "test receiver" });
+        merge(&mut body, extra);
+        let r = self.app.post("/api/v1/webhooks", token, body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body
+    }
+
+    /// Fans out and runs deliveries, retries made due at once, until none is queued. Other jobs
+    /// (catalog syncs, grants) are dropped: they would call AWS.
+    async fn deliver(&self) {
+        fan_out(&self.state).await.unwrap();
+        for _ in 0..20 {
+            sqlx::query("DELETE FROM jobs WHERE kind <> 'deliver_webhook'").execute(&self.app.pool).await.unwrap();
+            sqlx::query("UPDATE jobs SET run_after = now() WHERE status = 'queued'").execute(&self.app.pool).await.unwrap();
+            if worker::run_until_idle(&self.state).await.unwrap() == 0 {
+                return;
+            }
+        }
+        panic!("deliveries do not settle");
+    }
+
+    async fn deliveries(&self, hook: &Value, query: &str) -> Vec<Value> {
+        let r = self.app.get(&format!("/api/v1/webhooks/{}/deliveries{query}", hook["id"].as_str().unwrap()), &admin()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["items"].as_array().unwrap().clone()
+    }
+}
+
+/// Checks a request's Standard Webhooks signature with the secret, independently of meshgov.
+fn verify_signature(r: &Received, secret: &str) {
+    let header = |name: &str| r.headers.get(name).unwrap_or_else(|| panic!("{name} header")).to_str().unwrap().to_string();
+    let (id, timestamp) = (header("webhook-id"), header("webhook-timestamp"));
+    let age = chrono::Utc::now().timestamp() - timestamp.parse::<i64>().unwrap();
+    assert!((0..60).contains(&age), "timestamp is now: {timestamp}");
+    let key = STANDARD.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{timestamp}.{}", r.body).as_bytes());
+    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    assert_eq!(header("webhook-signature"), expected);
+}
+
+#[sqlx::test]
+async fn a_receiver_gets_each_new_event_signed_as_a_cloudevent(pool: PgPool) {
+    let s = setup(pool, |_| {});
+    s.app.create_domain("sales").await;
+    let receiver = Receiver::start(&[], 200).await;
+    let hook = s.register(&steward(), &receiver, json!({})).await;
+    let secret = hook["secret"].as_str().unwrap();
+    assert!(secret.starts_with("whsec_") && STANDARD.decode(&secret[6..]).unwrap().len() == 32);
+    let shown = s.app.get(&format!("/api/v1/webhooks/{}", hook["id"].as_str().unwrap()), &steward()).await;
+    assert_eq!(shown.status, 200);
+    assert!(shown.body.get("secret").is_none(), "the secret is shown only once");
+
+    s.app.create_domain("marketing").await;
+    s.deliver().await;
+    let got = receiver.received();
+    assert_eq!(got.len(), 1, "only events after the registration (not even its own)");
+    let request = &got[0];
+    verify_signature(request, secret);
+    assert_eq!(request.headers["content-type"], "application/cloudevents+json");
+    let event = body_json(request);
+    assert_eq!(request.headers["webhook-id"].to_str().unwrap(), event["id"].as_str().unwrap());
+    let feed = s.app.get(&format!("/api/v1/events?after={}", event["seq"].as_i64().unwrap() - 1), &steward()).await;
+    assert_eq!(event, feed.body["events"][0], "the body is the feed's CloudEvent");
+    assert_eq!((event["type"].as_str(), event["subject"].as_str()), (Some("io.meshgov.domain.created"), Some("domain:marketing")));
+
+    let deliveries = s.deliveries(&hook, "").await;
+    assert_eq!(deliveries.len(), 1);
+    let d = &deliveries[0];
+    assert_eq!((d["state"].as_str(), d["attempts"].as_i64(), d["last_status"].as_i64()), (Some("delivered"), Some(1), Some(200)));
+    assert_eq!(d["type"], "io.meshgov.domain.created");
+    s.deliver().await;
+    assert_eq!(receiver.received().len(), 1, "nothing is sent twice");
+}
+
+#[sqlx::test]
+async fn a_failing_receiver_is_retried_until_it_answers(pool: PgPool) {
+    let s = setup(pool, |_| {});
+    let receiver = Receiver::start(&[500, 502], 204).await;
+    let hook = s.register(&admin(), &receiver, json!({})).await;
+    s.app.create_domain("sales").await;
+    s.deliver().await;
+    let got = receiver.received();
+    assert_eq!(got.len(), 3, "two failures, then delivered");
+    assert!(got.iter().all(|r| r.headers["webhook-id"] == got[0].headers["webhook-id"]), "one message id for every attempt");
+    verify_signature(&got[2], hook["secret"].as_str().unwrap());
+    let d = &s.deliveries(&hook, "").await[0];
+    assert_eq!((d["state"].as_str(), d["attempts"].as_i64(), d["last_status"].as_i64()), (Some("delivered"), Some(3), Some(204)));
+    assert!(d["delivered_at"].is_string());
+}
+
+#[sqlx::test]
+async fn a_receiver_that_keeps_failing_gets_a_dead_letter_which_can_be_sent_again(pool: PgPool) {
+    let s = setup(pool, |_| {});
+    let receiver = Receiver::start(&[], 503).await;
+    let hook = s.register(&admin(), &receiver, json!({})).await;
+    let id = hook["id"].as_str().unwrap();
+    s.app.create_domain("sales").await;
+    s.deliver().await;
+    assert_eq!(receiver.received().len(), 3, "MESHGOV_WEBHOOK_MAX_ATTEMPTS attempts");
+    let dead = s.deliveries(&hook, "?state=dead").await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!((dead[0]["attempts"].as_i64(), dead[0]["last_status"].as_i64()), (Some(3), Some(503)));
+    assert!(dead[0]["last_error"].as_str().unwrap().contains("503"), "{}", dead[0]);
+    assert!(s.deliveries(&hook, "?state=delivered").await.is_empty());
+    let job = s.app.get(&format!("/api/v1/jobs/{}", dead[0]["job_id"].as_str().unwrap()), &admin()).await;
+    assert_eq!(job.body["status"], "failed", "{}", job.body);
+
+    receiver.answer_from_now(200);
+    let seq = dead[0]["seq"].as_i64().unwrap();
+    let path = format!("/api/v1/webhooks/{id}/deliveries/{seq}/redeliver");
+    let r = s.app.post_empty(&path, &consumer("sales")).await;
+    r.problem(403, "forbidden");
+    let r = s.app.post_empty(&path, &admin()).await;
+    assert_eq!((r.status.as_u16(), r.body["state"].as_str()), (202, Some("pending")), "{}", r.body);
+    s.deliver().await;
+    let all = s.deliveries(&hook, "").await;
+    let d = all.iter().find(|d| d["seq"] == seq).unwrap();
+    assert_eq!((d["state"].as_str(), d["attempts"].as_i64()), (Some("delivered"), Some(4)));
+    // An admin's webhook also hears of the redelivery request itself, a change like any other.
+    assert_eq!(all[0]["type"], "io.meshgov.webhook.redelivery_requested");
+    s.app.post_empty(&path, &admin()).await.problem(409, "delivery_not_dead");
+    s.app.post_empty(&format!("/api/v1/webhooks/{id}/deliveries/999/redeliver"), &admin()).await.problem(404, "not_found");
+}
+
+#[sqlx::test]
+async fn a_receiver_that_is_gone_disables_its_webhook(pool: PgPool) {
+    let s = setup(pool, |_| {});
+    let receiver = Receiver::start(&[410], 200).await;
+    let hook = s.register(&admin(), &receiver, json!({})).await;
+    s.app.create_domain("sales").await;
+    s.app.create_domain("marketing").await;
+    s.deliver().await;
+    let shown = s.app.get(&format!("/api/v1/webhooks/{}", hook["id"].as_str().unwrap()), &admin()).await;
+    assert_eq!(shown.body["status"], "disabled", "{}", shown.body);
+    assert_eq!(receiver.received().len(), 1, "nothing more is sent to a receiver that is gone");
+}
+
+#[sqlx::test]
+async fn a_webhook_gets_only_what_its_registrant_may_read(pool: PgPool) {
+    let s = setup(pool, |_| {});
+    for d in ["sales", "marketing", "finance"] {
+        s.app.create_domain(d).await;
+    }
+    published_product(&s.app, "sales", "orders").await;
+    let (marketing, finance, only_published) =
+        (Receiver::start(&[], 200).await, Receiver::start(&[], 200).await, Receiver::start(&[], 200).await);
+    s.register(&consumer("marketing"), &marketing, json!({})).await;
+    s.register(&consumer("finance"), &finance, json!({})).await;
+    s.register(&consumer("marketing"), &only_published, json!({ "types": ["io.meshgov.product.published"] })).await;
+
+    request_access(&s.app, "sales", "orders", "marketing").await;
+    published_product(&s.app, "sales", "returns").await;
+    s.app.create_product("sales", "forecast", json!({})).await; // stays a draft
+    s.deliver().await;
+
+    let product_events = ["io.meshgov.product.created", "io.meshgov.product.published"];
+    let mut expected = vec!["io.meshgov.subscription.requested"];
+    expected.extend(product_events);
+    let mut got = marketing.types();
+    got.sort();
+    let mut want: Vec<String> = expected.iter().map(|t| t.to_string()).collect();
+    want.sort();
+    assert_eq!(got, want, "its own subscription and published products, not drafts");
+    let mut got = finance.types();
+    got.sort();
+    assert_eq!(got, product_events, "another domain's subscription is not for finance");
+    assert_eq!(only_published.types(), ["io.meshgov.product.published"], "the type filter applies");
+}
+
+#[sqlx::test]
+async fn registration_is_validated_and_webhooks_are_private_to_their_registrant(pool: PgPool) {
+    let s = setup(pool.clone(), |_| {});
+    let post = |body: Value| {
+        let app = s.app.clone();
+        async move { app.post("/api/v1/webhooks", &consumer("sales"), body).await }
+    };
+    post(json!({ "url": "not a url" })).await.field_error("url", "invalid_url");
+    post(json!({ "url": "https://user:pw@hooks.example.com/" })).await.field_error("url", "userinfo_not_allowed");
+    post(json!({ "url": "https://hooks.example.com/#x" })).await.field_error("url", "fragment_not_allowed");
+    post(json!({ "url": format!("https://hooks.example.com/{}", "a".repeat(2100)) })).await.field_error("url", "too_long");
+    post(json!({ "url": "https://hooks.example.com/", "types": ["product.created"] })).await.field_error("types[0]", "invalid_type");
+    post(json!({ "url": "https://hooks.example.com/", "types": [] })).await.field_error("types", "empty");
+    post(json!({ "url": "https://hooks.example.com/", "secret": "mine" })).await.problem(422, "invalid_body");
+    let strict = setup(pool, |c| c.events.webhook_allow_http = false);
+    strict.app.post("/api/v1/webhooks", &admin(), json!({ "url": "http://hooks.example.com/" })).await.field_error("url", "https_required");
+    assert_eq!(strict.app.post("/api/v1/webhooks", &admin(), json!({ "url": "https://hooks.example.com/" })).await.status, 201);
+    s.app.call(Method::POST, "/api/v1/webhooks").json(&json!({ "url": "https://hooks.example.com/" })).send().await.problem(401, "unauthorized");
+    s.app.call(Method::GET, "/api/v1/webhooks").send().await.problem(401, "unauthorized");
+
+    // A retried create returns the first answer, secret included.
+    let body = json!({ "url": "https://hooks.example.com/sales" });
+    let first = s.app.call(Method::POST, "/api/v1/webhooks").bearer(&consumer("sales")).idempotency_key("k1").json(&body).send().await;
+    let again = s.app.call(Method::POST, "/api/v1/webhooks").bearer(&consumer("sales")).idempotency_key("k1").json(&body).send().await;
+    assert_eq!((first.status.as_u16(), again.status.as_u16()), (201, 201));
+    assert_eq!(first.body, again.body);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    let path = first.header("location").unwrap().to_string();
+
+    // The registrant, stewards and admins see and manage it; nobody else.
+    for token in [consumer("marketing"), producer("sales")] {
+        s.app.get(&path, &token).await.problem(403, "forbidden");
+        s.app.get(&format!("{path}/deliveries"), &token).await.problem(403, "forbidden");
+        s.app.delete(&path, &token).await.problem(403, "forbidden");
+    }
+    assert_eq!(s.app.get(&path, &steward()).await.status, 200);
+    let own = s.app.get("/api/v1/webhooks", &consumer("sales")).await;
+    assert_eq!(own.body["items"].as_array().unwrap().len(), 1, "{}", own.body);
+    assert!(s.app.get("/api/v1/webhooks", &consumer("marketing")).await.body["items"].as_array().unwrap().is_empty());
+    assert_eq!(s.app.get("/api/v1/webhooks", &steward()).await.body["items"].as_array().unwrap().len(), 2, "the admin's too");
+    assert_eq!(s.app.delete(&path, &consumer("sales")).await.status, 204);
+    s.app.get(&path, &consumer("sales")).await.problem(404, "not_found");
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_events WHERE action LIKE 'webhook.%' ORDER BY seq")
+        .fetch_all(&s.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(actions, ["webhook.created", "webhook.created", "webhook.deleted"], "a replayed create is not a change");
+}
