@@ -33,11 +33,13 @@ CREATE INDEX webhooks_active_cursor_idx ON webhooks (cursor_seq) WHERE status = 
 -- 410 Gone). Written with its job and the webhook's cursor advance in one transaction.
 CREATE TABLE webhook_deliveries (
     webhook_id      uuid NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
-    seq             bigint NOT NULL REFERENCES audit_events (seq),
+    -- The audit event's seq. No foreign key: audit events are never deleted, and a reference
+    -- would make TRUNCATE audit_events fail on the reference before the append-only trigger.
+    seq             bigint NOT NULL CHECK (seq >= 1),
     state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dead')),
     attempts        integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
     -- The receiver's last HTTP status (NULL when it did not answer).
-    last_status     smallint CHECK (last_status IS NULL OR last_status BETWEEN 100 AND 599),
+    last_status     smallint CHECK (last_status IS NULL OR last_status BETWEEN 100 AND 999),
     last_error      text CHECK (last_error IS NULL OR length(last_error) <= 2000),
     job_id          uuid,
     created_at      timestamptz NOT NULL DEFAULT now(),
