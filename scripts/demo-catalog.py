@@ -182,10 +182,24 @@ def list_permissions(endpoint: str, principal: str) -> None:
     print(json.dumps([{"resource": e["Resource"], "permissions": e["Permissions"]} for e in entries], indent=1))
 
 
+def revoke_by_hand(endpoint: str, domain: str, database: str, table: str, principal: str) -> None:
+    """Revokes PRINCIPAL's grant on a table directly in Lake Formation, behind meshgov's back, as
+    someone in the console would: the drift report then lists it as missing."""
+    lf = boto3.client("lakeformation", endpoint_url=endpoint, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    resource = {"Table": {"CatalogId": CATALOGS[domain][0], "DatabaseName": database, "Name": table}}
+    lf.revoke_permissions(Principal={"DataLakePrincipalIdentifier": principal}, Resource=resource,
+                          Permissions=["SELECT", "DESCRIBE"])
+    print(f"revoked SELECT, DESCRIBE on {database}.{table} from {principal} in Lake Formation", file=sys.stderr)
+
+
 def main() -> None:
     endpoint = sys.argv[1]
     if sys.argv[2:3] == ["list-permissions"]:
         list_permissions(endpoint, sys.argv[3])
+        return
+    if sys.argv[2:3] == ["revoke-by-hand"]:
+        revoke_by_hand(endpoint, *sys.argv[3:7])
         return
     if sys.argv[2:3] == ["drop-column"]:
         drop_column(endpoint, *sys.argv[3:7])

@@ -156,6 +156,14 @@ A producer changes its catalog: drop a column in the sales account, sync, see th
 $EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL drop-column sales sales_curated sell_out_daily currency
 curl -s -X POST -H "Authorization: Bearer \$PRODUCER" $BASE/api/v1/domains/sales/sync
 curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/domains/sales/products/daily-sell-out/schema-changes
+
+Someone revokes a grant by hand in Lake Formation: the drift report lists it as missing, and
+reconcile grants it again (the periodic reconcile would too, within MESHGOV_RECONCILE_INTERVAL):
+$EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL revoke-by-hand sales sales_curated sku_dim arn:aws:iam::333344445555:role/marketing-analytics
+curl -s -H "Authorization: Bearer \$STEWARD" $BASE/api/v1/drift
+curl -s -X POST -H "Authorization: Bearer \$STEWARD" '$BASE/api/v1/reconcile?apply=true'
+curl -s -H "Authorization: Bearer \$STEWARD" $BASE/api/v1/drift
+curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/subscriptions/$DEMO_SUBSCRIPTION
 EOF
 fi
 echo

@@ -15,6 +15,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub aws: AwsConfig,
     pub sync: SyncConfig,
+    pub reconcile: ReconcileConfig,
     /// Longest a subscription may last, in days (`MESHGOV_SUBSCRIPTION_MAX_DAYS`, default 365).
     pub subscription_max_days: u32,
     pub events: EventsConfig,
@@ -97,6 +98,27 @@ impl Default for SyncConfig {
             run_workers: true,
             job_lease: Duration::from_secs(60),
         }
+    }
+}
+
+/// The periodic reconcile: a drift check and the repairs allowed without a human.
+#[derive(Debug, Clone)]
+pub struct ReconcileConfig {
+    /// How often; `None` turns it off.
+    pub interval: Option<Duration>,
+    /// Grant again what was revoked behind meshgov's back (on by default: it restores approved
+    /// access).
+    pub regrant_missing: bool,
+    /// Revoke permissions granted outside meshgov on managed resources (off by default: someone
+    /// may have granted them on purpose; a steward decides with `POST /reconcile?apply=true`).
+    pub revoke_unexpected: bool,
+    /// Sync a product whose tables or columns vanished under live grants.
+    pub sync_orphaned: bool,
+}
+
+impl ReconcileConfig {
+    pub fn off() -> ReconcileConfig {
+        ReconcileConfig { interval: None, regrant_missing: true, revoke_unexpected: false, sync_orphaned: true }
     }
 }
 
@@ -304,6 +326,19 @@ impl Config {
                 })
             }),
         };
+        let flag = |v: &str| match v {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            _ => Err("expected true or false".to_string()),
+        };
+        let reconcile = ReconcileConfig {
+            interval: env.parsed("MESHGOV_RECONCILE_INTERVAL", Some(Duration::from_secs(900)), |v| {
+                if v == "off" { Ok(None) } else { parse_duration(v).map(|d| (!d.is_zero()).then_some(d)) }
+            }),
+            regrant_missing: env.parsed("MESHGOV_RECONCILE_REGRANT_MISSING", true, flag),
+            revoke_unexpected: env.parsed("MESHGOV_RECONCILE_REVOKE_UNEXPECTED", false, flag),
+            sync_orphaned: env.parsed("MESHGOV_RECONCILE_SYNC_ORPHANED", true, flag),
+        };
         let subscription_max_days = env.parsed("MESHGOV_SUBSCRIPTION_MAX_DAYS", 365, |v| match v.parse::<u32>() {
             Ok(n) if (1..=3650).contains(&n) => Ok(n),
             _ => Err("expected a number of days from 1 to 3650".into()),
@@ -349,6 +384,7 @@ impl Config {
             auth,
             aws,
             sync,
+            reconcile,
             subscription_max_days,
             events,
             log,
@@ -366,6 +402,7 @@ impl Config {
             auth: AuthConfig::dev(dev_secret),
             aws: AwsConfig::default(),
             sync: SyncConfig { interval: None, worker_concurrency: 4, run_workers: false, job_lease: Duration::from_secs(60) },
+            reconcile: ReconcileConfig::off(),
             subscription_max_days: 365,
             // Test receivers listen on plain http on loopback.
             events: EventsConfig { webhook_allow_http: true, ..EventsConfig::default() },

@@ -8,6 +8,7 @@ pub mod catalog_sync;
 pub mod config;
 pub mod db;
 pub mod domains;
+pub mod drift;
 pub mod events;
 pub mod grants;
 pub mod http;

@@ -49,9 +49,13 @@ async fn producers_of_the_domain_create_drafts(pool: PgPool) {
     assert_eq!(r.body["published_at"], Value::Null);
     assert_eq!(r.body["version"], 1);
 
-    let got = app.get(ORDERS, &producer("sales")).await;
+    let mut got = app.get(ORDERS, &producer("sales")).await;
     assert_eq!(got.status, 200);
+    // Reading one product adds the health of its subscriptions for its producers.
+    let health = got.body.as_object_mut().unwrap().remove("health").expect("health rollup");
+    assert_eq!(health["live_subscriptions"], 0);
     assert_eq!(got.body, r.body);
+    assert!(app.get(ORDERS, &consumer("marketing")).await.body.get("health").is_none());
 }
 
 #[sqlx::test]

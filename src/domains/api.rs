@@ -96,7 +96,11 @@ async fn list_domains(
 )]
 async fn get_domain(State(state): State<AppState>, caller: Caller, AppPath(slug): AppPath<String>) -> ApiResult<Response> {
     let row = service::get(&state.db, &slug).await?;
-    Ok(tagged(StatusCode::OK, row.version, row.view(&caller)))
+    let mut view = row.view(&caller);
+    if caller.sees_everything() || caller.is_producer_in(&slug) {
+        view.health = Some(crate::drift::store::domain_health(&state.db, row.id).await?);
+    }
+    Ok(tagged(StatusCode::OK, row.version, view))
 }
 
 /// Change a domain (admins).

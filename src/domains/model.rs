@@ -90,6 +90,10 @@ pub struct Domain {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// How the live subscriptions to its products stand (on `GET` of one domain, for its
+    /// producers, stewards and admins).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<crate::drift::model::HealthRollup>,
 }
 
 impl DomainRow {
@@ -113,6 +117,7 @@ impl DomainRow {
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            health: None,
         }
     }
 }

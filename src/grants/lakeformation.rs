@@ -8,12 +8,13 @@ use aws_sdk_lakeformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_lakeformation::operation::RequestId;
 use aws_sdk_lakeformation::types::{
     BatchPermissionsRequestEntry, ColumnWildcard, DataCellsFilter, DataCellsFilterResource, DataLakePrincipal,
-    DatabaseResource, Permission, Resource, RowFilter, TableResource, TableWithColumnsResource,
+    DatabaseResource, Permission, Resource, RowFilter, TableResource, TableWildcard, TableWithColumnsResource,
 };
 use serde_json::Value;
 
 use crate::aws::Aws;
 use crate::catalog_sync::glue::BoxFuture;
+use crate::drift::compare::Listed;
 
 /// Lake Formation accepts at most this many entries per batch call.
 pub const BATCH_LIMIT: usize = 20;
@@ -77,6 +78,18 @@ pub trait LakeFormation: Send + Sync {
     /// Creates a data cells filter from its `TableData` JSON.
     fn create_data_cells_filter<'a>(&'a self, table_data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>>;
     fn delete_data_cells_filter<'a>(&'a self, table_data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>>;
+    /// One page of every permission in the governance account's catalog (`ListPermissions`
+    /// without a filter, at most [`LIST_PAGE`] entries); the next page's token, if any.
+    fn list_permissions<'a>(&'a self, next_token: Option<String>) -> BoxFuture<'a, Result<PermissionPage, LfError>>;
+}
+
+/// ListPermissions' largest page.
+pub const LIST_PAGE: i32 = 1000;
+
+#[derive(Debug, Clone, Default)]
+pub struct PermissionPage {
+    pub entries: Vec<Listed>,
+    pub next_token: Option<String>,
 }
 
 pub struct SdkLakeFormation {
@@ -109,12 +122,15 @@ pub fn to_resource(v: &Value) -> Result<Resource, String> {
         return Ok(Resource::builder().database(db).build());
     }
     if let Some(t) = v.get("Table") {
-        let table = TableResource::builder()
+        let mut table = TableResource::builder()
             .set_catalog_id(text(t, "CatalogId"))
             .set_database_name(text(t, "DatabaseName"))
-            .set_name(text(t, "Name"))
-            .build()
-            .map_err(err)?;
+            .set_name(text(t, "Name"));
+        // Only revoking what a drift check found uses wildcards: meshgov grants named tables.
+        if t.get("TableWildcard").is_some() {
+            table = table.table_wildcard(TableWildcard::builder().build());
+        }
+        let table = table.build().map_err(err)?;
         return Ok(Resource::builder().table(table).build());
     }
     if let Some(t) = v.get("TableWithColumns") {
@@ -123,6 +139,9 @@ pub fn to_resource(v: &Value) -> Result<Resource, String> {
             .set_database_name(text(t, "DatabaseName"))
             .set_name(text(t, "Name"))
             .set_column_names(strings(t, "ColumnNames"))
+            .set_column_wildcard(t.get("ColumnWildcard").map(|w| {
+                ColumnWildcard::builder().set_excluded_column_names(strings(w, "ExcludedColumnNames")).build()
+            }))
             .build()
             .map_err(err)?;
         return Ok(Resource::builder().table_with_columns(twc).build());
@@ -137,6 +156,46 @@ pub fn to_resource(v: &Value) -> Result<Resource, String> {
         return Ok(Resource::builder().data_cells_filter(dcf).build());
     }
     Err(format!("unsupported resource {v}"))
+}
+
+/// The SDK's resource in our JSON form (the inverse of [`to_resource`]); None for kinds meshgov
+/// never grants.
+pub fn from_resource(r: &Resource) -> Option<Value> {
+    let opt = |v: Option<&str>| v.map(|s| Value::String(s.to_string()));
+    let mut out = serde_json::Map::new();
+    if let Some(d) = r.database() {
+        out.insert("Database".into(), serde_json::json!({ "CatalogId": opt(d.catalog_id()), "Name": d.name() }));
+    } else if let Some(t) = r.table() {
+        let mut v = serde_json::json!({ "CatalogId": opt(t.catalog_id()), "DatabaseName": t.database_name(), "Name": opt(t.name()) });
+        if t.table_wildcard().is_some() {
+            v["TableWildcard"] = serde_json::json!({});
+        }
+        out.insert("Table".into(), v);
+    } else if let Some(t) = r.table_with_columns() {
+        let mut v = serde_json::json!({ "CatalogId": opt(t.catalog_id()), "DatabaseName": t.database_name(), "Name": t.name() });
+        match t.column_wildcard() {
+            Some(w) => v["ColumnWildcard"] = serde_json::json!({ "ExcludedColumnNames": w.excluded_column_names() }),
+            None => v["ColumnNames"] = serde_json::json!(t.column_names()),
+        }
+        out.insert("TableWithColumns".into(), v);
+    } else if let Some(f) = r.data_cells_filter() {
+        out.insert(
+            "DataCellsFilter".into(),
+            serde_json::json!({
+                "TableCatalogId": opt(f.table_catalog_id()), "DatabaseName": opt(f.database_name()),
+                "TableName": opt(f.table_name()), "Name": opt(f.name()),
+            }),
+        );
+    } else {
+        return None;
+    }
+    // Drop nulls: an absent CatalogId means the caller's own catalog.
+    for v in out.values_mut() {
+        if let Some(obj) = v.as_object_mut() {
+            obj.retain(|_, v| !v.is_null());
+        }
+    }
+    Some(Value::Object(out))
 }
 
 fn to_entries(entries: &[Entry]) -> Result<Vec<BatchPermissionsRequestEntry>, LfError> {
@@ -247,6 +306,27 @@ impl LakeFormation for SdkLakeFormation {
                 .await
                 .map_err(sdk_error)?;
             Ok(Answer { request_id: out.request_id().map(str::to_string), failures: Vec::new() })
+        })
+    }
+
+    fn list_permissions<'a>(&'a self, next_token: Option<String>) -> BoxFuture<'a, Result<PermissionPage, LfError>> {
+        Box::pin(async move {
+            let client = self.aws.lakeformation().await;
+            let out = client.list_permissions().max_results(LIST_PAGE).set_next_token(next_token).send().await.map_err(sdk_error)?;
+            let names = |ps: &[Permission]| ps.iter().map(|p| p.as_str().to_string()).collect::<Vec<_>>();
+            let entries = out
+                .principal_resource_permissions()
+                .iter()
+                .filter_map(|p| {
+                    Some(Listed {
+                        principal: p.principal()?.data_lake_principal_identifier()?.to_string(),
+                        resource: from_resource(p.resource()?)?,
+                        permissions: names(p.permissions()),
+                        grantable: names(p.permissions_with_grant_option()),
+                    })
+                })
+                .collect();
+            Ok(PermissionPage { entries, next_token: out.next_token().filter(|t| !t.is_empty()).map(str::to_string) })
         })
     }
 }

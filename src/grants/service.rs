@@ -56,7 +56,9 @@ pub async fn run_job(state: &AppState, job: &JobRow) -> JobOutcome {
         return JobOutcome::Fatal("the job names no subscription".into());
     };
     let last_attempt = job.attempts >= job.max_attempts;
-    match reconcile(state, id, last_attempt).await {
+    // Why the grants are (re)applied, when not for a decision: `drift_repair`.
+    let reason = job.payload.get("reason").and_then(Value::as_str);
+    match reconcile(state, id, last_attempt, reason).await {
         Ok(outcome) => outcome,
         Err(e) => JobOutcome::Retry(format!("database error: {e}")),
     }
@@ -76,7 +78,10 @@ pub fn entries(grants: &[&GrantWork]) -> Vec<Entry> {
 }
 
 #[derive(Default)]
-struct Run {
+struct Run<'a> {
+    reason: Option<&'a str>,
+    granted_ids: Vec<Uuid>,
+    granted_keys: Vec<String>,
     transient: Vec<String>,
     granted: usize,
     revoked: usize,
@@ -85,7 +90,7 @@ struct Run {
     calls: usize,
 }
 
-pub async fn reconcile(state: &AppState, subscription: Uuid, last_attempt: bool) -> sqlx::Result<JobOutcome> {
+pub async fn reconcile(state: &AppState, subscription: Uuid, last_attempt: bool, reason: Option<&str>) -> sqlx::Result<JobOutcome> {
     let principal: Option<String> = sqlx::query_scalar("SELECT principal FROM subscriptions WHERE id = $1")
         .bind(subscription)
         .fetch_optional(&state.db)
@@ -95,11 +100,18 @@ pub async fn reconcile(state: &AppState, subscription: Uuid, last_attempt: bool)
     store::lock_principal(&mut lock, &principal).await?;
 
     let work = store::actionable(&state.db, subscription).await?;
-    let mut run = Run::default();
+    let mut run = Run { reason, ..Run::default() };
     let revoking: Vec<&GrantWork> = work.iter().filter(|g| g.state == "revoking").collect();
     let granting: Vec<&GrantWork> = work.iter().filter(|g| g.state == "pending").collect();
     revoke(state, subscription, &revoking, &mut run).await?;
     grant(state, subscription, &granting, &mut run).await?;
+    if run.reason == Some(crate::drift::service::REPAIR) && !run.granted_ids.is_empty() {
+        let mut tx = state.db.begin().await?;
+        crate::drift::store::forget_grants(&mut tx, &run.granted_ids).await?;
+        let details = json!({ "regranted": run.granted_keys });
+        audit::append(&mut tx, NewEvent::new(actor(), "drift.repaired", target(subscription), details)).await?;
+        tx.commit().await?;
+    }
 
     let outcome = if run.transient.is_empty() {
         JobOutcome::Done(json!({
@@ -111,6 +123,8 @@ pub async fn reconcile(state: &AppState, subscription: Uuid, last_attempt: bool)
             let mut tx = state.db.begin().await?;
             store::fail_remaining(&mut tx, subscription, &error).await?;
             store::refresh_provisioning(&mut tx, subscription).await?;
+            let details = json!({ "error": error, "after_attempts": ATTEMPTS });
+            audit::append(&mut tx, NewEvent::new(actor(), "grant.failed", target(subscription), details)).await?;
             tx.commit().await?;
             JobOutcome::Fatal(error)
         } else {
@@ -135,6 +149,13 @@ async fn record_call(
     store::refresh_provisioning(&mut tx, subscription).await?;
     if let Some((action, details)) = event {
         audit::append(&mut tx, NewEvent::new(actor(), action, target(subscription), details)).await?;
+    }
+    // A grant or revoke that failed for good is a state change of its own, worth an event.
+    for (ids, st, error) in updates {
+        if !ids.is_empty() && (*st == "grant_failed" || *st == "revoke_failed") {
+            let details = json!({ "state": st, "grants": ids, "error": error });
+            audit::append(&mut tx, NewEvent::new(actor(), "grant.failed", target(subscription), details)).await?;
+        }
     }
     tx.commit().await
 }
@@ -163,7 +184,7 @@ fn keys(batch: &[&GrantWork], ids: &[Uuid]) -> Vec<String> {
     batch.iter().filter(|g| ids.contains(&g.id)).map(|g| g.resource_key.clone()).collect()
 }
 
-async fn revoke(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run: &mut Run) -> sqlx::Result<()> {
+async fn revoke(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run: &mut Run<'_>) -> sqlx::Result<()> {
     let mut to_call = Vec::new();
     for g in grants {
         match store::live_holder(&state.db, &g.principal, &g.resource_key, subscription).await? {
@@ -205,7 +226,7 @@ async fn revoke(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run
                     }
                 }
                 let event = (!changed.is_empty()).then(|| {
-                    ("lakeformation.batch_revoke", call_details(&answer, &keys(batch, &changed), batch.len()))
+                    ("lakeformation.batch_revoke", call_details(&answer, &keys(batch, &changed), batch.len(), run.reason))
                 });
                 let updates = [
                     (finished.clone(), "revoked", None),
@@ -224,7 +245,7 @@ async fn revoke(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run
     Ok(())
 }
 
-async fn grant(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run: &mut Run) -> sqlx::Result<()> {
+async fn grant(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run: &mut Run<'_>) -> sqlx::Result<()> {
     let mut ready = Vec::new();
     for g in grants {
         match &g.filter {
@@ -242,7 +263,7 @@ async fn grant(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run:
             Ok(answer) => {
                 let (ok, transient, permanent) = classify(batch, &answer, |_, _| false);
                 let event = (!ok.is_empty())
-                    .then(|| ("lakeformation.batch_grant", call_details(&answer, &keys(batch, &ok), batch.len())));
+                    .then(|| ("lakeformation.batch_grant", call_details(&answer, &keys(batch, &ok), batch.len(), run.reason)));
                 let updates = [
                     (ok.clone(), "granted", None),
                     (transient.iter().map(|(id, _)| *id).collect::<Vec<_>>(), "pending", transient.first().map(|(_, e)| e.clone())),
@@ -250,6 +271,8 @@ async fn grant(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run:
                 ];
                 record_call(state, subscription, &updates, event).await?;
                 run.granted += ok.len();
+                run.granted_keys.extend(keys(batch, &ok));
+                run.granted_ids.extend(ok.iter().copied());
                 run.failed += permanent.len();
                 run.transient.extend(transient.into_iter().map(|(_, e)| e));
             }
@@ -282,9 +305,10 @@ async fn whole_call_failed(
     Ok(if e.retryable { (Vec::new(), list, Vec::new()) } else { (Vec::new(), Vec::new(), list) })
 }
 
-fn call_details(answer: &Answer, resources: &[String], entries: usize) -> Value {
+fn call_details(answer: &Answer, resources: &[String], entries: usize, reason: Option<&str>) -> Value {
     json!({
         "aws_request_id": answer.request_id,
+        "reason": reason,
         "entries": entries,
         "resources": resources,
         "failures": answer.failures.iter().map(|f| json!({ "id": f.id, "code": f.code, "message": f.message })).collect::<Vec<_>>(),
@@ -292,7 +316,7 @@ fn call_details(answer: &Answer, resources: &[String], entries: usize) -> Value 
 }
 
 /// Creates a grant's data cells filter; true when it exists afterwards.
-async fn create_filter(state: &AppState, subscription: Uuid, g: &GrantWork, filter: &Value, run: &mut Run) -> sqlx::Result<bool> {
+async fn create_filter(state: &AppState, subscription: Uuid, g: &GrantWork, filter: &Value, run: &mut Run<'_>) -> sqlx::Result<bool> {
     run.calls += 1;
     match state.lakeformation.create_data_cells_filter(filter).await {
         Ok(answer) => {
@@ -315,7 +339,7 @@ async fn create_filter(state: &AppState, subscription: Uuid, g: &GrantWork, filt
 }
 
 /// Deletes a revoked grant's data cells filter; a filter already gone counts as done.
-async fn delete_filter(state: &AppState, subscription: Uuid, filter: &Value, run: &mut Run) -> sqlx::Result<Result<(), String>> {
+async fn delete_filter(state: &AppState, subscription: Uuid, filter: &Value, run: &mut Run<'_>) -> sqlx::Result<Result<(), String>> {
     run.calls += 1;
     match state.lakeformation.delete_data_cells_filter(filter).await {
         Ok(answer) => {

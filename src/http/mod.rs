@@ -26,6 +26,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::products::api::router())
         .merge(crate::catalog_sync::api::router())
         .merge(crate::subscriptions::api::router())
+        .merge(crate::drift::api::router())
         .merge(crate::jobs::api::router())
         .merge(crate::audit::api::router())
         .merge(crate::events::api::router())

@@ -22,6 +22,7 @@ use super::problem::PROBLEM_CONTENT_TYPE;
         (name = "products", description = "Data products and catalog search"),
         (name = "catalog sync", description = "Reading producers' Glue catalogs: sync and readiness"),
         (name = "subscriptions", description = "Access requests, decisions, and the Lake Formation grants they lead to"),
+        (name = "drift", description = "Whether Lake Formation holds what the grants say, and its repair"),
         (name = "jobs", description = "Background work started by a request"),
         (name = "audit", description = "The hash-chained audit trail"),
         (name = "events", description = "The feed of state changes, as CloudEvents"),

@@ -1,5 +1,6 @@
-//! Periodic work: every domain with a sync role is synced on a schedule (when one is set), and
-//! subscriptions past their expiry are expired (always). Each replica ticks with jitter; a
+//! Periodic work: every domain with a sync role is synced on a schedule (when one is set), drift is
+//! checked and repaired on a schedule (when one is set), and subscriptions past their expiry are
+//! expired (always). Each replica ticks with jitter; a
 //! transaction-scoped advisory lock lets one replica act per tick, and the jobs' dedupe keys keep
 //! a domain from queueing twice.
 
@@ -33,6 +34,13 @@ pub async fn run(state: AppState, sync_interval: Option<Duration>, mut shutdown:
                 Ok(0) => {}
                 Ok(n) => tracing::info!(domains = n, "scheduled catalog syncs"),
                 Err(e) => tracing::warn!(error = %e, "scheduler tick failed"),
+            }
+        }
+        if let Some(interval) = state.config.reconcile.interval {
+            match crate::drift::service::enqueue_if_due(&state, interval).await {
+                Ok(true) => tracing::info!("scheduled a reconcile"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "reconcile tick failed"),
             }
         }
         match enqueue_due_expiries(&state).await {

@@ -116,7 +116,12 @@ async fn get_product(
     AppPath(path): AppPath<ProductPath>,
 ) -> ApiResult<Response> {
     let row = service::get(&state.db, &caller, &path.domain, &path.product).await?;
-    Ok(tagged(StatusCode::OK, row.version, Product::from(row)))
+    let health = if caller.sees_everything() || caller.is_producer_in(&path.domain) {
+        Some(crate::drift::store::product_health(&state.db, row.id).await?)
+    } else {
+        None
+    };
+    Ok(tagged(StatusCode::OK, row.version, Product { health, ..Product::from(row) }))
 }
 
 /// Change a product (its domain's producers, admins).

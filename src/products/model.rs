@@ -174,6 +174,10 @@ pub struct Product {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+    /// How its live subscriptions' grants stand (on `GET` of one product, for its domain's
+    /// producers, stewards and admins).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<crate::drift::model::HealthRollup>,
 }
 
 impl From<ProductRow> for Product {
@@ -203,6 +207,7 @@ impl From<ProductRow> for Product {
             created_at: r.created_at,
             updated_at: r.updated_at,
             published_at: r.published_at,
+            health: None,
         }
     }
 }

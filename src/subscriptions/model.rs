@@ -4,6 +4,8 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::drift::model::{SubscriptionHealth, health};
+
 /// Where the decision on a subscription stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -193,6 +195,8 @@ pub struct SubscriptionRow {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub open_findings: i64,
 }
 
 /// A subscription: who asked for what, the decision, and where its grants stand.
@@ -226,6 +230,8 @@ pub struct Subscription {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Whether its grants are in place, from its provisioning and the last drift check.
+    pub health: SubscriptionHealth,
     /// The Lake Formation grants it needs (only on `GET /subscriptions/{id}` and decisions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grants: Option<Vec<Grant>>,
@@ -233,6 +239,7 @@ pub struct Subscription {
 
 impl From<SubscriptionRow> for Subscription {
     fn from(r: SubscriptionRow) -> Subscription {
+        let health = health(&r.status, &r.provisioning, r.verified_at, r.open_findings);
         Subscription {
             id: r.id,
             domain: r.product_domain,
@@ -257,6 +264,7 @@ impl From<SubscriptionRow> for Subscription {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            health,
             grants: None,
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod aws;
 pub mod flow;
+pub mod mesh;
 
 use std::time::Duration;
 

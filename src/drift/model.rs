@@ -1,0 +1,195 @@
+//! What the drift endpoints answer, and how a subscription's health is judged.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A product whose producer catalog could not be read: whether its grants are orphaned is unknown.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Unverified {
+    pub domain: String,
+    pub product: String,
+    pub error: String,
+}
+
+/// One drift check: when it ran and how much it found.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct CheckSummary {
+    pub id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// Grants compared (live, in flight, or failed to revoke).
+    pub desired_grants: i32,
+    /// Permissions Lake Formation listed (all of the account's, before keeping the managed ones).
+    pub listed_permissions: i32,
+    pub missing: i32,
+    pub unexpected: i32,
+    pub orphaned: i32,
+    #[schema(value_type = Vec<Unverified>)]
+    pub unverified: sqlx::types::Json<Vec<Unverified>>,
+}
+
+/// A difference between what meshgov wants and what Lake Formation holds.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct FindingView {
+    pub id: Uuid,
+    /// `missing`: wanted but absent; `unexpected`: present on a managed resource for a managed
+    /// principal but not wanted; `orphaned`: wanted, but the table or column is gone at the producer.
+    pub kind: String,
+    /// The subscription that wants it; for `unexpected`, the last one that held it (null: granted
+    /// outside meshgov).
+    pub subscription_id: Option<Uuid>,
+    /// The subscribed product's domain and slug.
+    pub domain: Option<String>,
+    pub product: Option<String>,
+    pub principal: String,
+    /// The Lake Formation `Resource`.
+    #[schema(value_type = Object)]
+    pub resource: Value,
+    /// The permissions missing, unexpected or orphaned.
+    pub permissions: Vec<String>,
+    pub detail: String,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// Drift between the desired grants and Lake Formation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DriftReport {
+    /// The check these findings come from (null if none ever ran).
+    pub check: Option<CheckSummary>,
+    pub missing: Vec<FindingView>,
+    pub unexpected: Vec<FindingView>,
+    pub orphaned: Vec<FindingView>,
+    /// True when a list holds fewer findings than the check counted (see `limit`).
+    pub truncated: bool,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DriftQuery {
+    /// `true` (default): compare with Lake Formation now; `false`: the findings of the last check,
+    /// without calling AWS.
+    pub check: Option<bool>,
+    /// Findings listed per kind, 1 to 1000 (default 200); the check's counts are complete.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReconcileQuery {
+    /// `false` (default): only say what would be done; `true`: do it (through the job queue).
+    pub apply: Option<bool>,
+}
+
+/// A grant to apply again.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlannedGrant {
+    pub subscription_id: Uuid,
+    pub grant_id: Uuid,
+    pub principal: String,
+    #[schema(value_type = Object)]
+    pub resource: Value,
+    pub permissions: Vec<String>,
+}
+
+/// Permissions to take away.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PlannedRevoke {
+    /// The last subscription that held it, if any.
+    pub subscription_id: Option<Uuid>,
+    pub principal: String,
+    pub resource_key: String,
+    #[schema(value_type = Object)]
+    pub resource: Value,
+    pub permissions: Vec<String>,
+}
+
+/// A product to sync again: its catalog changed under live grants, and the sync's schema-change
+/// handling revokes or narrows them (and records the breaking change).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlannedSync {
+    pub domain: String,
+    pub product: String,
+    pub orphaned_grants: usize,
+}
+
+/// What reconcile does (or would do) to make Lake Formation match the desired grants.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReconcilePlan {
+    pub check: CheckSummary,
+    /// Whether it was applied (jobs queued) or is only a plan.
+    pub applied: bool,
+    /// Missing grants to grant again.
+    pub grant: Vec<PlannedGrant>,
+    /// Unexpected permissions to revoke.
+    pub revoke: Vec<PlannedRevoke>,
+    /// Products to sync for their orphaned grants.
+    pub sync: Vec<PlannedSync>,
+    /// The jobs that carry it out (when applied).
+    pub jobs: Vec<Uuid>,
+}
+
+/// How a subscription stands, judged from its provisioning and the last drift check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// Live, granted, and the last check found nothing wrong.
+    Healthy,
+    /// The last check found missing, unexpected or orphaned grants.
+    Drifted,
+    /// Granted but never checked yet.
+    Unverified,
+    /// Grants are being applied.
+    Provisioning,
+    /// Granting failed (see its grants; `retry` re-applies them).
+    Failing,
+    /// Not live (pending, rejected, cancelled, revoked, expired).
+    Inactive,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubscriptionHealth {
+    pub status: HealthStatus,
+    /// When a drift check last compared its grants with Lake Formation.
+    pub verified_at: Option<DateTime<Utc>>,
+    /// Drift findings not repaired yet.
+    pub open_findings: i64,
+}
+
+/// The same rules as the SQL of `store::rollup`.
+pub fn health(status: &str, provisioning: &str, verified_at: Option<DateTime<Utc>>, open_findings: i64) -> SubscriptionHealth {
+    let status = if status != "approved" {
+        HealthStatus::Inactive
+    } else if provisioning == "grant_failed" {
+        HealthStatus::Failing
+    } else if provisioning == "granting" {
+        HealthStatus::Provisioning
+    } else if open_findings > 0 {
+        HealthStatus::Drifted
+    } else if verified_at.is_none() {
+        HealthStatus::Unverified
+    } else {
+        HealthStatus::Healthy
+    };
+    SubscriptionHealth { status, verified_at, open_findings }
+}
+
+/// The health of the live subscriptions of a product or a domain's products.
+#[derive(Debug, Clone, Default, Serialize, ToSchema, sqlx::FromRow)]
+pub struct HealthRollup {
+    pub live_subscriptions: i64,
+    pub healthy: i64,
+    pub drifted: i64,
+    pub unverified: i64,
+    pub provisioning: i64,
+    pub failing: i64,
+    pub open_findings: i64,
+    /// The oldest verification among them: everything was checked at least this recently.
+    pub oldest_verification: Option<DateTime<Utc>>,
+}

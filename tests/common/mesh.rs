@@ -1,0 +1,267 @@
+//! A mesh on the AWS emulator for the tests of grants and drift: the test acts as its own
+//! governance account (credentials from AssumeRole into a fresh account), with fresh producer and
+//! consumer accounts, so tests run in parallel and every ListPermissions / call-log / fault is
+//! this test's alone.
+
+use aws_sdk_lakeformation::types::Resource;
+use meshgov::config::AwsConfig;
+use meshgov::jobs::worker;
+use meshgov::products::model::{Column, SchemaDocument, TableSchema};
+use meshgov::{AppState, Config};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use super::aws::{base_config, config_in, endpoint, fresh_account};
+use super::*;
+
+/// Credentials that act in `account` (the emulator maps an assumed key to its account).
+pub async fn credentials_in(account: &str) -> aws_credential_types::Credentials {
+    use aws_credential_types::provider::ProvideCredentials;
+    let config = config_in(account, "meshgov").await;
+    config.credentials_provider().unwrap().provide_credentials().await.unwrap()
+}
+
+pub struct Mesh {
+    pub app: TestApp,
+    pub state: AppState,
+    pub gov: String,
+    pub producer: String,
+    pub consumer: String,
+    pub lf: aws_sdk_lakeformation::Client,
+}
+
+impl Mesh {
+    pub async fn new(pool: PgPool) -> Mesh {
+        let gov = fresh_account();
+        let creds = credentials_in(&gov).await;
+        let mut config = Config::for_tests("postgres://unused", SECRET);
+        config.aws = AwsConfig::emulator(&endpoint());
+        config.aws.static_credentials = Some((creds.access_key_id().to_string(), creds.secret_access_key().to_string()));
+        let state = AppState::new(config, pool.clone());
+        let app = TestApp { router: meshgov::app(state.clone()), pool };
+        let base = base_config().await;
+        let lf = aws_sdk_lakeformation::Client::from_conf(
+            aws_sdk_lakeformation::config::Builder::from(&base).credentials_provider(creds).build(),
+        );
+        let m = Mesh { app, state, gov, producer: fresh_account(), consumer: fresh_account(), lf };
+        m.domain("sales", &m.producer.clone(), "stewards").await;
+        m.domain("marketing", &m.consumer.clone(), "stewards").await;
+        m
+    }
+
+    pub async fn domain(&self, slug: &str, account: &str, policy: &str) {
+        let body = json!({ "slug": slug, "name": slug, "aws_account_id": account, "approval_policy": policy });
+        let r = self.app.post("/api/v1/domains", &admin(), body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+
+    pub fn role(&self, name: &str) -> String {
+        format!("arn:aws:iam::{}:role/{name}", self.consumer)
+    }
+
+    /// A published product `domain/slug` over `sales_db` with the given tables (columns a, b, c
+    /// and region each), its schema set directly as a sync would.
+    pub async fn product(&self, domain: &str, slug: &str, tables: &[&str], extra: Value) {
+        let mut body = json!({ "source": { "database": "sales_db" } });
+        merge(&mut body, extra);
+        let p = self.app.create_product(domain, slug, body).await;
+        let schema = SchemaDocument {
+            tables: tables
+                .iter()
+                .map(|t| TableSchema {
+                    name: t.to_string(),
+                    columns: ["a", "b", "c", "region"]
+                        .iter()
+                        .map(|c| Column { name: c.to_string(), data_type: "string".into(), comment: None })
+                        .collect(),
+                    partition_keys: vec![],
+                    location: None,
+                    format: None,
+                    parameters: Default::default(),
+                })
+                .collect(),
+        };
+        let id: uuid::Uuid = p["id"].as_str().unwrap().parse().unwrap();
+        let mut tx = self.app.pool.begin().await.unwrap();
+        meshgov::products::store::replace_schema(&mut tx, id, &schema).await.unwrap();
+        tx.commit().await.unwrap();
+        self.app.lifecycle(domain, slug, "publish").await;
+    }
+
+    pub fn request_body(&self, principal: &str, tables: Value) -> Value {
+        json!({
+            "domain": "sales", "product": "orders", "consumer_domain": "marketing", "principal": principal,
+            "tables": tables, "justification": "campaign attribution",
+        })
+    }
+
+    pub async fn request(&self, principal: &str, tables: Value) -> Value {
+        let r = self.app.post("/api/v1/subscriptions", &consumer("marketing"), self.request_body(principal, tables)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.body
+    }
+
+    pub async fn approve(&self, id: &str, body: Value) -> Value {
+        let r = self.app.post(&format!("/api/v1/subscriptions/{id}/approve"), &steward(), body).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        r.body
+    }
+
+    pub async fn revoke(&self, id: &str) -> Value {
+        let r = self.app.post_empty(&format!("/api/v1/subscriptions/{id}/revoke"), &steward()).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        r.body
+    }
+
+    pub async fn get(&self, id: &str) -> Value {
+        let r = self.app.get(&format!("/api/v1/subscriptions/{id}"), &steward()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
+    }
+
+    pub async fn run_jobs(&self) {
+        worker::run_until_idle(&self.state).await.unwrap();
+    }
+
+    /// Makes queued retries due now instead of after their backoff, and runs them.
+    pub async fn run_retries(&self) {
+        sqlx::query("UPDATE jobs SET run_after = now() WHERE status = 'queued'").execute(&self.app.pool).await.unwrap();
+        self.run_jobs().await;
+    }
+
+    /// Every permission in this test's governance account, as (principal, resource, permissions),
+    /// in a comparable text form.
+    pub async fn lf_state(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self.lf.list_permissions().set_next_token(token.take()).send().await.unwrap();
+            for p in page.principal_resource_permissions() {
+                let principal = p.principal().and_then(|x| x.data_lake_principal_identifier()).unwrap_or("").to_string();
+                let mut perms: Vec<String> = p.permissions().iter().map(|x| x.as_str().to_string()).collect();
+                perms.sort();
+                out.push(format!("{principal} {} {}", resource_text(p.resource().unwrap()), perms.join("+")));
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        out.sort();
+        out
+    }
+
+    pub async fn lf_calls(&self, operation: &str) -> Vec<Value> {
+        let r: Value = reqwest::get(format!(
+            "{}/_emulator/calls?service=lakeformation&operation={operation}&account={}",
+            endpoint(),
+            self.gov
+        ))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        r["calls"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Injects a Lake Formation fault for this test's governance account only; returns its id.
+    pub async fn fault(&self, operation: &str, error: &str, count: i64, extra: Value) -> String {
+        let mut body = json!({ "service": "lakeformation", "operation": operation, "error": error, "count": count, "account": self.gov });
+        merge(&mut body, extra);
+        let r = reqwest::Client::new().post(format!("{}/_emulator/faults", endpoint())).json(&body).send().await.unwrap();
+        assert!(r.status().is_success());
+        let fault: Value = r.json().await.unwrap();
+        fault["id"].as_str().map(str::to_string).unwrap_or_else(|| fault["id"].to_string())
+    }
+
+    /// Clears one fault (never all: other tests run in parallel).
+    pub async fn clear_fault(&self, id: &str) {
+        let r = reqwest::Client::new().delete(format!("{}/_emulator/faults/{id}", endpoint())).send().await.unwrap();
+        assert!(r.status().is_success(), "clearing fault {id}: {}", r.status());
+    }
+
+    pub async fn audit(&self, action: &str, target: &str) -> Vec<Value> {
+        sqlx::query_scalar("SELECT details FROM audit_events WHERE action = $1 AND target = $2 ORDER BY seq")
+            .bind(action)
+            .bind(target)
+            .fetch_all(&self.app.pool)
+            .await
+            .unwrap()
+    }
+
+    pub fn db(&self, table: &str) -> String {
+        format!("{} table {}.sales_db.{table}", "", self.producer).trim().to_string()
+    }
+
+    pub fn expect_db(&self, principal: &str) -> String {
+        format!("{principal} database {}.sales_db DESCRIBE", self.producer)
+    }
+
+    pub fn expect_table(&self, principal: &str, table: &str) -> String {
+        format!("{principal} {} DESCRIBE+SELECT", self.db(table))
+    }
+    /// The producer's Glue client.
+    pub async fn glue(&self) -> aws_sdk_glue::Client {
+        let base = base_config().await;
+        aws_sdk_glue::Client::from_conf(
+            aws_sdk_glue::config::Builder::from(&base).credentials_provider(credentials_in(&self.producer).await).build(),
+        )
+    }
+
+    /// Creates `sales_db` (if needed) and `tables` in the producer's Glue catalog, with the columns
+    /// `product` gives its tables (a, b, c, region).
+    pub async fn glue_tables(&self, tables: &[&str]) {
+        let glue = self.glue().await;
+        let db = aws_sdk_glue::types::DatabaseInput::builder().name("sales_db").build().unwrap();
+        if let Err(e) = glue.create_database().database_input(db).send().await {
+            assert!(e.as_service_error().is_some_and(|e| e.is_already_exists_exception()), "{e:?}");
+        }
+        let col = |n: &str| aws_sdk_glue::types::Column::builder().name(n).r#type("string").build().unwrap();
+        for t in tables {
+            let sd = aws_sdk_glue::types::StorageDescriptor::builder()
+                .set_columns(Some(vec![col("a"), col("b"), col("c"), col("region")]))
+                .build();
+            let input = aws_sdk_glue::types::TableInput::builder().name(*t).storage_descriptor(sd).build().unwrap();
+            glue.create_table().database_name("sales_db").table_input(input).send().await.unwrap();
+        }
+    }
+
+    /// Lets meshgov read the producer's catalog (sync, drift checks) through a role there.
+    pub async fn sync_role(&self, domain: &str) {
+        sqlx::query("UPDATE domains SET sync_role_arn = $2 WHERE slug = $1")
+            .bind(domain)
+            .bind(format!("arn:aws:iam::{}:role/meshgov-sync", self.producer))
+            .execute(&self.app.pool)
+            .await
+            .unwrap();
+    }
+}
+
+pub fn resource_text(r: &Resource) -> String {
+    if let Some(d) = r.database() {
+        return format!("database {}.{}", d.catalog_id().unwrap_or("-"), d.name());
+    }
+    if let Some(t) = r.table() {
+        return format!("table {}.{}.{}", t.catalog_id().unwrap_or("-"), t.database_name(), t.name().unwrap_or("*"));
+    }
+    if let Some(t) = r.table_with_columns() {
+        return format!(
+            "columns {}.{}.{}[{}]",
+            t.catalog_id().unwrap_or("-"),
+            t.database_name(),
+            t.name(),
+            t.column_names().join(",")
+        );
+    }
+    if let Some(f) = r.data_cells_filter() {
+        return format!(
+            "filter {}.{}.{}/{}",
+            f.table_catalog_id().unwrap_or("-"),
+            f.database_name().unwrap_or(""),
+            f.table_name().unwrap_or(""),
+            f.name().unwrap_or("")
+        );
+    }
+    format!("{r:?}")
+}
