@@ -144,6 +144,32 @@ async fn a_grant_revoked_by_hand_is_missing_and_reconcile_restores_it(pool: PgPo
     // Repaired: healthy at once, and the next check agrees.
     assert_eq!(m.get(&id).await["health"]["status"], "healthy");
     assert_eq!(kinds(&m.drift().await), (0, 0, 0));
+
+    // The event feed tells the story in order; the consumer sees its subscription's part of it.
+    let types = |token: String| {
+        let app = m.app.clone();
+        async move {
+            let feed = app.get("/api/v1/events?limit=200", &token).await.body;
+            let types: Vec<String> = feed["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["type"].as_str().unwrap().to_string())
+                .filter(|t| t.contains("drift") || t.contains("grant."))
+                .collect();
+            types
+        }
+    };
+    let drift_story = [
+        "io.meshgov.grant.applied",
+        "io.meshgov.drift.found",
+        "io.meshgov.drift.reconcile_requested",
+        "io.meshgov.grant.applied",
+        "io.meshgov.drift.repaired",
+    ];
+    assert_eq!(types(steward()).await, drift_story);
+    let consumer_story: Vec<&str> = drift_story.into_iter().filter(|t| !t.contains("reconcile_requested")).collect();
+    assert_eq!(types(consumer("marketing")).await, consumer_story);
 }
 
 #[sqlx::test]
