@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The drift check benchmark, in one command:
+#
+#   bench/drift.sh
+#
+# Starts (or reuses, see scripts/lib.sh) Postgres and the AWS emulator, runs
+# `cargo bench --bench drift` (bench/drift.rs: 10 producer accounts × 10 products × 10 Glue tables,
+# 1,000 consumer roles; for each size, approved subscriptions with their `granted` grants in a
+# fresh database, ~1% drift made by hand; `drift::service::check` run and timed, its findings
+# asserted) and writes its markdown tables to bench/results/drift.md.
+#
+# Sizes: BENCH_SIZES (default 2000,10000) are granted into the emulator's Lake Formation with
+# BatchGrantPermissions and checked against it; BENCH_FULL (default 100000; 0 skips it) is checked
+# with ListPermissions served from memory, because putting 100,000 grants into the emulator takes
+# hours (its grant store is O(n) per entry; see bench/results/drift.md).
+# How long: ~12 minutes on a 2-core machine once the release build is current (the 10,000-grant
+# set-up through the emulator is ~6 of them), plus the release build itself (~10 minutes cold).
+# BENCH_SIZES=2000 BENCH_FULL=20000 bench/drift.sh is a one-minute smoke run.
+# Other settings: BENCH_KEEP_DB=1 (keep the databases); BENCH_OUT for the file.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
+
+OUT=${BENCH_OUT:-$ROOT/bench/results/drift.md}
+mkdir -p "$(dirname "$OUT")" "$MESHGOV_STATE"
+
+ensure_postgres postgres
+# A log file that does not exist yet: ensure_emulator reads the emulator's port from it.
+EMULATOR_LOG=$MESHGOV_STATE/bench-drift-emulator.log
+rm -f "$EMULATOR_LOG"
+ensure_emulator "$EMULATOR_LOG"
+export MESHGOV_TEST_AWS_ENDPOINT=$EMULATOR_URL
+
+cd "$ROOT"
+log "cargo bench --bench drift (release build; the tables go to ${OUT#"$ROOT"/})"
+cargo bench --locked --bench drift | tee "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+log "results written to ${OUT#"$ROOT"/}"
