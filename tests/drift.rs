@@ -316,7 +316,8 @@ async fn only_stewards_and_admins_see_and_repair_drift(pool: PgPool) {
         app.post_empty("/api/v1/reconcile?apply=true", &token).await.problem(403, "forbidden");
     }
     assert_eq!(app.call(axum::http::Method::GET, "/api/v1/drift").send().await.status, 401);
-    app.get("/api/v1/drift?check=false&limit=0", &steward()).await.field_error("limit", "out_of_range");
+    app.get("/api/v1/drift?check=false&limit=0", &steward()).await.problem(400, "invalid_limit");
+    app.get("/api/v1/drift?check=false&limit=1001", &steward()).await.problem(400, "invalid_limit");
     let r = app.get("/api/v1/drift?check=maybe", &admin()).await;
     assert_eq!(r.status, 400, "{}", r.body);
     // Without any check yet, the stored report is empty.

@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::audit::Actor;
 use crate::http::auth::Caller;
 use crate::http::extract::{AppJson, AppQuery};
-use crate::http::problem::{ApiError, ApiResult, FieldError, Problem};
+use crate::http::problem::{ApiError, ApiResult, Problem};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_drift)).routes(routes!(reconcile))
@@ -52,9 +52,10 @@ impl From<DriftError> for ApiError {
 )]
 async fn get_drift(State(state): State<AppState>, caller: Caller, AppQuery(q): AppQuery<DriftQuery>) -> ApiResult<AppJson<DriftReport>> {
     authorize(&caller)?;
+    // Like every list's limit (`pagination::limit`), with a larger maximum: a report is read whole.
     let limit = q.limit.unwrap_or(200);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::validation(vec![FieldError::new("limit", "out_of_range", "limit must be from 1 to 1000")]));
+        return Err(ApiError::bad_request("invalid_limit", "limit must be from 1 to 1000"));
     }
     let check = if q.check.unwrap_or(true) {
         let trigger = Trigger { kind: "api", actor: Actor::from(&caller) };

@@ -490,25 +490,34 @@ async fn revoke_unexpected(state: &AppState, principal: &str, entries: Vec<Plann
                 continue;
             }
         };
+        // `done`: no longer held; `changed`: revoked by this call (a retried job finds the ones an
+        // earlier attempt revoked already gone, and does not report them repaired twice).
         let mut done = Vec::new();
+        let mut changed = Vec::new();
         for (r, e) in batch {
             match answer.failures.iter().find(|f| f.id == e.id) {
-                None => done.push(r),
+                None => {
+                    done.push(r);
+                    changed.push(r);
+                }
                 Some(f) if f.code == "InvalidInputException" && f.message.starts_with("No permissions revoked") => done.push(r),
                 Some(f) if crate::grants::lakeformation::retryable_code(&f.code) => transient.push(format!("{}: {}", f.code, f.message)),
                 Some(f) => failed.push(format!("{}: {}", f.code, f.message)),
             }
         }
         let mut tx = state.db.begin().await?;
-        let keys: Vec<String> = done.iter().map(|r| r.resource_key.clone()).collect();
-        store::forget_unexpected(&mut tx, principal, &keys).await?;
+        let gone: Vec<String> = done.iter().map(|r| r.resource_key.clone()).collect();
+        store::forget_unexpected(&mut tx, principal, &gone).await?;
         let call = json!({
             "aws_request_id": answer.request_id, "entries": entries.len(), "reason": REPAIR,
-            "resources": keys, "failures": answer.failures.iter().map(|f| json!({"id": f.id, "code": f.code, "message": f.message})).collect::<Vec<_>>(),
+            "resources": changed.iter().map(|r| &r.resource_key).collect::<Vec<_>>(), "failures": answer.failures.iter().map(|f| json!({"id": f.id, "code": f.code, "message": f.message})).collect::<Vec<_>>(),
         });
-        audit::append(&mut tx, NewEvent::new(actor.clone(), "lakeformation.batch_revoke", format!("principal:{principal}"), call)).await?;
+        if !changed.is_empty() {
+            audit::append(&mut tx, NewEvent::new(actor.clone(), "lakeformation.batch_revoke", format!("principal:{principal}"), call))
+                .await?;
+        }
         let mut by_target: BTreeMap<String, Vec<&PlannedRevoke>> = BTreeMap::new();
-        for r in &done {
+        for r in &changed {
             by_target.entry(finding_target(r.subscription_id, principal)).or_default().push(r);
         }
         for (target, items) in by_target {
@@ -518,7 +527,7 @@ async fn revoke_unexpected(state: &AppState, principal: &str, entries: Vec<Plann
             audit::append(&mut tx, NewEvent::new(actor.clone(), "drift.repaired", target, details)).await?;
         }
         tx.commit().await?;
-        revoked += done.len();
+        revoked += changed.len();
     }
     lock.rollback().await?;
     Ok(if !transient.is_empty() {
