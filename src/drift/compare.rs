@@ -46,7 +46,6 @@ pub struct Desired {
     pub subscription_id: Uuid,
     pub principal: String,
     pub resource_key: String,
-    pub resource: Value,
     pub permissions: Vec<String>,
     pub expectation: Expectation,
     /// Why the grant can no longer exist (its table or columns are gone at the producer).
@@ -81,6 +80,9 @@ pub struct Finding {
     pub subscription_id: Option<Uuid>,
     pub principal: String,
     pub resource_key: String,
+    /// The Lake Formation resource: as listed for `unexpected`; null for the others until the
+    /// caller fills it in from the grant (desired grants are compared by key alone, which keeps
+    /// a check over many grants small).
     pub resource: Value,
     /// The permissions missing, unexpected, or orphaned.
     pub permissions: Vec<String>,
@@ -187,7 +189,8 @@ pub fn desired_key(key: &str) -> String {
 /// What Lake Formation holds for one principal and resource.
 #[derive(Debug, Default)]
 struct Held {
-    resource: Option<Value>,
+    /// The first listed entry for it (its resource is copied only if it is reported).
+    first: usize,
     permissions: BTreeSet<String>,
     grantable: BTreeSet<String>,
 }
@@ -195,13 +198,12 @@ struct Held {
 /// Compares; findings come out sorted (kind, principal, resource).
 pub fn compare(desired: &[Desired], listed: &[Listed], managed: &Managed, default_catalog: &str) -> Vec<Finding> {
     let mut held: HashMap<(String, String), Held> = HashMap::new();
-    for l in listed {
+    for (i, l) in listed.iter().enumerate() {
         let Some(key) = resource_key(&l.resource, default_catalog) else { continue };
         if !managed.covers(&l.principal, &key) {
             continue;
         }
-        let h = held.entry((l.principal.clone(), key)).or_default();
-        h.resource.get_or_insert_with(|| l.resource.clone());
+        let h = held.entry((l.principal.clone(), key)).or_insert_with(|| Held { first: i, ..Held::default() });
         h.permissions.extend(l.permissions.iter().cloned());
         h.grantable.extend(l.grantable.iter().cloned());
     }
@@ -223,7 +225,7 @@ pub fn compare(desired: &[Desired], listed: &[Listed], managed: &Managed, defaul
             subscription_id: Some(d.subscription_id),
             principal: d.principal.clone(),
             resource_key: d.resource_key.clone(),
-            resource: d.resource.clone(),
+            resource: Value::Null,
             permissions,
             detail,
         };
@@ -271,7 +273,7 @@ pub fn compare(desired: &[Desired], listed: &[Listed], managed: &Managed, defaul
             subscription_id: None,
             principal,
             resource_key: key,
-            resource: h.resource.unwrap_or(Value::Null),
+            resource: listed[h.first].resource.clone(),
             permissions: permissions.into_iter().collect(),
             detail,
         });
@@ -308,13 +310,12 @@ mod tests {
         }
     }
 
-    fn desired(key: &str, resource: Value, perms: &[&str], expectation: Expectation) -> Desired {
+    fn desired(key: &str, perms: &[&str], expectation: Expectation) -> Desired {
         Desired {
             grant_id: Uuid::now_v7(),
             subscription_id: Uuid::nil(),
             principal: ROLE.into(),
             resource_key: key.into(),
-            resource,
             permissions: perms.iter().map(|s| s.to_string()).collect(),
             expectation,
             orphaned: None,
@@ -333,7 +334,6 @@ mod tests {
     fn columns_grant() -> Desired {
         desired(
             &format!("columns|{PROD}|sales|orders|amount,region"),
-            json!({"TableWithColumns": {"CatalogId": PROD, "DatabaseName": "sales", "Name": "orders", "ColumnNames": ["amount", "region"]}}),
             &["SELECT"],
             Expectation::Present,
         )
@@ -345,7 +345,6 @@ mod tests {
             columns_grant(),
             desired(
                 &format!("table|{GOV}|local|t"),
-                json!({"Table": {"CatalogId": GOV, "DatabaseName": "local", "Name": "t"}}),
                 &["DESCRIBE", "SELECT"],
                 Expectation::Present,
             ),
@@ -366,7 +365,6 @@ mod tests {
     fn absent_and_partial_grants_are_missing() {
         let table = desired(
             &format!("table|{PROD}|sales|items"),
-            json!({"Table": {"CatalogId": PROD, "DatabaseName": "sales", "Name": "items"}}),
             &["DESCRIBE", "SELECT"],
             Expectation::Present,
         );
@@ -383,7 +381,6 @@ mod tests {
     fn extra_permissions_unmanaged_principals_and_in_flight_grants() {
         let revoking = desired(
             &format!("table|{PROD}|sales|old"),
-            json!({"Table": {"CatalogId": PROD, "DatabaseName": "sales", "Name": "old"}}),
             &["DESCRIBE", "SELECT"],
             Expectation::InFlight,
         );
@@ -414,7 +411,6 @@ mod tests {
     fn leftovers_of_failed_revokes_and_grant_options_are_unexpected() {
         let gone = desired(
             &format!("table|{PROD}|sales|old"),
-            json!({"Table": {"CatalogId": PROD, "DatabaseName": "sales", "Name": "old"}}),
             &["DESCRIBE", "SELECT"],
             Expectation::Gone,
         );

@@ -109,28 +109,17 @@ async fn read_catalogs(
     out
 }
 
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
-
-/// Why a grant can no longer exist in the producer's current catalog, if it cannot.
+/// Why a grant can no longer exist in the producer's current catalog, if it cannot. Read from its
+/// key (`table|…|t`, `columns|…|t|a,b`, `filter|…|t|name`) and a filter's columns.
 fn orphaned(g: &DesiredRow, database: &str, tables: Option<&[TableSchema]>) -> Option<String> {
     let Some(tables) = tables else { return Some(format!("database {database} no longer exists")) };
-    let (table, columns): (Option<&str>, Vec<&str>) = match g.resource_type.as_str() {
-        "table" => (g.resource.get("Table").and_then(|t| text(t, "Name")), Vec::new()),
-        "table_with_columns" => {
-            let t = &g.resource["TableWithColumns"];
-            let cols = t.get("ColumnNames").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect());
-            (text(t, "Name"), cols.unwrap_or_default())
-        }
-        "data_cells_filter" => {
-            let f = g.filter.as_ref().unwrap_or(&Value::Null);
-            let cols = f.get("ColumnNames").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect());
-            (g.resource.get("DataCellsFilter").and_then(|t| text(t, "TableName")), cols.unwrap_or_default())
-        }
+    let parts: Vec<&str> = g.resource_key.split('|').collect();
+    let (table, columns): (&str, Vec<&str>) = match parts.as_slice() {
+        ["table", _, _, t] => (t, Vec::new()),
+        ["columns", _, _, t, cols] => (t, cols.split(',').collect()),
+        ["filter", _, _, t, _] => (t, g.filter_columns.iter().flatten().map(String::as_str).collect()),
         _ => return None,
     };
-    let table = table?;
     let Some(schema) = tables.iter().find(|t| t.name.eq_ignore_ascii_case(table)) else {
         return Some(format!("table {table} no longer exists in {database}"));
     };
@@ -187,23 +176,23 @@ pub async fn check(state: &AppState, trigger: &Trigger) -> Result<(CheckSummary,
     }
     unverified.sort_by(|a, b| (&a.domain, &a.product).cmp(&(&b.domain, &b.product)));
 
+    // Consumes the rows: at a hundred thousand grants, copies add up.
     let desired: Vec<Desired> = rows
-        .iter()
+        .into_iter()
         .filter_map(|g| {
-            let expectation = expectation(g)?;
+            let expectation = expectation(&g)?;
             let orphaned = match (expectation, catalogs.get(&g.product_id)) {
                 (Expectation::Present, Some(Ok(tables))) => {
-                    orphaned(g, &by_product[&g.product_id].source_database, tables.as_deref())
+                    orphaned(&g, &by_product[&g.product_id].source_database, tables.as_deref())
                 }
                 _ => None,
             };
             Some(Desired {
                 grant_id: g.grant_id,
                 subscription_id: g.subscription_id,
-                principal: g.principal.clone(),
-                resource_key: g.resource_key.clone(),
-                resource: g.resource.clone(),
-                permissions: g.permissions.clone(),
+                principal: g.principal,
+                resource_key: g.resource_key,
+                permissions: g.permissions,
                 expectation,
                 orphaned,
             })
@@ -220,6 +209,7 @@ pub async fn check(state: &AppState, trigger: &Trigger) -> Result<(CheckSummary,
         .collect();
     findings.retain(|f| !changed.contains(&(f.principal.clone(), compare::desired_key(&f.resource_key))));
     attribute_unexpected(state, &mut findings).await?;
+    fill_resources(state, &mut findings).await?;
 
     let verified: Vec<Uuid> = desired
         .iter()
@@ -257,6 +247,21 @@ pub async fn check(state: &AppState, trigger: &Trigger) -> Result<(CheckSummary,
     tx.commit().await?;
     lock.rollback().await?;
     Ok((summary, findings))
+}
+
+/// The resources of the desired grants a check reports (compared by key only).
+async fn fill_resources(state: &AppState, findings: &mut [Finding]) -> sqlx::Result<()> {
+    let ids: Vec<Uuid> = findings.iter().filter_map(|f| f.grant_id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let resources: HashMap<Uuid, Value> = store::resources(&state.db, &ids).await?.into_iter().collect();
+    for f in findings.iter_mut() {
+        if let Some(r) = f.grant_id.and_then(|id| resources.get(&id)) {
+            f.resource = r.clone();
+        }
+    }
+    Ok(())
 }
 
 /// Names, for each unexpected permission, the last subscription that held the resource.

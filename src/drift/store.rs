@@ -27,7 +27,8 @@ pub async fn clock(db: impl PgExecutor<'_>) -> sqlx::Result<DateTime<Utc>> {
     sqlx::query_scalar("SELECT clock_timestamp()").fetch_one(db).await
 }
 
-/// A grant that is not (known to be) revoked, with its subscription's status.
+/// A grant that is not (known to be) revoked, with its subscription's status. Compared by its
+/// key alone: the JSON resource is read only for the grants a check reports.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DesiredRow {
     pub grant_id: Uuid,
@@ -35,23 +36,29 @@ pub struct DesiredRow {
     pub product_id: Uuid,
     pub subscription_status: String,
     pub principal: String,
-    pub resource_type: String,
     pub resource_key: String,
-    pub resource: Value,
     pub permissions: Vec<String>,
-    pub filter: Option<Value>,
+    /// The columns of a data cells filter grant's filter (null: every column).
+    pub filter_columns: Option<Vec<String>>,
     pub state: String,
 }
 
 pub async fn desired(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<DesiredRow>> {
     sqlx::query_as(
         "SELECT g.id AS grant_id, g.subscription_id, s.product_id, s.status AS subscription_status, g.principal,
-                g.resource_type, g.resource_key, g.resource, g.permissions, g.filter, g.state
+                g.resource_key, g.permissions, g.state,
+                CASE WHEN jsonb_typeof(g.filter -> 'ColumnNames') = 'array'
+                     THEN ARRAY(SELECT jsonb_array_elements_text(g.filter -> 'ColumnNames')) END AS filter_columns
          FROM grants g JOIN subscriptions s ON s.id = g.subscription_id
          WHERE g.state <> 'revoked'",
     )
     .fetch_all(db)
     .await
+}
+
+/// The Lake Formation resources of `grants`.
+pub async fn resources(db: impl PgExecutor<'_>, grants: &[Uuid]) -> sqlx::Result<Vec<(Uuid, Value)>> {
+    sqlx::query_as("SELECT id, resource FROM grants WHERE id = ANY($1)").bind(grants).fetch_all(db).await
 }
 
 /// Every principal meshgov ever granted to.
