@@ -694,7 +694,6 @@ async fn parts(state: &AppState, size: usize, listed: &[Listed], gov: &str) -> P
             subscription_id: g.subscription_id,
             principal: g.principal.clone(),
             resource_key: g.resource_key.clone(),
-            resource: g.resource.clone(),
             permissions: g.permissions.clone(),
             expectation: Expectation::Present,
             orphaned: None,
