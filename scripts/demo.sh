@@ -53,8 +53,9 @@ if [[ -z ${MESHGOV_JWT_DEV_SECRET:-} ]]; then
     log "generated a development token secret for this run (set MESHGOV_JWT_DEV_SECRET to keep tokens valid across runs)"
 fi
 export MESHGOV_JWT_DEV_SECRET
-# Webhook receivers tried out with the demo listen on plain http on this machine.
+# Webhook receivers tried out with the demo listen on plain http on this machine (a private address).
 export MESHGOV_WEBHOOK_ALLOW_HTTP=${MESHGOV_WEBHOOK_ALLOW_HTTP:-true}
+export MESHGOV_WEBHOOK_ALLOW_PRIVATE=${MESHGOV_WEBHOOK_ALLOW_PRIVATE:-true}
 
 listen=${MESHGOV_LISTEN:-127.0.0.1:8080}
 port=${listen##*:}

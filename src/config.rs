@@ -129,13 +129,21 @@ pub struct EventsConfig {
     pub source: String,
     /// Whether webhook URLs may be plain `http://` (`MESHGOV_WEBHOOK_ALLOW_HTTP`; tests, demos).
     pub webhook_allow_http: bool,
+    /// Whether webhooks may reach private, loopback and other non-public addresses
+    /// (`MESHGOV_WEBHOOK_ALLOW_PRIVATE`; tests, demos, receivers inside your network).
+    pub webhook_allow_private: bool,
     /// Attempts per webhook delivery before it is dead-lettered (`MESHGOV_WEBHOOK_MAX_ATTEMPTS`).
     pub webhook_max_attempts: i32,
 }
 
 impl Default for EventsConfig {
     fn default() -> EventsConfig {
-        EventsConfig { source: "urn:meshgov".into(), webhook_allow_http: false, webhook_max_attempts: 8 }
+        EventsConfig {
+            source: "urn:meshgov".into(),
+            webhook_allow_http: false,
+            webhook_allow_private: false,
+            webhook_max_attempts: 8,
+        }
     }
 }
 
@@ -355,6 +363,7 @@ impl Config {
                 }
             }),
             webhook_allow_http: env.parsed("MESHGOV_WEBHOOK_ALLOW_HTTP", defaults.webhook_allow_http, boolean),
+            webhook_allow_private: env.parsed("MESHGOV_WEBHOOK_ALLOW_PRIVATE", defaults.webhook_allow_private, boolean),
             webhook_max_attempts: env.parsed("MESHGOV_WEBHOOK_MAX_ATTEMPTS", defaults.webhook_max_attempts, |v| {
                 match v.parse::<i32>() {
                     Ok(n) if (1..=50).contains(&n) => Ok(n),
@@ -405,7 +414,7 @@ impl Config {
             reconcile: ReconcileConfig::off(),
             subscription_max_days: 365,
             // Test receivers listen on plain http on loopback.
-            events: EventsConfig { webhook_allow_http: true, ..EventsConfig::default() },
+            events: EventsConfig { webhook_allow_http: true, webhook_allow_private: true, ..EventsConfig::default() },
             log: LogConfig { filter: "warn".into(), json: false },
         }
     }

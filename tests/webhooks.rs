@@ -310,3 +310,21 @@ async fn registration_is_validated_and_webhooks_are_private_to_their_registrant(
         .unwrap();
     assert_eq!(actions, ["webhook.created", "webhook.created", "webhook.deleted"], "a replayed create is not a change");
 }
+
+#[sqlx::test]
+async fn without_allow_private_webhooks_reach_no_address_inside_the_network(pool: PgPool) {
+    let s = setup(pool, |c| c.events.webhook_allow_private = false);
+    let receiver = Receiver::start(&[], 200).await;
+    // A literal loopback address is refused at registration.
+    s.app.post("/api/v1/webhooks", &admin(), json!({ "url": receiver.url })).await.field_error("url", "address_not_allowed");
+    // A name that resolves to it is accepted, but gets no connection: the resolver drops it.
+    let by_name = receiver.url.replace("127.0.0.1", "localhost");
+    let r = s.app.post("/api/v1/webhooks", &admin(), json!({ "url": by_name })).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    s.app.create_domain("sales").await;
+    s.deliver().await;
+    assert!(receiver.received().is_empty(), "a request reached a loopback receiver");
+    let dead = s.deliveries(&r.body, "?state=dead").await;
+    assert!(!dead.is_empty());
+    assert!(dead[0]["last_error"].as_str().unwrap().contains("non-public"), "{}", dead[0]);
+}

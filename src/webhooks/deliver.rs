@@ -7,9 +7,6 @@
 //! disabled and the delivery dead at once. Deliveries are not ordered: a retried event may arrive
 //! after later ones; the CloudEvent's `seq` orders them.
 
-use std::sync::OnceLock;
-use std::time::Duration;
-
 use serde_json::json;
 
 use super::model::{DeliveryJob, WebhookRow};
@@ -19,25 +16,6 @@ use crate::AppState;
 use crate::events::CloudEvent;
 use crate::jobs::JobOutcome;
 use crate::jobs::model::JobRow;
-
-/// How long a receiver may take to answer; its body is never read.
-const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// One client for every delivery (connection reuse); redirects are not followed, so a receiver
-/// cannot point meshgov's signed requests elsewhere.
-fn client() -> &'static reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
-        crate::install_crypto_provider();
-        reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("meshgov-webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("HTTP client for webhooks")
-    })
-}
 
 pub async fn run_job(state: &AppState, job: &JobRow) -> JobOutcome {
     let Ok(target) = serde_json::from_value::<DeliveryJob>(job.payload.clone()) else {
@@ -64,7 +42,7 @@ async fn deliver(state: &AppState, job: &JobRow, target: &DeliveryJob) -> sqlx::
         return Ok(JobOutcome::Fatal(format!("audit event {} does not exist", target.seq)));
     };
     let body = serde_json::to_vec(&CloudEvent::from_audit(event, &state.config.events.source)).expect("serializes");
-    let (status, error) = match send(&hook, target.seq, body).await {
+    let (status, error) = match send(&hook, target.seq, body, state.config.events.webhook_allow_private).await {
         Ok(status) if (200..300).contains(&status) => {
             store::record_attempt(&state.db, hook.id, target.seq, "delivered", Some(status), None).await?;
             return Ok(JobOutcome::Done(json!({ "status": status })));
@@ -86,12 +64,18 @@ async fn deliver(state: &AppState, job: &JobRow, target: &DeliveryJob) -> sqlx::
 }
 
 /// POSTs the event; the receiver's status, or why there was none.
-async fn send(hook: &WebhookRow, seq: i64, body: Vec<u8>) -> Result<u16, String> {
+async fn send(hook: &WebhookRow, seq: i64, body: Vec<u8>, allow_private: bool) -> Result<u16, String> {
+    // Names are checked as they resolve; a literal address here (registered before private
+    // addresses were refused) is checked before connecting.
+    let url = reqwest::Url::parse(&hook.url).map_err(|e| format!("the webhook's URL does not parse: {e}"))?;
+    if let Some(ip) = super::egress::literal_non_public(&url).filter(|_| !allow_private) {
+        return Err(format!("{ip} is not a public address, which webhooks may not reach"));
+    }
     let id = seq.to_string();
     let timestamp = chrono::Utc::now().timestamp();
     let signature = signature::sign(&hook.secret, &id, timestamp, &body);
-    let response = client()
-        .post(&hook.url)
+    let response = super::egress::client(allow_private)
+        .post(url)
         .header("content-type", "application/cloudevents+json")
         .header("webhook-id", &id)
         .header("webhook-timestamp", timestamp.to_string())

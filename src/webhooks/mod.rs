@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod deliver;
+pub mod egress;
 pub mod model;
 pub mod service;
 pub mod signature;

@@ -60,8 +60,9 @@ async fn find_for(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Webh
 
 /// Checks a receiver URL: https (http only when allowed), a host, no credentials (they would be
 /// stored and logged), no fragment (never sent), and not a link-local address such as the cloud
-/// metadata endpoint. Returns the URL normalized.
-pub fn check_url(raw: &str, allow_http: bool) -> Result<String, FieldError> {
+/// metadata endpoint, nor any other non-public address unless `allow_private`. Returns the URL
+/// normalized.
+pub fn check_url(raw: &str, allow_http: bool, allow_private: bool) -> Result<String, FieldError> {
     let err = |code: &str, msg: &str| FieldError::new("url", code, msg);
     if raw.len() > MAX_URL {
         return Err(err("too_long", "at most 2048 characters"));
@@ -90,6 +91,9 @@ pub fn check_url(raw: &str, allow_http: bool) -> Result<String, FieldError> {
     });
     if forbidden {
         return Err(err("address_not_allowed", "link-local and unspecified addresses are not allowed"));
+    }
+    if !allow_private && super::egress::literal_non_public(&url).is_some() {
+        return Err(err("address_not_allowed", "webhooks may reach only public addresses"));
     }
     if url.as_str().len() > MAX_URL {
         return Err(err("too_long", "at most 2048 characters"));
@@ -128,7 +132,7 @@ pub async fn create(
     idempotency_key: Option<&str>,
 ) -> ApiResult<Created<Webhook>> {
     let mut v = Violations::default();
-    let url = v.check(check_url(&req.url, state.config.events.webhook_allow_http));
+    let url = v.check(check_url(&req.url, state.config.events.webhook_allow_http, state.config.events.webhook_allow_private));
     let types = check_types(&mut v, req.types.as_deref());
     let description = v.check(validate::text("description", req.description.as_deref().unwrap_or(""), 0, 1000, true));
     v.finish()?;
@@ -314,16 +318,20 @@ mod tests {
 
     #[test]
     fn receiver_urls() {
-        assert_eq!(check_url("https://hooks.example.com/x?a=1", false).unwrap(), "https://hooks.example.com/x?a=1");
-        assert_eq!(check_url("http://127.0.0.1:9000/in", true).unwrap(), "http://127.0.0.1:9000/in");
-        let code = |raw: &str, allow: bool| check_url(raw, allow).unwrap_err().code;
+        assert_eq!(check_url("https://hooks.example.com/x?a=1", false, false).unwrap(), "https://hooks.example.com/x?a=1");
+        assert_eq!(check_url("http://127.0.0.1:9000/in", true, true).unwrap(), "http://127.0.0.1:9000/in");
+        let code = |raw: &str, allow: bool| check_url(raw, allow, allow).unwrap_err().code;
         assert_eq!(code("http://hooks.example.com/", false), "https_required");
         assert_eq!(code("ftp://hooks.example.com/", true), "invalid_url");
         assert_eq!(code("not a url", true), "invalid_url");
         assert_eq!(code("https://user:pw@hooks.example.com/", false), "userinfo_not_allowed");
         assert_eq!(code("https://hooks.example.com/#top", false), "fragment_not_allowed");
+        // The cloud's metadata endpoint stays out of reach even where private addresses are allowed.
         assert_eq!(code("http://169.254.169.254/latest/meta-data", true), "address_not_allowed");
         assert_eq!(code("https://[fe80::1]/", false), "address_not_allowed");
+        assert_eq!(code("https://10.0.0.7/hook", false), "address_not_allowed");
+        assert_eq!(code("https://[::1]:8443/hook", false), "address_not_allowed");
+        assert_eq!(check_url("https://10.0.0.7/hook", false, true).unwrap(), "https://10.0.0.7/hook");
         assert_eq!(code(&format!("https://hooks.example.com/{}", "a".repeat(2048)), false), "too_long");
     }
 }
