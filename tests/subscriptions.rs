@@ -393,6 +393,11 @@ async fn a_permanent_failure_is_visible_and_a_steward_retry_succeeds(pool: PgPoo
     assert_eq!(failed.len(), 1);
     assert!(failed[0]["last_error"].as_str().unwrap().contains("AccessDeniedException"));
     assert_eq!(m.lf_state().await, vec![m.expect_db(&analyst)]);
+    // Failing for good is a state change of its own: audited, and so in the event feed.
+    let failures = m.audit("grant.failed", &target(&id)).await;
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0]["state"], "grant_failed");
+    assert!(failures[0]["error"].as_str().unwrap().contains("AccessDeniedException"));
 
     m.clear_fault(&fault).await;
     let r = m.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;
@@ -421,6 +426,9 @@ async fn transient_failures_end_failed_after_the_last_attempt(pool: PgPool) {
     assert!(got["grants"].as_array().unwrap().iter().all(|g| g["state"] == "grant_failed"));
     let status: String = sqlx::query_scalar("SELECT status FROM jobs WHERE kind = 'apply_grants'").fetch_one(&m.app.pool).await.unwrap();
     assert_eq!(status, "failed");
+    let failures = m.audit("grant.failed", &target(&id)).await;
+    assert_eq!(failures.len(), 1, "one event when the last attempt gives up: {failures:?}");
+    assert!(failures[0]["error"].as_str().unwrap().contains("ConcurrentModificationException"));
     m.clear_fault(&fault).await;
 }
 
