@@ -425,7 +425,7 @@ async fn seed_postgres(pool: &PgPool, run: &str, size: usize, producers: &[Produ
 }
 
 fn entry(id: String, principal: &str, resource: &Value, permissions: &[String]) -> Entry {
-    Entry { id, principal: principal.to_string(), resource: resource.clone(), permissions: permissions.to_vec() }
+    Entry { id, principal: principal.to_string(), resource: resource.clone(), permissions: permissions.to_vec(), grant_option: Vec::new() }
 }
 
 /// The drift made on purpose: every 200th grant (a whole table) is revoked (it will be

@@ -325,3 +325,32 @@ async fn only_stewards_and_admins_see_and_repair_drift(pool: PgPool) {
     assert!(stored["check"].is_null());
     assert_eq!(kinds(&stored), (0, 0, 0));
 }
+
+#[sqlx::test]
+async fn a_grant_option_given_by_hand_is_revoked_and_the_subscribed_permission_stays(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.catalog(&["orders"]).await;
+    let analyst = m.role("analyst");
+    m.granted(&analyst, json!([{ "name": "orders" }])).await;
+    m.lf.grant_permissions()
+        .principal(principal(&analyst))
+        .resource(table(&m.producer, "orders"))
+        .permissions(Permission::Select)
+        .permissions_with_grant_option(Permission::Select)
+        .send()
+        .await
+        .unwrap();
+
+    let report = m.drift().await;
+    assert_eq!(kinds(&report), (0, 1, 0), "{report}");
+    assert!(report["unexpected"][0]["detail"].as_str().unwrap().contains("grant option"));
+    let plan = m.reconcile(true).await;
+    assert_eq!(plan["revoke"][0]["grant_option"], json!(["SELECT"]), "{plan}");
+    m.run_jobs().await;
+
+    let held: Vec<_> = common::aws::lf_permissions_of(&m.lf, &analyst).await;
+    let orders = held.iter().find(|p| p.resource().and_then(|r| r.table()).is_some_and(|t| t.name() == Some("orders"))).unwrap();
+    assert!(orders.permissions_with_grant_option().is_empty(), "{orders:?}");
+    assert!(orders.permissions().contains(&Permission::Select), "{orders:?}");
+    assert_eq!(kinds(&m.drift().await), (0, 0, 0));
+}

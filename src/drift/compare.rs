@@ -86,6 +86,9 @@ pub struct Finding {
     pub resource: Value,
     /// The permissions missing, unexpected, or orphaned.
     pub permissions: Vec<String>,
+    /// Of an `unexpected` finding: the permissions held with the grant option (also in
+    /// `permissions`), whose grant option a repair revokes.
+    pub grant_option: Vec<String>,
     pub detail: String,
 }
 
@@ -227,6 +230,7 @@ pub fn compare(desired: &[Desired], listed: &[Listed], managed: &Managed, defaul
             resource_key: d.resource_key.clone(),
             resource: Value::Null,
             permissions,
+            grant_option: Vec::new(),
             detail,
         };
         if let Some(why) = &d.orphaned {
@@ -253,7 +257,7 @@ pub fn compare(desired: &[Desired], listed: &[Listed], managed: &Managed, defaul
         let wanted = allowed.get(&(principal.clone(), key.clone()));
         let extra: BTreeSet<String> =
             h.permissions.iter().filter(|p| !wanted.is_some_and(|w| w.contains(*p))).cloned().collect();
-        let grantable: BTreeSet<String> = h.grantable.clone();
+        let grantable = h.grantable;
         if extra.is_empty() && grantable.is_empty() {
             continue;
         }
@@ -266,7 +270,7 @@ pub fn compare(desired: &[Desired], listed: &[Listed], managed: &Managed, defaul
             ),
         };
         let mut permissions: BTreeSet<String> = extra;
-        permissions.extend(grantable);
+        permissions.extend(grantable.iter().cloned());
         findings.push(Finding {
             kind: Kind::Unexpected,
             grant_id: None,
@@ -275,6 +279,7 @@ pub fn compare(desired: &[Desired], listed: &[Listed], managed: &Managed, defaul
             resource_key: key,
             resource: listed[h.first].resource.clone(),
             permissions: permissions.into_iter().collect(),
+            grant_option: grantable.into_iter().collect(),
             detail,
         });
     }

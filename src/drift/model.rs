@@ -108,6 +108,10 @@ pub struct PlannedRevoke {
     #[schema(value_type = Object)]
     pub resource: Value,
     pub permissions: Vec<String>,
+    /// Of those, the ones held with the grant option: the grant option is revoked even where a
+    /// subscription wants the permission itself.
+    #[serde(default)]
+    pub grant_option: Vec<String>,
 }
 
 /// A product to sync again: its catalog changed under live grants, and the sync's schema-change

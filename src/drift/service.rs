@@ -347,6 +347,7 @@ pub async fn reconcile(state: &AppState, trigger: &Trigger, apply: bool, repairs
             resource_key: f.resource_key.clone(),
             resource: f.resource.clone(),
             permissions: f.permissions.clone(),
+            grant_option: f.grant_option.clone(),
         })
         .collect();
     let orphaned_grants: Vec<Uuid> =
@@ -471,11 +472,18 @@ async fn revoke_unexpected(state: &AppState, principal: &str, entries: Vec<Plann
     let mut work: Vec<(PlannedRevoke, Entry)> = Vec::new();
     for (i, mut r) in entries.into_iter().enumerate() {
         let still = wanted.get(&r.resource_key);
+        // Still wanted: keep the permission, take only its grant option.
         r.permissions.retain(|p| !still.is_some_and(|w| w.contains(p)));
-        if r.permissions.is_empty() {
+        if r.permissions.is_empty() && r.grant_option.is_empty() {
             continue;
         }
-        let entry = Entry { id: i.to_string(), principal: principal.to_string(), resource: r.resource.clone(), permissions: r.permissions.clone() };
+        let entry = Entry {
+            id: i.to_string(),
+            principal: principal.to_string(),
+            resource: r.resource.clone(),
+            permissions: r.permissions.clone(),
+            grant_option: r.grant_option.clone(),
+        };
         work.push((r, entry));
     }
     let actor = Actor { sub: "system:reconcile".into(), roles: Vec::new() };

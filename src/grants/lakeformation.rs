@@ -27,6 +27,9 @@ pub struct Entry {
     /// The Lake Formation `Resource` in its JSON form (`{"Table": {...}}`, ...).
     pub resource: Value,
     pub permissions: Vec<String>,
+    /// Permissions with the grant option: meshgov never grants these; a drift repair revokes
+    /// them when someone did.
+    pub grant_option: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -208,6 +211,9 @@ fn to_entries(entries: &[Entry]) -> Result<Vec<BatchPermissionsRequestEntry>, Lf
                 .principal(DataLakePrincipal::builder().data_lake_principal_identifier(&e.principal).build())
                 .resource(resource)
                 .set_permissions(Some(e.permissions.iter().map(|p| Permission::from(p.as_str())).collect()))
+                .set_permissions_with_grant_option(
+                    (!e.grant_option.is_empty()).then(|| e.grant_option.iter().map(|p| Permission::from(p.as_str())).collect()),
+                )
                 .build()
                 .map_err(|e| invalid(e.to_string()))
         })

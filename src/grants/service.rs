@@ -73,6 +73,7 @@ pub fn entries(grants: &[&GrantWork]) -> Vec<Entry> {
             principal: g.principal.clone(),
             resource: g.resource.clone(),
             permissions: g.permissions.clone(),
+            grant_option: Vec::new(),
         })
         .collect()
 }

@@ -34,11 +34,15 @@ pub async fn config_in(account: &str, role: &str) -> aws_config::SdkConfig {
 
 /// Every Lake Formation permission the emulator's governance account lists, all pages.
 pub async fn lf_permissions() -> Vec<aws_sdk_lakeformation::types::PrincipalResourcePermissions> {
-    let lf = aws_sdk_lakeformation::Client::new(&base_config().await);
+    lf_list(&aws_sdk_lakeformation::Client::new(&base_config().await)).await
+}
+
+/// Every permission `client`'s account lists, all pages.
+pub async fn lf_list(client: &aws_sdk_lakeformation::Client) -> Vec<aws_sdk_lakeformation::types::PrincipalResourcePermissions> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let page = lf.list_permissions().set_next_token(token.take()).send().await.unwrap();
+        let page = client.list_permissions().set_next_token(token.take()).send().await.unwrap();
         out.extend(page.principal_resource_permissions().iter().cloned());
         match page.next_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),
@@ -46,4 +50,13 @@ pub async fn lf_permissions() -> Vec<aws_sdk_lakeformation::types::PrincipalReso
         }
     }
     out
+}
+
+/// What `client`'s account grants `principal`.
+pub async fn lf_permissions_of(
+    client: &aws_sdk_lakeformation::Client,
+    principal: &str,
+) -> Vec<aws_sdk_lakeformation::types::PrincipalResourcePermissions> {
+    let all = lf_list(client).await;
+    all.into_iter().filter(|p| p.principal().and_then(|x| x.data_lake_principal_identifier()) == Some(principal)).collect()
 }

@@ -132,21 +132,16 @@ impl Mesh {
     /// Every permission in this test's governance account, as (principal, resource, permissions),
     /// in a comparable text form.
     pub async fn lf_state(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut token = None;
-        loop {
-            let page = self.lf.list_permissions().set_next_token(token.take()).send().await.unwrap();
-            for p in page.principal_resource_permissions() {
-                let principal = p.principal().and_then(|x| x.data_lake_principal_identifier()).unwrap_or("").to_string();
-                let mut perms: Vec<String> = p.permissions().iter().map(|x| x.as_str().to_string()).collect();
+        let mut out: Vec<String> = super::aws::lf_list(&self.lf)
+            .await
+            .iter()
+            .map(|p| {
+                let principal = p.principal().and_then(|x| x.data_lake_principal_identifier()).unwrap_or("");
+                let mut perms: Vec<&str> = p.permissions().iter().map(|x| x.as_str()).collect();
                 perms.sort();
-                out.push(format!("{principal} {} {}", resource_text(p.resource().unwrap()), perms.join("+")));
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
+                format!("{principal} {} {}", resource_text(p.resource().unwrap()), perms.join("+"))
+            })
+            .collect();
         out.sort();
         out
     }
