@@ -14,7 +14,10 @@ modelled on AWS's documented behaviour:
 * Lake Formation: the 20-entry batch limit, per-entry batch failures,
   "No permissions revoked", grants compared semantically (normalized),
   ``ListPermissions`` on a table returning its column grants, and data cells
-  filters (create/get/update/delete/list) with grants on them.
+  filters (create/get/update/delete/list) with grants on them;
+* an indexed grant store: O(1) per grant or revoke instead of moto's linear
+  scan (which also left merged grants under a stale hash), and ListPermissions
+  listings kept sorted until the next change, paged by binary search.
 
 Run:  python emulator/meshgov_emulator.py --host 127.0.0.1 --port 5000
 It prints ``meshgov-emulator ready on http://HOST:PORT`` once it accepts
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import bisect
 import copy
 import hashlib
 import http
@@ -420,6 +424,20 @@ def paginate(items: list[Any], sort_key: Callable[[Any], Any], size: int, token:
     return page, nxt
 
 
+def paginate_sorted(keys: list[str], size: int, token: Any, op: str, qkey: str) -> tuple[list[str], str | None]:
+    """`paginate` over items that are their own sort keys and already sorted: the page starts
+    after the token's key, found by binary search (O(log n + size) a page)."""
+    start = 0
+    if token is not None:
+        after = read_token(token, op, qkey)
+        if not isinstance(after, str):
+            raise invalid("Invalid pagination token (NextToken)")
+        start = bisect.bisect_right(keys, after)
+    page = keys[start:start + size]
+    nxt = make_token(op, qkey, page[-1]) if start + size < len(keys) else None
+    return page, nxt
+
+
 def _k(v: Any) -> Any:
     return tuple(v) if isinstance(v, list) else v
 
@@ -461,33 +479,140 @@ def lf_backend(call: Call) -> Any:
     return lakeformation_backends[call.account][call.region]
 
 
-def rehash_grants(call: Call, catalog: str) -> None:
-    """Repairs moto's grant set after a grant or revoke.
+# moto's grant store, indexed. moto 5.2.5 keeps an account's grants (`Permission` objects) in a
+# set on a `PermissionCatalog`, and `add_permission`/`remove_permission` look for the grant with the
+# same principal and resource by scanning that set: O(n) per grant. Worse, `add_permission` merges
+# into the existing grant *in place* (`merge`: `list(set(...))`, whose order depends on the string
+# hash seed), so the element sits in the set under a stale hash and a later revoke's `set.remove`
+# misses it or raises: whether a revoke worked depended on PYTHONHASHSEED.
+#
+# `install_moto_patches` replaces both methods. Each catalog gets a dict index
+# (principal, resource) -> Permission next to its set, and a version number bumped on every change.
+# A grant that is merged or diffed is taken out of the set first, changed (permission lists sorted
+# and deduplicated, so neither order nor hash depends on the seed) and put back, so no element ever
+# has a stale hash. Every change to the set goes through these methods or `discard_grant`. A moto
+# reset (`/moto-api/reset`) rebuilds the backends with new catalogs, and the index, version and
+# cached listings (`cached_listing`) live on the catalog, so they go with it.
 
-    moto's `PermissionCatalog` keeps `Permission` objects in a set and, when a grant adds to an
-    existing entry, mutates it in place (`merge`: `list(set(...))`, whose order depends on the
-    process's string hash seed). The element then sits under a stale hash, and a later revoke's
-    `set.remove` misses it or raises, so whether a revoke works depended on PYTHONHASHSEED. Sorting
-    the permission lists and rebuilding the set restores a consistent state after every change.
-    """
-    catalog_grants = lf_backend(call).grants.get(catalog)
-    if catalog_grants is None:
+def grant_key(principal: Any, resource: Any) -> tuple[str, str]:
+    """The identity of a grant, as moto's `equal_principal_and_resouce` sees it (dict equality,
+    i.e. key order ignored, list order kept)."""
+    return compact_sorted(principal), compact_sorted(resource)
+
+
+def _sorted_unique(values: Any) -> list[str]:
+    return sorted(set(values or []))
+
+
+def grant_index(catalog: Any) -> dict[tuple[str, str], Any]:
+    """The catalog's index, (re)built from its set if missing or if the set was changed behind
+    its back (a cheap size check)."""
+    index = catalog.__dict__.get("_meshgov_index")
+    if index is None or len(index) != len(catalog.permissions):
+        index = {grant_key(p.principal, p.resource): p for p in catalog.permissions}
+        catalog._meshgov_index = index
+        _bump(catalog)
+    return index
+
+
+def grant_version(catalog: Any) -> int:
+    grant_index(catalog)
+    return catalog.__dict__.get("_meshgov_version", 0)
+
+
+def _bump(catalog: Any) -> None:
+    catalog._meshgov_version = catalog.__dict__.get("_meshgov_version", 0) + 1
+    catalog.__dict__.pop("_meshgov_listings", None)
+
+
+def _add_permission(self: Any, permission: Any) -> None:
+    """moto's `PermissionCatalog.add_permission`: one grant per (principal, resource); a repeated
+    grant adds its permissions to the existing one. O(1)."""
+    index = grant_index(self)
+    key = grant_key(permission.principal, permission.resource)
+    existing = index.get(key)
+    _bump(self)
+    if existing is None:
+        permission.permissions = _sorted_unique(permission.permissions)
+        permission.permissions_with_grant_options = _sorted_unique(permission.permissions_with_grant_options)
+        self.permissions.add(permission)
+        index[key] = permission
         return
-    for perm in list(catalog_grants.permissions):
-        perm.permissions = sorted(set(perm.permissions or []))
-        perm.permissions_with_grant_options = sorted(set(perm.permissions_with_grant_options or []))
-    catalog_grants.permissions = set(list(catalog_grants.permissions))
+    self.permissions.discard(existing)  # under the hash it was added with: it is only changed outside the set
+    existing.permissions = _sorted_unique(list(existing.permissions or []) + list(permission.permissions or []))
+    existing.permissions_with_grant_options = _sorted_unique(
+        list(existing.permissions_with_grant_options or []) + list(permission.permissions_with_grant_options or []))
+    self.permissions.add(existing)
+
+
+def _remove_permission(self: Any, permission: Any) -> None:
+    """moto's `PermissionCatalog.remove_permission`: takes the given permissions away from the
+    grant with the same principal and resource, and drops the grant once it holds none. O(1)."""
+    index = grant_index(self)
+    key = grant_key(permission.principal, permission.resource)
+    existing = index.get(key)
+    if existing is None:
+        return
+    _bump(self)
+    self.permissions.discard(existing)
+    existing.permissions = _sorted_unique(set(existing.permissions or []) - set(permission.permissions or []))
+    existing.permissions_with_grant_options = _sorted_unique(
+        set(existing.permissions_with_grant_options or []) - set(permission.permissions_with_grant_options or []))
+    if existing.is_empty():
+        del index[key]
+    else:
+        self.permissions.add(existing)
+
+
+def discard_grant(catalog: Any, permission: Any) -> None:
+    """Drops a whole grant (all its permissions) from a catalog, keeping the index."""
+    index = grant_index(catalog)
+    key = grant_key(permission.principal, permission.resource)
+    if index.get(key) is permission:
+        del index[key]
+        catalog.permissions.discard(permission)
+        _bump(catalog)
+
+
+def install_moto_patches() -> None:
+    """Applied once, before the first request (see the comment above `grant_key`)."""
+    from moto.lakeformation.models import PermissionCatalog
+
+    PermissionCatalog.add_permission = _add_permission  # type: ignore[method-assign]
+    PermissionCatalog.remove_permission = _remove_permission  # type: ignore[method-assign]
+
+
+# ListPermissions listings kept per catalog and query, as the sorted list of each entry's sort key
+# (its compact JSON with sorted keys, which is also what is sent). A listing is valid while the
+# catalog's version is the one it was built at; any grant or revoke drops them all.
+LISTINGS_PER_CATALOG = 32
+
+
+def cached_listing(catalog: Any, qkey: str, build: Callable[[], list[str] | None]) -> list[str] | None:
+    """The sorted listing for `qkey`, built by `build` (sorted keys, or None on an error, which
+    is not kept) when there is none for the catalog's current version. Call under REGISTRY.lock."""
+    if catalog is None:
+        return build()
+    version = grant_version(catalog)
+    listings = catalog.__dict__.get("_meshgov_listings")
+    if listings is None or listings[0] != version:
+        listings = (version, {})
+        catalog._meshgov_listings = listings
+    found = listings[1].get(qkey)
+    if found is None:
+        found = build()
+        if found is not None and grant_version(catalog) == version:
+            if len(listings[1]) >= LISTINGS_PER_CATALOG:
+                listings[1].pop(next(iter(listings[1])))
+            listings[1][qkey] = found
+    return found
 
 
 def find_grant(call: Call, catalog: str, principal: Any, resource: Any) -> Any:
-    backend = lf_backend(call)
-    catalog_grants = backend.grants.get(catalog)
+    catalog_grants = lf_backend(call).grants.get(catalog)
     if catalog_grants is None:
         return None
-    for perm in list(catalog_grants.permissions):
-        if perm.principal == principal and perm.resource == resource:
-            return perm
-    return None
+    return grant_index(catalog_grants).get(grant_key(principal, resource))
 
 
 def filter_key(call: Call, ref: dict[str, Any]) -> tuple[str, str, str, str]:
@@ -719,7 +844,6 @@ class EmulatorMiddleware:
             "PermissionsWithGrantOption": sorted(set(entry.get("PermissionsWithGrantOption") or [])),
         }
         status, _, resp = self.moto_json(call, payload, "/GrantPermissions")
-        rehash_grants(call, catalog)
         if status != 200:
             raise ApiError(*self.moto_error_code(resp), status)
 
@@ -740,7 +864,6 @@ class EmulatorMiddleware:
             "PermissionsWithGrantOption": sorted(wanted_grant),
         }
         status, _, resp = self.moto_json(call, payload, "/RevokePermissions")
-        rehash_grants(call, catalog)
         if status != 200:
             raise ApiError(*self.moto_error_code(resp), status)
 
@@ -810,28 +933,40 @@ class EmulatorMiddleware:
         token = params.get("NextToken")
         if token is not None:
             read_token(token, "ListPermissions", qkey)
-        if isinstance(resource, dict) and ("Table" in resource or "DataCellsFilter" in resource):
-            if principal is not None and params.get("IncludeRelated") == "TRUE":
-                raise invalid("Principal must not be set when IncludeRelated is TRUE.")
-            with REGISTRY.lock:
+        local = isinstance(resource, dict) and ("Table" in resource or "DataCellsFilter" in resource)
+        if local and principal is not None and params.get("IncludeRelated") == "TRUE":
+            raise invalid("Principal must not be set when IncludeRelated is TRUE.")
+        failed: list[Response] = []
+
+        def build() -> list[str] | None:
+            if local:
                 perms = self._list_local(call, catalog, principal, resource, params.get("IncludeRelated") == "TRUE")
-        else:
-            forwarded = {k: v for k, v in params.items() if k not in ("MaxResults", "NextToken")}
-            if resource is not None:
-                forwarded["Resource"] = resource
-            status, data, resp = self.moto_json(call, forwarded)
-            if status != 200 or not isinstance(data, dict):
-                return resp
-            perms = data.get("PrincipalResourcePermissions") or []
-        out: dict[str, Any] = {}
+            else:
+                forwarded = {k: v for k, v in params.items() if k not in ("MaxResults", "NextToken")}
+                if resource is not None:
+                    forwarded["Resource"] = resource
+                status, data, resp = self.moto_json(call, forwarded)
+                if status != 200 or not isinstance(data, dict):
+                    failed.append(resp)
+                    return None
+                perms = data.get("PrincipalResourcePermissions") or []
+            return sorted(compact_sorted(p) for p in perms)
+
+        # Under the lock, so that no grant or revoke changes the catalog while it is listed.
+        with REGISTRY.lock:
+            keys = cached_listing(lf_backend(call).grants.get(catalog), qkey, build)
+        if keys is None:
+            return failed[0]
+        # Each key is the entry's JSON (sorted keys), so the page is sent as it is kept.
         if not paged:
-            out["PrincipalResourcePermissions"] = sorted(perms, key=compact_sorted)
+            page, nxt = keys, None
         else:
-            page, nxt = paginate(perms, compact_sorted, size, token, "ListPermissions", qkey)
-            out["PrincipalResourcePermissions"] = page
-            if nxt:
-                out["NextToken"] = nxt
-        return self.json_response(call, out)
+            page, nxt = paginate_sorted(keys, size, token, "ListPermissions", qkey)
+        body = '{"PrincipalResourcePermissions":[' + ",".join(page) + "]"
+        if nxt:
+            body += ',"NextToken":' + json.dumps(nxt)
+        body += "}"
+        return 200, [("Content-Type", "application/json"), ("x-amzn-RequestId", call.request_id)], body.encode()
 
     def _list_local(self, call: Call, catalog: str, principal: Any, flt: dict[str, Any], related: bool) -> list[dict[str, Any]]:
         """ListPermissions for a Table or DataCellsFilter resource, answered from
@@ -978,7 +1113,7 @@ class EmulatorMiddleware:
                 for perm in list(catalog_grants.permissions):
                     ref = perm.resource.get("DataCellsFilter") if isinstance(perm.resource, dict) else None
                     if isinstance(ref, dict) and filter_key(call, ref) == key:
-                        catalog_grants.permissions.discard(perm)
+                        discard_grant(catalog_grants, perm)
         return self.json_response(call, {})
 
     def lf_list_filters(self, call: Call) -> Response:
@@ -1071,6 +1206,7 @@ def compact_sorted(obj: Any) -> str:
 def make_app() -> EmulatorMiddleware:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    install_moto_patches()
     return EmulatorMiddleware(DomainDispatcherApplication(create_backend_app))
 
 
