@@ -1150,7 +1150,7 @@ class EmulatorMiddleware:
             if path in ("/", "/health") and method == "GET":
                 import moto
 
-                return reply({"status": "ok", "moto": moto.__version__})
+                return reply({"status": "ok", "moto": moto.__version__, **memory_kib()})
             if path == "/faults":
                 if method == "GET":
                     with REGISTRY.lock:
@@ -1193,6 +1193,20 @@ class EmulatorMiddleware:
         except (ValueError, TypeError) as err:
             return reply({"error": str(err)}, 400)
         return reply({"error": f"no such control endpoint: {method} {EMULATOR_PREFIX}{path}"}, 404)
+
+
+def memory_kib() -> dict[str, int]:
+    """The emulator's resident memory now and at its peak (Linux: VmRSS, VmHWM), for benchmarks."""
+    out = {}
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                name, _, value = line.partition(":")
+                if name in ("VmRSS", "VmHWM"):
+                    out["rss_kib" if name == "VmRSS" else "peak_rss_kib"] = int(value.split()[0])
+    except OSError:
+        pass
+    return out
 
 
 def compact_sorted(obj: Any) -> str:

@@ -160,6 +160,8 @@ def principal(name=None):
 def test_health_moto_api_and_request_id_everywhere(endpoint, glue, lf, sts):
     status, body, headers = control(endpoint, "GET", "/health")
     assert status == 200 and body["status"] == "ok" and body["moto"] == "5.2.5"
+    if sys.platform.startswith("linux"):
+        assert 0 < body["rss_kib"] <= body["peak_rss_kib"]
     assert headers.get("x-amzn-RequestId")
     with urllib.request.urlopen(endpoint + "/moto-api/", timeout=10) as resp:
         assert resp.status == 200
