@@ -9,13 +9,12 @@
 # fresh database, ~1% drift made by hand; `drift::service::check` run and timed, its findings
 # asserted) and writes its markdown tables to bench/results/drift.md.
 #
-# Sizes: BENCH_SIZES (default 2000,10000) are granted into the emulator's Lake Formation with
-# BatchGrantPermissions and checked against it; BENCH_FULL (default 100000; 0 skips it) is checked
-# with ListPermissions served from memory, because putting 100,000 grants into the emulator takes
-# hours (its grant store is O(n) per entry; see bench/results/drift.md).
-# How long: ~12 minutes on a 2-core machine once the release build is current (the 10,000-grant
-# set-up through the emulator is ~6 of them), plus the release build itself (~10 minutes cold).
-# BENCH_SIZES=2000 BENCH_FULL=20000 bench/drift.sh is a one-minute smoke run.
+# Sizes: BENCH_SIZES (default 10000,100000) are granted into the emulator's Lake Formation with
+# BatchGrantPermissions and checked against it, then checked once more with the same listing served
+# from memory (meshgov's own cost); BENCH_FULL (default 0: none) adds a size checked from memory only.
+# How long: ~10 minutes on a 2-core machine once the release build is current (the 100,000-grant
+# set-up through the emulator is ~2–3 of them), plus the release build itself (~10 minutes cold).
+# BENCH_SIZES=2000 bench/drift.sh is a one-minute smoke run.
 # Other settings: BENCH_KEEP_DB=1 (keep the databases); BENCH_OUT for the file.
 
 set -euo pipefail
