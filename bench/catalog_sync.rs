@@ -6,6 +6,9 @@
 //! (a server where it may create a database) and `MESHGOV_TEST_AWS_ENDPOINT`.
 //! `BENCH_ACCOUNTS` and `BENCH_TABLES` change the size (default 10 × 1000).
 
+mod common;
+
+use common::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,10 +20,6 @@ use sqlx::postgres::PgPoolOptions;
 use tokio::sync::Semaphore;
 
 const CONCURRENCY: usize = 4;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 #[tokio::main]
 async fn main() {
@@ -203,11 +202,3 @@ async fn seed_account(endpoint: &str, account: &str, tables: usize) {
     }
 }
 
-fn replace_database(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
-    let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
-    match query {
-        Some(q) => format!("{base}/{db}?{q}"),
-        None => format!("{base}/{db}"),
-    }
-}

@@ -19,6 +19,9 @@
 //! `BENCH_FULL` (0: skip), `BENCH_KEEP_DB=1` (keep the databases). Sizes are multiples of 4 (a
 //! subscription has 4 grants) up to 100,000 (100 products × 1,000 principals, each pair once).
 
+mod common;
+
+use common::*;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -51,10 +54,6 @@ const ROLES: usize = 50;
 const GRANTS_PER_SUBSCRIPTION: usize = 4;
 const GRANT_CALLS_IN_FLIGHT: usize = 4;
 const COLUMNS: [&str; 6] = ["order_id", "store_id", "sku", "units", "net_sales", "region"];
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 fn products() -> usize {
     PRODUCERS * PRODUCTS_PER_PRODUCER
@@ -859,22 +858,6 @@ async fn main() {
     report(&results, &pg_version, &emulator_version, &load_at_start, glue_seed);
 }
 
-async fn credentials_in(endpoint: &str, account: &str) -> aws_credential_types::Credentials {
-    use aws_credential_types::provider::ProvideCredentials;
-    let aws = meshgov::aws::Aws::new(AwsConfig::emulator(endpoint));
-    let config = aws.config_as(&format!("arn:aws:iam::{account}:role/meshgov"), "bench", "meshgov-bench").await.unwrap();
-    config.credentials_provider().unwrap().provide_credentials().await.unwrap()
-}
-
-fn replace_database(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
-    let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
-    match query {
-        Some(q) => format!("{base}/{db}?{q}"),
-        None => format!("{base}/{db}"),
-    }
-}
-
 // ------------------------------------------------------------------------------------------------
 // The report
 // ------------------------------------------------------------------------------------------------
@@ -892,24 +875,9 @@ fn mib(kib: u64) -> String {
 }
 
 fn report(results: &[SizeResult], pg_version: &str, emulator: &Value, load_at_start: &str, glue_seed: Duration) {
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let (cpus, model, ram) = machine();
     let first = |l: &str| l.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
     let load_now = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let ram = std::fs::read_to_string("/proc/meminfo")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("MemTotal:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map(|kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0))
-        .unwrap_or_else(|| "unknown".into());
     let command = |cmd: &str, args: &[&str]| {
         std::process::Command::new(cmd)
             .args(args)

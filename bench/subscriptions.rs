@@ -11,6 +11,9 @@
 //! against the emulator; its Lake Formation gets slower with every permission an account holds, so
 //! running all of them measures moto more than meshgov), `BENCH_KEEP_DB=1` (keep the database).
 
+mod common;
+
+use common::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -38,10 +41,6 @@ const ROLES: usize = 25;
 const WORKERS: usize = 4;
 const DATAZONE_ACCEPTS_PER_S: f64 = 3.0;
 const LF_SAMPLE: usize = 50;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// The canonical scope hash, as the service computes it (`subscriptions::service::scope_hash`).
 fn scope_hash(scope: &Value) -> String {
@@ -659,13 +658,6 @@ async fn base_config(endpoint: &str) -> aws_config::SdkConfig {
 }
 
 /// Credentials that act in `account` (the emulator maps an assumed key to its account).
-async fn credentials_in(endpoint: &str, account: &str) -> aws_credential_types::Credentials {
-    use aws_credential_types::provider::ProvideCredentials;
-    let aws = meshgov::aws::Aws::new(meshgov::config::AwsConfig::emulator(endpoint));
-    let config = aws.config_as(&format!("arn:aws:iam::{account}:role/meshgov"), "bench", "meshgov-bench").await.unwrap();
-    config.credentials_provider().unwrap().provide_credentials().await.unwrap()
-}
-
 async fn lf_calls(endpoint: &str, account: &str) -> Vec<Value> {
     let r: Value = reqwest::get(format!("{endpoint}/_emulator/calls?service=lakeformation&account={account}"))
         .await
@@ -765,26 +757,6 @@ struct Report<'a> {
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn machine() -> (usize, String, String) {
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let ram = meminfo
-        .lines()
-        .find(|l| l.starts_with("MemTotal:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map(|kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0))
-        .unwrap_or_else(|| "unknown".into());
-    (cpus, model, ram)
 }
 
 impl Report<'_> {
@@ -914,11 +886,3 @@ impl Report<'_> {
     }
 }
 
-fn replace_database(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
-    let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
-    match query {
-        Some(q) => format!("{base}/{db}?{q}"),
-        None => format!("{base}/{db}"),
-    }
-}
