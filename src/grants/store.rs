@@ -20,6 +20,7 @@ pub struct GrantWork {
     pub state: String,
 }
 
+/// Stores a subscription's planned grants in one statement (an approval writes several).
 pub async fn insert(
     tx: &mut PgConnection,
     subscription: Uuid,
@@ -27,24 +28,31 @@ pub async fn insert(
     catalog_id: &str,
     grants: &[PlannedGrant],
 ) -> sqlx::Result<()> {
-    for g in grants {
-        sqlx::query(
-            "INSERT INTO grants (id, subscription_id, principal, catalog_id, resource_type, resource_key, resource,
-                                 permissions, filter)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(Uuid::now_v7())
-        .bind(subscription)
-        .bind(principal)
-        .bind(catalog_id)
-        .bind(g.resource_type)
-        .bind(&g.resource_key)
-        .bind(&g.resource)
-        .bind(&g.permissions)
-        .bind(&g.filter)
-        .execute(&mut *tx)
-        .await?;
-    }
+    let ids: Vec<Uuid> = grants.iter().map(|_| Uuid::now_v7()).collect();
+    let types: Vec<&str> = grants.iter().map(|g| g.resource_type).collect();
+    let keys: Vec<&str> = grants.iter().map(|g| g.resource_key.as_str()).collect();
+    let resources: Vec<&Value> = grants.iter().map(|g| &g.resource).collect();
+    // Postgres arrays of arrays must be rectangular: each grant's permissions travel as one string.
+    let permissions: Vec<String> = grants.iter().map(|g| g.permissions.join(",")).collect();
+    let filters: Vec<Option<&Value>> = grants.iter().map(|g| g.filter.as_ref()).collect();
+    sqlx::query(
+        "INSERT INTO grants (id, subscription_id, principal, catalog_id, resource_type, resource_key, resource,
+                             permissions, filter)
+         SELECT id, $6, $7, $8, resource_type, resource_key, resource, string_to_array(permissions, ','), filter
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $9::jsonb[])
+              AS t(id, resource_type, resource_key, resource, permissions, filter)",
+    )
+    .bind(&ids)
+    .bind(&types)
+    .bind(&keys)
+    .bind(&resources)
+    .bind(&permissions)
+    .bind(subscription)
+    .bind(principal)
+    .bind(catalog_id)
+    .bind(&filters)
+    .execute(tx)
+    .await?;
     Ok(())
 }
 

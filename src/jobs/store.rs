@@ -15,35 +15,32 @@ fn trusted(sql: String) -> sqlx::AssertSqlSafe<String> {
     crate::db::trusted(sql)
 }
 
-/// Enqueues `job` in the caller's transaction, or returns the live job with the same dedupe key.
-/// The live job may finish between our insert and our lookup; then the insert is tried again.
+/// Enqueues `job` in the caller's transaction, or returns the live job with the same dedupe key;
+/// one round trip. The live job may finish between the insert's conflict check and the lookup
+/// (which reads the statement's snapshot); then the statement is tried again.
 pub async fn enqueue(tx: &mut PgConnection, job: &NewJob) -> sqlx::Result<JobRow> {
-    for _ in 0..3 {
-        let inserted: Option<Uuid> = sqlx::query_scalar(
-            "INSERT INTO jobs (id, kind, payload, domain_id, dedupe_key, created_by, max_attempts)
+    let sql = format!(
+        "WITH inserted AS (
+             INSERT INTO jobs (id, kind, payload, domain_id, dedupe_key, created_by, max_attempts)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
-             RETURNING id",
-        )
-        .bind(Uuid::now_v7())
-        .bind(job.kind)
-        .bind(&job.payload)
-        .bind(job.domain_id)
-        .bind(&job.dedupe_key)
-        .bind(&job.created_by)
-        .bind(job.max_attempts)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let found = match inserted {
-            Some(id) => find(&mut *tx, id).await?,
-            None => sqlx::query_as(trusted(format!(
-                "SELECT {COLUMNS} FROM jobs j LEFT JOIN domains d ON d.id = j.domain_id
-                 WHERE j.dedupe_key = $1 AND j.status IN ('queued', 'running')"
-            )))
+             RETURNING *)
+         SELECT {COLUMNS} FROM inserted j LEFT JOIN domains d ON d.id = j.domain_id
+         UNION ALL
+         SELECT {COLUMNS} FROM jobs j LEFT JOIN domains d ON d.id = j.domain_id
+         WHERE j.dedupe_key = $5 AND j.status IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM inserted)"
+    );
+    for _ in 0..3 {
+        let found: Option<JobRow> = sqlx::query_as(trusted(sql.clone()))
+            .bind(Uuid::now_v7())
+            .bind(job.kind)
+            .bind(&job.payload)
+            .bind(job.domain_id)
             .bind(&job.dedupe_key)
+            .bind(&job.created_by)
+            .bind(job.max_attempts)
             .fetch_optional(&mut *tx)
-            .await?,
-        };
+            .await?;
         if let Some(row) = found {
             return Ok(row);
         }
