@@ -11,6 +11,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
+use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction};
 use tokio::sync::OnceCell;
 
 use crate::config::AwsConfig;
@@ -47,9 +49,15 @@ impl Aws {
         self.sdk.get_or_init(|| load(&self.config)).await
     }
 
-    /// The governance account's Lake Formation client.
+    /// The governance account's Lake Formation client. Besides throttling and 5xx, it retries
+    /// `ConcurrentModificationException` within the call (with the same jittered backoff), which
+    /// Lake Formation answers when two writers touch one resource at once and which the SDK does
+    /// not retry by itself.
     pub async fn lakeformation(&self) -> aws_sdk_lakeformation::Client {
-        aws_sdk_lakeformation::Client::new(self.sdk().await)
+        let config = aws_sdk_lakeformation::config::Builder::from(self.sdk().await)
+            .retry_classifier(RetryConcurrentModification)
+            .build();
+        aws_sdk_lakeformation::Client::from_conf(config)
     }
 
     pub async fn sts(&self) -> aws_sdk_sts::Client {
@@ -71,6 +79,32 @@ impl Aws {
             .to_builder()
             .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
             .build())
+    }
+}
+
+/// Classifies Lake Formation's `ConcurrentModificationException` as transient (restJson1 names
+/// the error in the `x-amzn-errortype` header or in the body's `__type`/`code`).
+#[derive(Debug)]
+struct RetryConcurrentModification;
+
+const CONCURRENT_MODIFICATION: &str = "ConcurrentModificationException";
+
+impl ClassifyRetry for RetryConcurrentModification {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        let Some(response) = ctx.response() else { return RetryAction::NoActionIndicated };
+        if response.status().is_success() {
+            return RetryAction::NoActionIndicated;
+        }
+        let in_header = response.headers().get("x-amzn-errortype").is_some_and(|t| t.starts_with(CONCURRENT_MODIFICATION));
+        let in_body = response
+            .body()
+            .bytes()
+            .is_some_and(|b| b.windows(CONCURRENT_MODIFICATION.len()).any(|w| w == CONCURRENT_MODIFICATION.as_bytes()));
+        if in_header || in_body { RetryAction::transient_error() } else { RetryAction::NoActionIndicated }
+    }
+
+    fn name(&self) -> &'static str {
+        "ConcurrentModificationException"
     }
 }
 

@@ -12,8 +12,10 @@
 //! between the call and the commit leaves the grants as they were, so the next run repeats the
 //! call (grants and revokes are idempotent) and only the recorded call is audited.
 //!
-//! Each entry's failure is handled on its own: transient codes (throttling, concurrent
-//! modification, 5xx) leave the entry waiting and the job retries with backoff; other codes fail
+//! A whole call refused as throttled, concurrently modified or 5xx is retried by the SDK within the
+//! call (`Aws::lakeformation`). Each entry's failure in an answered batch is handled on its own:
+//! transient codes (throttling, concurrent modification, 5xx) leave the entry waiting and the job
+//! retries with backoff; other codes fail
 //! the entry. After the job's last attempt whatever still waits ends `grant_failed` /
 //! `revoke_failed`, and so does the subscription's provisioning.
 
