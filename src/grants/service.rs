@@ -15,9 +15,8 @@
 //! A whole call refused as throttled, concurrently modified or 5xx is retried by the SDK within the
 //! call (`Aws::lakeformation`). Each entry's failure in an answered batch is handled on its own:
 //! transient codes (throttling, concurrent modification, 5xx) leave the entry waiting and the job
-//! retries with backoff; other codes fail
-//! the entry. After the job's last attempt whatever still waits ends `grant_failed` /
-//! `revoke_failed`, and so does the subscription's provisioning.
+//! retries with backoff; other codes fail the entry. After the job's last attempt whatever still
+//! waits ends `grant_failed` / `revoke_failed`, and so does the subscription's provisioning.
 
 use serde_json::{Value, json};
 use uuid::Uuid;
