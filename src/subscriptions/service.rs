@@ -547,12 +547,13 @@ pub async fn retry(caller: &Caller, db: &PgPool, id: Uuid) -> ApiResult<Subscrip
         if row.provisioning == "grant_failed" { ("granting", "apply_grants") } else { ("revoking", "revoke_grants") };
     store::set_provisioning(&mut tx, id, provisioning).await?;
     let job = crate::jobs::store::enqueue(&mut tx, &crate::grants::service::job(kind, id, row.product_domain_id, &caller.sub)).await?;
+    let row = store::find(&mut *tx, id, false).await?.ok_or_else(not_found)?;
+    // Audit last: the chain's lock is held only until commit.
     audit::append(
         &mut tx,
         NewEvent::new(Actor::from(caller), "subscription.retried", target(id), json!({ "grants": requeued, "job_id": job.id })),
     )
     .await?;
-    let row = store::find(&mut *tx, id, false).await?.ok_or_else(not_found)?;
     tx.commit().await?;
     Ok(row)
 }
