@@ -4,8 +4,8 @@
 //! Lake Formation (and moto) spell one grant several ways, so the keys normalize:
 //! - a missing `CatalogId` is the governance account's own catalog;
 //! - column lists are compared as sets (any order, no duplicates);
-//! - `TableWithColumns` with a `ColumnWildcard` and no exclusions is the whole table, which is how
-//!   Lake Formation lists SELECT granted on a `Table`;
+//! - `TableWithColumns` with a `ColumnWildcard` and no exclusions is the whole table (a form in
+//!   which Lake Formation can list SELECT on a table);
 //! - database, table and column names are case-insensitive in Glue (Lake Formation lists them in
 //!   lower case); principals are not.
 //!
