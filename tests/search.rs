@@ -3,8 +3,7 @@
 mod common;
 
 use common::*;
-use meshgov::products::model::{Column, SchemaDocument, TableSchema};
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::PgPool;
 
 fn slugs(r: &Resp) -> Vec<String> {
@@ -16,28 +15,6 @@ async fn search(app: &TestApp, query: &str) -> Vec<String> {
     let mut found = slugs(&app.get(&format!("/api/v1/products?{query}"), &consumer("outsider")).await);
     found.sort();
     found
-}
-
-async fn give_schema(app: &TestApp, product: &Value, tables: &[(&str, &[&str])]) {
-    let id: uuid::Uuid = product["id"].as_str().unwrap().parse().unwrap();
-    let doc = SchemaDocument {
-        tables: tables
-            .iter()
-            .map(|(name, columns)| TableSchema {
-                name: name.to_string(),
-                columns: columns
-                    .iter()
-                    .map(|c| Column { name: c.to_string(), data_type: "string".into(), comment: None })
-                    .collect(),
-                partition_keys: vec![],
-                location: None,
-                format: None,
-                parameters: Default::default(),
-            })
-            .collect(),
-    };
-    let mut conn = app.pool.acquire().await.unwrap();
-    meshgov::products::store::replace_schema(&mut conn, id, &doc).await.unwrap();
 }
 
 /// A small published catalog in two domains.
@@ -57,7 +34,7 @@ async fn catalog(pool: PgPool) -> TestApp {
         app.lifecycle(domain, slug, "publish").await;
     }
     let returns = app.get("/api/v1/domains/sales/products/returns", &admin()).await.body;
-    give_schema(&app, &returns, &[("refunds", &["basket_size", "loyaltypoints"])]).await;
+    app.give_schema(&returns, &[("refunds", &["basket_size", "loyaltypoints"])]).await;
     app
 }
 

@@ -1,7 +1,6 @@
 //! An access flow without AWS, for tests that only need its records (events, webhooks): products
 //! get their schema as a sync would write it, and approvals queue grant jobs nobody runs.
 
-use meshgov::products::model::{Column, SchemaDocument, TableSchema};
 use serde_json::{Value, json};
 
 use super::*;
@@ -9,23 +8,7 @@ use super::*;
 /// A published product `domain/slug` with one table, `orders` (columns `id`, `region`).
 pub async fn published_product(app: &TestApp, domain: &str, slug: &str) -> Value {
     let p = app.create_product(domain, slug, json!({})).await;
-    let schema = SchemaDocument {
-        tables: vec![TableSchema {
-            name: "orders".into(),
-            columns: ["id", "region"]
-                .iter()
-                .map(|c| Column { name: c.to_string(), data_type: "string".into(), comment: None })
-                .collect(),
-            partition_keys: vec![],
-            location: None,
-            format: None,
-            parameters: Default::default(),
-        }],
-    };
-    let id: uuid::Uuid = p["id"].as_str().unwrap().parse().unwrap();
-    let mut tx = app.pool.begin().await.unwrap();
-    meshgov::products::store::replace_schema(&mut tx, id, &schema).await.unwrap();
-    tx.commit().await.unwrap();
+    app.give_schema(&p, &[("orders", &["id", "region"])]).await;
     app.lifecycle(domain, slug, "publish").await
 }
 

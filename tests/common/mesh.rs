@@ -6,7 +6,6 @@
 use aws_sdk_lakeformation::types::Resource;
 use meshgov::config::AwsConfig;
 use meshgov::jobs::worker;
-use meshgov::products::model::{Column, SchemaDocument, TableSchema};
 use meshgov::{AppState, Config};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -65,26 +64,9 @@ impl Mesh {
         let mut body = json!({ "source": { "database": "sales_db" } });
         merge(&mut body, extra);
         let p = self.app.create_product(domain, slug, body).await;
-        let schema = SchemaDocument {
-            tables: tables
-                .iter()
-                .map(|t| TableSchema {
-                    name: t.to_string(),
-                    columns: ["a", "b", "c", "region"]
-                        .iter()
-                        .map(|c| Column { name: c.to_string(), data_type: "string".into(), comment: None })
-                        .collect(),
-                    partition_keys: vec![],
-                    location: None,
-                    format: None,
-                    parameters: Default::default(),
-                })
-                .collect(),
-        };
-        let id: uuid::Uuid = p["id"].as_str().unwrap().parse().unwrap();
-        let mut tx = self.app.pool.begin().await.unwrap();
-        meshgov::products::store::replace_schema(&mut tx, id, &schema).await.unwrap();
-        tx.commit().await.unwrap();
+        let columns: &[&str] = &["a", "b", "c", "region"];
+        let schema: Vec<(&str, &[&str])> = tables.iter().map(|t| (*t, columns)).collect();
+        self.app.give_schema(&p, &schema).await;
         self.app.lifecycle(domain, slug, "publish").await;
     }
 

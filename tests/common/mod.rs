@@ -78,6 +78,31 @@ impl TestApp {
 
     // ---- fixtures ----
 
+    /// Gives `product` (its JSON) a schema of `tables`, each with string columns, as a sync would
+    /// write it.
+    pub async fn give_schema(&self, product: &Value, tables: &[(&str, &[&str])]) {
+        use meshgov::products::model::{Column, SchemaDocument, TableSchema};
+        let id: uuid::Uuid = product["id"].as_str().unwrap().parse().unwrap();
+        let doc = SchemaDocument {
+            tables: tables
+                .iter()
+                .map(|(name, columns)| TableSchema {
+                    name: name.to_string(),
+                    columns: columns
+                        .iter()
+                        .map(|c| Column { name: c.to_string(), data_type: "string".into(), comment: None })
+                        .collect(),
+                    partition_keys: vec![],
+                    location: None,
+                    format: None,
+                    parameters: Default::default(),
+                })
+                .collect(),
+        };
+        let mut conn = self.pool.acquire().await.unwrap();
+        meshgov::products::store::replace_schema(&mut conn, id, &doc).await.unwrap();
+    }
+
     /// Onboards a domain (as admin) in account [`ACCOUNT`] and returns its JSON.
     pub async fn create_domain(&self, slug: &str) -> Value {
         let r = self.post("/api/v1/domains", &admin(), domain_body(slug)).await;
