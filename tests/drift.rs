@@ -118,6 +118,10 @@ async fn a_grant_revoked_by_hand_is_missing_and_reconcile_restores_it(pool: PgPo
     assert_eq!(sub["health"]["open_findings"], 1);
     let product = m.app.get("/api/v1/domains/sales/products/orders", &steward()).await.body;
     assert_eq!(product["health"]["drifted"], 1, "{product}");
+    // Other domains read the published product, not its subscriptions' health.
+    let seen_by_consumer = m.app.get("/api/v1/domains/sales/products/orders", &consumer("marketing")).await;
+    assert_eq!(seen_by_consumer.status, 200);
+    assert!(seen_by_consumer.body.get("health").is_none(), "{}", seen_by_consumer.body);
     let domain = m.app.get("/api/v1/domains/sales", &producer("sales")).await.body;
     assert_eq!(domain["health"]["live_subscriptions"], 1, "{domain}");
     assert_eq!(domain["health"]["drifted"], 1);
