@@ -19,22 +19,6 @@
 
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=../scripts/lib.sh
-source "$ROOT/scripts/lib.sh"
-
-OUT=${BENCH_OUT:-$ROOT/bench/results/drift.md}
-mkdir -p "$(dirname "$OUT")" "$MESHGOV_STATE"
-
-ensure_postgres postgres
-# A log file that does not exist yet: ensure_emulator reads the emulator's port from it.
-EMULATOR_LOG=$MESHGOV_STATE/bench-drift-emulator.log
-rm -f "$EMULATOR_LOG"
-ensure_emulator "$EMULATOR_LOG"
-export MESHGOV_TEST_AWS_ENDPOINT=$EMULATOR_URL
-
-cd "$ROOT"
-log "cargo bench --bench drift (release build; the tables go to ${OUT#"$ROOT"/})"
-cargo bench --locked --bench drift | tee "$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
-log "results written to ${OUT#"$ROOT"/}"
+# shellcheck source=lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lib.sh"
+run_emulator_bench drift "${BENCH_OUT:-$MESHGOV_REPO/bench/results/drift.md}"

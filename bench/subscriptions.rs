@@ -657,7 +657,7 @@ async fn base_config(endpoint: &str) -> aws_config::SdkConfig {
         .await
 }
 
-/// Credentials that act in `account` (the emulator maps an assumed key to its account).
+/// Every Lake Formation call the emulator logged for `account`.
 async fn lf_calls(endpoint: &str, account: &str) -> Vec<Value> {
     let r: Value = reqwest::get(format!("{endpoint}/_emulator/calls?service=lakeformation&account={account}"))
         .await

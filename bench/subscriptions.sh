@@ -12,23 +12,6 @@
 
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=../scripts/lib.sh
-source "$ROOT/scripts/lib.sh"
-
-OUT=${BENCH_OUT:-$ROOT/bench/results/subscriptions.md}
-mkdir -p "$(dirname "$OUT")" "$MESHGOV_STATE"
-
-ensure_postgres postgres
-# A log file that does not exist yet: ensure_emulator starts the emulator in the background and
-# reads its port from the log, so a log left by an earlier run could name that run's port.
-EMULATOR_LOG=$MESHGOV_STATE/bench-subscriptions-emulator.log
-rm -f "$EMULATOR_LOG"
-ensure_emulator "$EMULATOR_LOG"
-export MESHGOV_TEST_AWS_ENDPOINT=$EMULATOR_URL
-
-cd "$ROOT"
-log "cargo bench --bench subscriptions (release build; the table goes to ${OUT#"$ROOT"/})"
-cargo bench --locked --bench subscriptions | tee "$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
-log "results written to ${OUT#"$ROOT"/}"
+# shellcheck source=lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lib.sh"
+run_emulator_bench subscriptions "${BENCH_OUT:-$MESHGOV_REPO/bench/results/subscriptions.md}"

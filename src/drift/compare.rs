@@ -12,7 +12,7 @@
 //! Permissions compare as sets per principal and resource: a resource held with fewer permissions
 //! than desired is *missing* the difference; one held with more is *unexpected* for the rest.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 use uuid::Uuid;
@@ -285,17 +285,6 @@ pub fn compare(desired: &[Desired], listed: &[Listed], managed: &Managed, defaul
     }
     findings.sort_by(|a, b| (a.kind, &a.principal, &a.resource_key).cmp(&(b.kind, &b.principal, &b.resource_key)));
     findings
-}
-
-/// Findings grouped by subscription, for health and audit.
-pub fn by_subscription(findings: &[Finding]) -> BTreeMap<Uuid, Vec<&Finding>> {
-    let mut out: BTreeMap<Uuid, Vec<&Finding>> = BTreeMap::new();
-    for f in findings {
-        if let Some(s) = f.subscription_id {
-            out.entry(s).or_default().push(f);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
