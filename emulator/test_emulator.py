@@ -1,4 +1,4 @@
-"""Tests for emulator/meshgov_emulator.py: starts it in a subprocess, drives it with boto3.
+"""Tests for the emulator (emulator/meshgov_emulator/): starts it in a subprocess, drives it with boto3.
 
 Run:  python -m pytest emulator/ -q     (needs emulator/requirements-test.txt)
 """
@@ -35,7 +35,7 @@ def endpoint():
     env = dict(os.environ)
     env.pop("MOTO_ACCOUNT_ID", None)
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "meshgov_emulator.py"), "--host", "127.0.0.1", "--port", "0"],
+        [sys.executable, str(HERE / "meshgov_emulator"), "--host", "127.0.0.1", "--port", "0"],
         stdout=log, stderr=subprocess.STDOUT, env=env,
     )
     url = None
@@ -613,7 +613,7 @@ def own_emulator(**env_extra):
     env = dict(os.environ, **env_extra)
     env.pop("MOTO_ACCOUNT_ID", None)
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "meshgov_emulator.py"), "--host", "127.0.0.1", "--port", "0"],
+        [sys.executable, str(HERE / "meshgov_emulator"), "--host", "127.0.0.1", "--port", "0"],
         stdout=log, stderr=subprocess.STDOUT, env=env,
     )
     try:

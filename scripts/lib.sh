@@ -354,7 +354,7 @@ ensure_emulator() {
     mkdir -p "$(dirname "$logfile")"
     # An old log would show the previous run's port until the new process truncates it.
     rm -f "$logfile"
-    "$EMULATOR_PYTHON" "$MESHGOV_REPO/emulator/meshgov_emulator.py" --host 127.0.0.1 --port 0 >"$logfile" 2>&1 &
+    "$EMULATOR_PYTHON" "$MESHGOV_REPO/emulator/meshgov_emulator" --host 127.0.0.1 --port 0 >"$logfile" 2>&1 &
     local pid=$! deadline=$((SECONDS + 60))
     at_exit stop_process "$pid" "AWS emulator"
     EMULATOR_URL=

@@ -57,7 +57,7 @@ t=$SECONDS
 ensure_postgres postgres
 log "Postgres ready in $(fmt_duration $((SECONDS - t)))"
 # The AWS emulator (emulator/): catalog sync tests and the fuzzed service call it, never AWS.
-if [[ -f $MESHGOV_REPO/emulator/meshgov_emulator.py ]]; then
+if [[ -f $MESHGOV_REPO/emulator/meshgov_emulator/__main__.py ]]; then
     t=$SECONDS
     ensure_emulator "$MESHGOV_STATE/test/emulator.log"
     export MESHGOV_TEST_AWS_ENDPOINT=$EMULATOR_URL
