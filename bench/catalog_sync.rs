@@ -155,8 +155,8 @@ async fn sync_all(state: &AppState, ids: &[String]) -> Duration {
         sqlx::query_as("SELECT id, slug FROM domains ORDER BY slug").fetch_all(&mut *tx).await.unwrap();
     assert_eq!(domains.len(), ids.len());
     for (id, slug) in &domains {
-        let job = meshgov::catalog_sync::service::domain_sync_job(*id, slug, "bench");
-        meshgov::jobs::store::enqueue(&mut tx, &job).await.unwrap();
+        let job = meshgov::catalog_sync::jobs::SyncDomain { domain: slug.clone() };
+        meshgov::jobs::BackgroundJob::enqueue(&job, &mut tx, Some(*id), "bench").await.unwrap();
     }
     tx.commit().await.unwrap();
     let mut workers = tokio::task::JoinSet::new();

@@ -1,4 +1,4 @@
-//! Drift check benchmark: `meshgov::drift::service::check` over N desired grants, against the AWS
+//! Drift check benchmark: `meshgov::drift::check::check` over N desired grants, against the AWS
 //! emulator, with ~1% drift made on purpose (asserted: the check must find exactly that).
 //!
 //! For each size of `BENCH_SIZES` (default 10000,100000) the grants are really put into the
@@ -27,16 +27,17 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_glue::types::{Column as GlueColumn, DatabaseInput, StorageDescriptor, TableInput};
 use meshgov::audit::Actor;
-use meshgov::catalog_sync::glue::{BoxFuture, CatalogReader, ProducerAccess, ReadError};
+use meshgov::BoxFuture;
+use meshgov::catalog_sync::glue::{CatalogReader, ProducerAccess, ReadError};
 use meshgov::config::AwsConfig;
 use meshgov::drift::compare::{self, Desired, Expectation, Listed, Managed};
-use meshgov::drift::service::{Trigger, check};
+use meshgov::drift::check::{Trigger, check};
 use meshgov::grants::lakeformation::{
     Answer, BATCH_LIMIT, Entry, LIST_PAGE, LakeFormation, LfError, PermissionPage, SdkLakeFormation, from_resource,
     to_resource,
 };
 use meshgov::grants::plan::{self, PlannedGrant, ResolvedTable};
-use meshgov::products::model::{Column, SchemaDocument, TableSchema};
+use meshgov::schema::{Column, SchemaDocument, TableSchema};
 use meshgov::{AppState, Config};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -344,7 +345,7 @@ async fn seed_postgres(pool: &PgPool, run: &str, size: usize, producers: &[Produ
         .execute(&mut *tx)
         .await
         .unwrap();
-        meshgov::products::store::replace_schema(&mut tx, id, &schema).await.unwrap();
+        meshgov::catalog_sync::store::replace_schema(&mut tx, id, &schema).await.unwrap();
         product_ids.push(id);
         product_catalog.push((producers[producer].account.clone(), database_name(k)));
     }
@@ -890,7 +891,7 @@ fn report(results: &[SizeResult], pg_version: &str, emulator: &Value, load_at_st
     println!("## Drift check benchmark\n");
     println!(
         "{} · {cpus} CPUs ({model}) · {ram} RAM · meshgov {} (release build, {}) · PostgreSQL {pg_version} · \
-         emulator: moto {} behind emulator/meshgov_emulator.py · load average at start {}, at end {}\n",
+         emulator: moto {} behind emulator/meshgov_emulator/ · load average at start {}, at end {}\n",
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
         command("git", &["rev-parse", "--short", "HEAD"]),
         command("rustc", &["--version"]),
@@ -918,7 +919,7 @@ fn report(results: &[SizeResult], pg_version: &str, emulator: &Value, load_at_st
          in all. Every run asserts exactly those counts, no orphan, no unverified product."
     );
     println!(
-        "- A run is one `drift::service::check` call with `state.lakeformation` and `state.catalog` wrapped to time \
+        "- A run is one `drift::check::check` call with `state.lakeformation` and `state.catalog` wrapped to time \
          every ListPermissions page and Glue read (the wrappers delegate to the real SDK implementations). *rest* = \
          total − ListPermissions − the Glue reads' span: loading the desired grants, the compare, the findings, the \
          verified marks, the audit events and the locks. *Steady state* = the same check again, findings already \
@@ -931,7 +932,7 @@ fn report(results: &[SizeResult], pg_version: &str, emulator: &Value, load_at_st
          at the emulator sizes) in pages of {LIST_PAGE} behind the `LakeFormation` trait; it isolates meshgov's own \
          cost from the emulator's.\n"
     );
-    println!("### The check (`drift::service::check`)\n");
+    println!("### The check (`drift::check::check`)\n");
     println!(
         "| desired grants | run | ListPermissions from | total | ListPermissions (calls) | Glue reads (100 products) | rest: Postgres + compare + findings | µs/grant | µs/grant excl. ListPermissions | missing / unexpected / orphaned | peak RSS (before) |"
     );

@@ -6,7 +6,7 @@
 # Starts (or reuses, see scripts/lib.sh) Postgres and the AWS emulator, runs
 # `cargo bench --bench drift` (bench/drift.rs: 10 producer accounts × 10 products × 10 Glue tables,
 # 1,000 consumer roles; for each size, approved subscriptions with their `granted` grants in a
-# fresh database, ~1% drift made by hand; `drift::service::check` run and timed, its findings
+# fresh database, ~1% drift made by hand; `drift::check::check` run and timed, its findings
 # asserted) and writes its markdown tables to bench/results/drift.md.
 #
 # Sizes: BENCH_SIZES (default 10000,100000) are granted into the emulator's Lake Formation with

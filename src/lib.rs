@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod aws;
+pub mod background;
 pub mod catalog_sync;
 pub mod config;
 pub mod db;
@@ -11,14 +12,19 @@ pub mod domains;
 pub mod drift;
 pub mod events;
 pub mod grants;
+pub mod health;
 pub mod http;
 pub mod idempotency;
 pub mod jobs;
 pub mod products;
+pub mod routes;
+pub mod schema;
 pub mod subscriptions;
 pub mod validate;
 pub mod webhooks;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -26,6 +32,9 @@ use sqlx::PgPool;
 
 pub use config::Config;
 use http::auth::Authenticator;
+
+/// The future of a trait method that must be object-safe (the AWS traits, job handlers).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -39,6 +48,8 @@ pub struct AppState {
     pub catalog: Arc<dyn catalog_sync::glue::CatalogReader>,
     /// Applies grants; Lake Formation in the governance account unless a test supplies another.
     pub lakeformation: Arc<dyn grants::lakeformation::LakeFormation>,
+    /// Every job kind's handler and the scheduler's duties ([`background::registry`]).
+    pub jobs: Arc<jobs::Registry>,
 }
 
 impl AppState {
@@ -47,13 +58,14 @@ impl AppState {
         let aws = Arc::new(aws::Aws::new(config.aws.clone()));
         let catalog = Arc::new(catalog_sync::glue::GlueReader::new(aws.clone()));
         let lakeformation = Arc::new(grants::lakeformation::SdkLakeFormation::new(aws.clone()));
-        AppState { db, config: Arc::new(config), auth, metrics: http::ops::metrics_handle(), aws, catalog, lakeformation }
+        let jobs = Arc::new(background::registry());
+        AppState { db, config: Arc::new(config), auth, metrics: http::ops::metrics_handle(), aws, catalog, lakeformation, jobs }
     }
 }
 
 /// The whole HTTP service.
 pub fn app(state: AppState) -> axum::Router {
-    http::router(state)
+    routes::router(state)
 }
 
 /// rustls needs one process-wide crypto provider; ring keeps the build free of C toolchains

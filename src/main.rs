@@ -55,7 +55,7 @@ fn main() -> ExitCode {
         Command::Openapi => {
             // Written without print!, which panics when the reader goes away (`meshgov openapi | head`).
             use std::io::Write;
-            let spec = meshgov::http::openapi::to_pretty_json(&meshgov::http::openapi_document());
+            let spec = meshgov::http::openapi::to_pretty_json(&meshgov::routes::openapi_document());
             let _ = std::io::stdout().write_all(spec.as_bytes());
             ExitCode::SUCCESS
         }
@@ -114,7 +114,7 @@ async fn run(config: Config, serve: bool) -> Result<(), String> {
     let sync = state.config.sync.clone();
     if sync.run_workers {
         background.spawn(meshgov::jobs::worker::run(state.clone(), sync.worker_concurrency, stopped.clone()));
-        background.spawn(meshgov::jobs::scheduler::run(state.clone(), sync.interval, stopped.clone()));
+        background.spawn(meshgov::jobs::scheduler::run(state.clone(), stopped.clone()));
         background.spawn(meshgov::webhooks::service::run(state.clone(), stopped.clone()));
     }
     let app = meshgov::app(state);

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use common::aws::{endpoint, fresh_account, lf_permissions};
 use common::*;
 use meshgov::config::AwsConfig;
-use meshgov::products::model::{Column, SchemaDocument, TableSchema};
+use meshgov::schema::{Column, SchemaDocument, TableSchema};
 use meshgov::Config;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -114,7 +114,7 @@ async fn killed_mid_batch_and_restarted_lake_formation_holds_exactly_the_approve
     };
     let id: uuid::Uuid = product["id"].as_str().unwrap().parse().unwrap();
     let mut conn = pool.acquire().await.unwrap();
-    meshgov::products::store::replace_schema(&mut conn, id, &schema).await.unwrap();
+    meshgov::catalog_sync::store::replace_schema(&mut conn, id, &schema).await.unwrap();
     drop(conn);
     app.lifecycle("sales", "orders", "publish").await;
 

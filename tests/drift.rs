@@ -142,7 +142,7 @@ async fn a_grant_revoked_by_hand_is_missing_and_reconcile_restores_it(pool: PgPo
     m.run_jobs().await;
     assert_eq!(m.lf_state().await, before);
     let regrant = m.audit("lakeformation.batch_grant", &format!("subscription:{id}")).await;
-    assert_eq!(regrant.last().unwrap()["reason"], drift::service::REPAIR);
+    assert_eq!(regrant.last().unwrap()["reason"], "drift_repair");
     assert_eq!(m.audit("drift.reconcile_requested", "drift").await.len(), 1);
     assert_eq!(m.audit("drift.repaired", &format!("subscription:{id}")).await.len(), 1);
     // Repaired: healthy at once, and the next check agrees.
@@ -284,9 +284,9 @@ async fn the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone(poo
         .unwrap();
     m.grant_by_hand(&analyst, table(&m.producer, "refunds"), &[Permission::Select]).await;
 
-    assert!(drift::service::enqueue_if_due(&m.state, Duration::from_secs(600)).await.unwrap());
+    assert!(drift::jobs::enqueue_if_due(&m.state, Duration::from_secs(600)).await.unwrap());
     // One reconcile at a time: a second replica's tick queues nothing.
-    assert!(!drift::service::enqueue_if_due(&m.state, Duration::from_secs(600)).await.unwrap());
+    assert!(!drift::jobs::enqueue_if_due(&m.state, Duration::from_secs(600)).await.unwrap());
     m.run_jobs().await;
 
     let mut expected = granted.clone();
@@ -294,7 +294,7 @@ async fn the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone(poo
     expected.sort();
     assert_eq!(m.lf_state().await, expected, "missing re-granted, unexpected left for a steward");
     // Recently run: not due again.
-    assert!(!drift::service::enqueue_if_due(&m.state, Duration::from_secs(600)).await.unwrap());
+    assert!(!drift::jobs::enqueue_if_due(&m.state, Duration::from_secs(600)).await.unwrap());
     let stored = m.app.get("/api/v1/drift?check=false", &steward()).await.body;
     assert_eq!(kinds(&stored), (0, 1, 0), "{stored}");
 }

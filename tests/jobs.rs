@@ -6,7 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use meshgov::jobs::{NewJob, scheduler, store, worker};
+use meshgov::catalog_sync::jobs::{SyncDomain, enqueue_due};
+use meshgov::jobs::model::NewJob;
+use meshgov::jobs::{BackgroundJob, store, worker};
 use meshgov::{AppState, Config};
 use serde_json::json;
 use sqlx::PgPool;
@@ -94,7 +96,10 @@ async fn failures_retry_with_backoff_then_end_failed_and_visible(pool: PgPool) {
     body.as_object_mut().unwrap().remove("sync_role_arn");
     assert_eq!(app.post("/api/v1/domains", &admin(), body).await.status, 201);
     let domain_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM domains").fetch_one(&pool).await.unwrap();
-    let id = enqueue(&pool, &meshgov::catalog_sync::service::domain_sync_job(domain_id, "sales", "test")).await;
+    let mut tx = pool.begin().await.unwrap();
+    let sync = SyncDomain { domain: "sales".into() };
+    let id = sync.enqueue(&mut tx, Some(domain_id), "test").await.unwrap().id;
+    tx.commit().await.unwrap();
     assert_eq!(worker::run_until_idle(&st).await.unwrap(), 1);
     let r = app.get(&format!("/api/v1/jobs/{id}"), &admin()).await;
     assert_eq!(r.body["status"], "failed", "{}", r.body);
@@ -130,8 +135,8 @@ async fn the_scheduler_enqueues_each_due_domain_once(pool: PgPool) {
     sqlx::query("UPDATE domains SET last_sync_at = now() WHERE slug = 'marketing'").execute(&pool).await.unwrap();
 
     let interval = Duration::from_secs(3600);
-    assert_eq!(scheduler::enqueue_due_syncs(&st, interval).await.unwrap(), 1, "only sales is due");
-    scheduler::enqueue_due_syncs(&st, interval).await.unwrap();
+    assert_eq!(enqueue_due(&st, interval).await.unwrap(), 1, "only sales is due");
+    enqueue_due(&st, interval).await.unwrap();
     let queued: Vec<String> =
         sqlx::query_scalar("SELECT payload->>'domain' FROM jobs WHERE kind = 'sync_domain'").fetch_all(&pool).await.unwrap();
     assert_eq!(queued, ["sales"], "a due domain is queued once, however often the scheduler ticks");

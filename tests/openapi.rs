@@ -2,7 +2,7 @@
 
 #[test]
 fn committed_spec_matches_generated() {
-    let generated = meshgov::http::openapi::to_pretty_json(&meshgov::http::openapi_document());
+    let generated = meshgov::http::openapi::to_pretty_json(&meshgov::routes::openapi_document());
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
     let committed = std::fs::read_to_string(path).expect("openapi/openapi.json exists");
     assert!(
@@ -13,7 +13,7 @@ fn committed_spec_matches_generated() {
 
 #[test]
 fn every_operation_documents_errors_and_security() {
-    let doc = serde_json::to_value(meshgov::http::openapi_document()).unwrap();
+    let doc = serde_json::to_value(meshgov::routes::openapi_document()).unwrap();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();

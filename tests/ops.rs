@@ -81,7 +81,7 @@ async fn the_served_openapi_document_is_the_generated_one(pool: PgPool) {
     let r = app.call(Method::GET, "/openapi.json").send().await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/json"));
-    let generated = serde_json::to_value(meshgov::http::openapi_document()).unwrap();
+    let generated = serde_json::to_value(meshgov::routes::openapi_document()).unwrap();
     assert_eq!(r.body, generated);
     assert!(r.body["paths"]["/api/v1/domains"].is_object());
     assert!(r.body["paths"]["/api/v1/audit/verify"].is_object());

@@ -367,7 +367,7 @@ async fn a_new_product_has_an_empty_schema_and_no_changes(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_synced_schema_is_served(pool: PgPool) {
-    use meshgov::products::model::{Column, SchemaDocument, TableSchema};
+    use meshgov::schema::{Column, SchemaDocument, TableSchema};
     let app = with_sales(pool).await;
     let created = app.create_product("sales", "orders", json!({})).await;
     let id: uuid::Uuid = created["id"].as_str().unwrap().parse().unwrap();
@@ -382,7 +382,7 @@ async fn a_synced_schema_is_served(pool: PgPool) {
         }],
     };
     let mut conn = app.pool.acquire().await.unwrap();
-    meshgov::products::store::replace_schema(&mut conn, id, &doc).await.unwrap();
+    meshgov::catalog_sync::store::replace_schema(&mut conn, id, &doc).await.unwrap();
     drop(conn);
 
     let schema = app.get(&format!("{ORDERS}/schema"), &admin()).await;

@@ -9,7 +9,7 @@ mod common;
 use common::aws::fresh_account;
 use common::mesh::Mesh;
 use common::*;
-use meshgov::jobs::scheduler;
+use meshgov::subscriptions::expiry;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
@@ -292,13 +292,13 @@ async fn expiry_and_retirement_revoke_automatically(pool: PgPool) {
     m.run_jobs().await;
     assert_eq!(m.lf_state().await.len(), 4);
 
-    assert_eq!(scheduler::enqueue_due_expiries(&m.state).await.unwrap(), 0, "nothing is due yet");
+    assert_eq!(expiry::expire_due(&m.state).await.unwrap(), 0, "nothing is due yet");
     sqlx::query("UPDATE subscriptions SET expires_at = now() - interval '1 second' WHERE id = $1::uuid")
         .bind(&expiring)
         .execute(&m.app.pool)
         .await
         .unwrap();
-    assert_eq!(scheduler::enqueue_due_expiries(&m.state).await.unwrap(), 1);
+    assert_eq!(expiry::expire_due(&m.state).await.unwrap(), 1);
     m.run_jobs().await;
     let got = m.get(&expiring).await;
     assert_eq!((got["status"].as_str(), got["provisioning"].as_str()), (Some("expired"), Some("revoked")));
@@ -445,7 +445,7 @@ async fn a_crash_after_lake_formation_answered_reapplies_without_a_second_audit_
     let sub: uuid::Uuid = id.parse().unwrap();
     let work = meshgov::grants::store::actionable(&m.app.pool, sub).await.unwrap();
     let refs: Vec<&meshgov::grants::store::GrantWork> = work.iter().collect();
-    m.state.lakeformation.batch_grant(&meshgov::grants::service::entries(&refs)).await.unwrap();
+    m.state.lakeformation.batch_grant(&meshgov::grants::applier::entries(&refs)).await.unwrap();
     assert_eq!(m.lf_state().await.len(), 3);
     assert_eq!(m.get(&id).await["provisioning"], "granting", "not recorded");
 

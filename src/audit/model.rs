@@ -13,8 +13,9 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn system() -> Actor {
-        Actor { sub: "system:meshgov".into(), roles: Vec::new() }
+    /// meshgov itself, doing `part`'s work: `system:grants`, `system:scheduler`…
+    pub fn system(part: &str) -> Actor {
+        Actor { sub: format!("system:{part}"), roles: Vec::new() }
     }
 }
 

@@ -12,7 +12,9 @@ const CHAIN_LOCK: i64 = 0x6d65_7368_6175_6469; // "meshaudi"
 
 /// Appends `event` inside the caller's transaction. Appends are serialized by a transaction-scoped
 /// advisory lock, so concurrent writers each link to the true previous event; the lock is held
-/// until the caller commits, which is why callers append last, just before committing.
+/// until the caller commits, which is why callers append last, just before committing: use
+/// [`super::commit`], unless what follows the append needs the event's `seq` (a webhook starts
+/// after its own registration).
 pub async fn append(tx: &mut PgConnection, event: NewEvent) -> sqlx::Result<AuditEvent> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CHAIN_LOCK).execute(&mut *tx).await?;
     let last: Option<(i64, String)> =

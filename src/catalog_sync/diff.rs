@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::products::model::{SchemaDocument, TableSchema};
+use crate::schema::{SchemaDocument, TableSchema};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
@@ -127,7 +127,7 @@ fn diff_table(old: &TableSchema, new: &TableSchema, changes: &mut Vec<Change>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::products::model::Column;
+    use crate::schema::Column;
 
     fn col(name: &str, ty: &str) -> Column {
         Column { name: name.into(), data_type: ty.into(), comment: None }

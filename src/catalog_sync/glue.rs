@@ -3,16 +3,14 @@
 //! at 100. The same code runs against AWS, moto, or the fault-injecting emulator.
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use aws_sdk_glue::types::Table;
 
+use crate::BoxFuture;
 use crate::aws::{self, Aws, roles::is_retryable};
-use crate::products::model::{Column, TableSchema};
+use crate::schema::{Column, TableSchema};
 
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// How to reach one producer account.
 #[derive(Debug, Clone)]

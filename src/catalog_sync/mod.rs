@@ -5,6 +5,7 @@ pub mod api;
 pub mod consequences;
 pub mod diff;
 pub mod glue;
+pub mod jobs;
 pub mod readiness;
 pub mod service;
 pub mod store;

@@ -11,37 +11,56 @@ use uuid::Uuid;
 
 use super::diff::{self, Change};
 use super::glue::{ProducerAccess, ReadError, ReadErrorKind};
+use super::jobs::{SyncDomain, SyncProduct};
 use super::store::{self, SyncTarget};
 use crate::AppState;
-use crate::audit::{self, Actor, NewEvent};
+use crate::audit::{self, Actor, NewEvent, target};
 use crate::domains::model::DomainRow;
-use crate::jobs::{JobOutcome, NewJob, model::JobRow};
-use crate::products::model::{SchemaDocument, TableSchema};
+use crate::grants::jobs::ApplyGrants;
+use crate::http::auth::Caller;
+use crate::http::problem::{ApiError, ApiResult};
+use crate::jobs::{BackgroundJob, JobOutcome, JobRow};
+use crate::schema::{SchemaDocument, TableSchema};
 
-const ATTEMPTS: i32 = 5;
+fn actor() -> Actor {
+    Actor::system("catalog-sync")
+}
+
 /// Audit events list at most this many changes; every change is in `schema_changes`.
 const AUDITED_CHANGES: usize = 100;
 
-pub fn domain_sync_job(domain_id: Uuid, domain: &str, created_by: &str) -> NewJob {
-    NewJob {
-        kind: "sync_domain",
-        payload: json!({ "domain": domain }),
-        domain_id: Some(domain_id),
-        dedupe_key: Some(format!("sync:{domain}")),
-        created_by: created_by.to_string(),
-        max_attempts: ATTEMPTS,
+/// Producers of the domain and admins sync its catalog and read its readiness.
+pub fn authorize(caller: &Caller, domain: &str) -> ApiResult<()> {
+    if caller.is_admin() || caller.is_producer_in(domain) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!("only producers of domain {domain:?} and admins may do this")))
     }
 }
 
-pub fn product_sync_job(domain_id: Uuid, domain: &str, product_id: Uuid, product: &str, created_by: &str) -> NewJob {
-    NewJob {
-        kind: "sync_product",
-        payload: json!({ "domain": domain, "product": product, "product_id": product_id }),
-        domain_id: Some(domain_id),
-        dedupe_key: Some(format!("sync:{domain}/{product}")),
-        created_by: created_by.to_string(),
-        max_attempts: ATTEMPTS,
+/// Domain `slug`, if `caller` may sync it and it can be synced.
+pub async fn syncable(state: &AppState, caller: &Caller, slug: &str) -> ApiResult<DomainRow> {
+    let domain = crate::domains::service::get(&state.db, slug).await?;
+    authorize(caller, slug)?;
+    if domain.sync_role_arn.is_none() {
+        return Err(ApiError::conflict("no_sync_role", "the domain has no sync_role_arn: set one before syncing"));
     }
+    Ok(domain)
+}
+
+/// Queues a sync of `domain`, or of one of its products (id, slug), on behalf of `caller`; a sync
+/// already queued or running is returned instead of a second one.
+pub async fn queue_sync(state: &AppState, caller: &Caller, domain: &DomainRow, product: Option<(Uuid, &str)>) -> ApiResult<JobRow> {
+    let mut tx = state.db.begin().await?;
+    let job = match product {
+        None => SyncDomain { domain: domain.slug.clone() }.enqueue(&mut tx, Some(domain.id), &caller.sub).await?,
+        Some((product_id, product)) => {
+            let job = SyncProduct { domain: domain.slug.clone(), product: product.to_string(), product_id };
+            job.enqueue(&mut tx, Some(domain.id), &caller.sub).await?
+        }
+    };
+    tx.commit().await?;
+    Ok(job)
 }
 
 pub fn access_of(domain: &DomainRow) -> Option<ProducerAccess> {
@@ -51,16 +70,6 @@ pub fn access_of(domain: &DomainRow) -> Option<ProducerAccess> {
         role_arn: domain.sync_role_arn.clone()?,
         external_id: domain.external_id.clone(),
     })
-}
-
-/// The worker's entry point for `sync_domain` and `sync_product` jobs.
-pub async fn run_job(state: &AppState, job: &JobRow) -> JobOutcome {
-    let Some(domain_id) = job.domain_id else { return JobOutcome::Fatal("the job names no domain".into()) };
-    let only = job.payload.get("product_id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok());
-    match sync(state, domain_id, only, &job.created_by).await {
-        Ok(outcome) => outcome,
-        Err(e) => JobOutcome::Retry(format!("database error: {e}")),
-    }
 }
 
 /// Syncs a domain's products (or one of them). At most one sync per domain runs at a time across
@@ -147,13 +156,12 @@ async fn apply(
     let mut version = None;
     let mut effects = Vec::new();
     if !changes.is_empty() {
-        let v = crate::products::store::replace_schema(&mut tx, target.id, &new).await?;
+        let v = store::replace_schema(&mut tx, target.id, &new).await?;
         // Grants on what is gone are revoked or narrowed in this same transaction, with the jobs
         // that carry it out, so a crash cannot record the change and forget its consequence.
         let (done, to_apply) = super::consequences::apply(&mut tx, target.id, &mut changes).await?;
-        for subscription in to_apply {
-            let job = crate::grants::service::job("apply_grants", subscription, domain.id, "system:catalog-sync");
-            crate::jobs::store::enqueue(&mut tx, &job).await?;
+        for subscription_id in to_apply {
+            ApplyGrants { subscription_id }.enqueue(&mut tx, Some(domain.id), &actor().sub).await?;
         }
         effects = done;
         store::insert_changes(&mut tx, target.id, v, &changes).await?;
@@ -163,11 +171,11 @@ async fn apply(
         }
         version = Some(v);
         store::product_synced(&mut *tx, target.id, &missing).await?;
-        audit::append(&mut tx, schema_changed_event(domain, target, v, &changes, &effects, triggered_by)).await?;
+        audit::commit(tx, [schema_changed_event(domain, target, v, &changes, &effects, triggered_by)]).await?;
     } else {
         store::product_synced(&mut *tx, target.id, &missing).await?;
+        tx.commit().await?;
     }
-    tx.commit().await?;
     Ok(json!({
         "product": target.slug,
         "changes": changes.len(),
@@ -188,9 +196,9 @@ fn schema_changed_event(
 ) -> NewEvent {
     let listed: Vec<Value> = changes.iter().take(AUDITED_CHANGES).map(Change::to_json).collect();
     NewEvent::new(
-        Actor { sub: "system:catalog-sync".into(), roles: Vec::new() },
+        actor(),
         "product.schema_changed",
-        crate::products::service::target(&domain.slug, &target.slug),
+        target::product(&domain.slug, &target.slug),
         json!({
             "schema_version": version,
             "breaking": changes.iter().any(|c| c.breaking),

@@ -6,7 +6,15 @@ use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 use super::diff::Change;
-use crate::products::model::SchemaDocument;
+use crate::schema::SchemaDocument;
+
+/// Any constant will do: it names the lock that lets one replica queue the due syncs at a time.
+const SCHEDULE_LOCK: i64 = 0x6d65_7368_7363_6864; // "meshschd"
+
+/// Lets one replica's scheduler queue the due syncs at a time, for the life of `tx`.
+pub async fn try_lock_schedule(tx: &mut PgConnection) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(SCHEDULE_LOCK).fetch_one(tx).await
+}
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct DueDomain {
@@ -23,6 +31,20 @@ pub async fn domains_due(tx: &mut PgConnection, interval: Duration) -> sqlx::Res
     )
     .bind(interval.as_secs_f64())
     .fetch_all(tx)
+    .await
+}
+
+/// Replaces a product's synced schema and bumps its version (tests and the benchmarks use it too,
+/// to give products a schema).
+pub async fn replace_schema(tx: &mut PgConnection, id: Uuid, schema: &SchemaDocument) -> sqlx::Result<i32> {
+    sqlx::query_scalar(
+        "UPDATE products SET schema = $2, schema_version = schema_version + 1, schema_synced_at = now(),
+             version = version + 1, updated_at = now()
+         WHERE id = $1 RETURNING schema_version",
+    )
+    .bind(id)
+    .bind(sqlx::types::Json(schema))
+    .fetch_one(tx)
     .await
 }
 

@@ -12,10 +12,10 @@ use super::service;
 use crate::AppState;
 use crate::http::auth::Caller;
 use crate::http::extract::{AppJson, AppPath, AppQuery, IdempotencyKey, IfMatch};
-use crate::http::response::{created, tagged};
+use crate::http::response::tagged;
 use crate::http::pagination::{self, Page};
 use crate::http::problem::{ApiError, ApiResult, Problem};
-use crate::idempotency::Created;
+use crate::idempotency::{Created, created};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -97,8 +97,8 @@ async fn list_domains(
 async fn get_domain(State(state): State<AppState>, caller: Caller, AppPath(slug): AppPath<String>) -> ApiResult<Response> {
     let row = service::get(&state.db, &slug).await?;
     let mut view = row.view(&caller);
-    if caller.sees_everything() || caller.is_producer_in(&slug) {
-        view.health = Some(crate::drift::store::domain_health(&state.db, row.id).await?);
+    if caller.oversees(&slug) {
+        view.health = Some(crate::health::store::domain_health(&state.db, row.id).await?);
     }
     Ok(tagged(StatusCode::OK, row.version, view))
 }

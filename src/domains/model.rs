@@ -93,7 +93,7 @@ pub struct Domain {
     /// How the live subscriptions to its products stand (on `GET` of one domain, for its
     /// producers, stewards and admins).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub health: Option<crate::drift::model::HealthRollup>,
+    pub health: Option<crate::health::HealthRollup>,
 }
 
 impl DomainRow {

@@ -5,11 +5,11 @@ use sqlx::PgPool;
 
 use super::model::{ApprovalPolicy, DomainPatch, DomainRow, NewDomain};
 use super::store::{self, DomainFields};
-use crate::audit::{self, Actor, NewEvent};
+use crate::audit::{self, Actor, NewEvent, target};
 use crate::http::auth::Caller;
 use crate::http::extract::{IfMatch, etag};
 use crate::http::problem::{ApiError, ApiResult, Violations};
-use crate::idempotency::{self, Created, store::Claim};
+use crate::idempotency::{self, Claim, Created};
 use crate::validate::{self, AwsAccountId, RoleArn, Slug};
 
 /// Validated values of a domain, whichever request they came from.
@@ -75,10 +75,6 @@ fn external_id() -> String {
     format!("meshgov-{}", uuid::Uuid::new_v4().simple())
 }
 
-pub fn target(slug: &str) -> String {
-    format!("domain:{slug}")
-}
-
 pub async fn create(
     db: &PgPool,
     caller: &Caller,
@@ -100,31 +96,22 @@ pub async fn create(
     let (slug, valid) = (slug.expect("checked"), valid.expect("checked"));
 
     let mut tx = db.begin().await?;
-    if let Some(key) = idempotency_key {
-        let hash = idempotency::request_hash("POST", "/domains", &serde_json::to_value(&req).unwrap_or_default());
-        if let Claim::Replay(body) = idempotency::store::claim(&mut tx, &caller.sub, key, &hash).await? {
-            return Ok(Created::Replayed(body));
-        }
-    }
+    let key = match idempotency::claim(&mut tx, &caller.sub, idempotency_key, "POST", "/domains", &req).await? {
+        Claim::Fresh(key) => key,
+        Claim::Replay(body) => return Ok(Created::Replayed(body)),
+    };
     let row = store::insert(&mut tx, slug.as_str(), &external_id(), &valid.fields()).await?;
-    if let Some(key) = idempotency_key {
-        let body = serde_json::to_value(row.view(caller)).map_err(ApiError::internal)?;
-        idempotency::store::complete(&mut tx, &caller.sub, key, 201, &body).await?;
-    }
-    audit::append(
-        &mut tx,
-        NewEvent::new(
-            Actor::from(caller),
-            "domain.created",
-            target(&row.slug),
-            json!({
-                "name": row.name, "aws_account_id": row.aws_account_id, "sync_role_arn": row.sync_role_arn,
-                "owners": row.owners, "approval_policy": row.approval_policy,
-            }),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    key.complete(&mut tx, 201, &row.view(caller)).await?;
+    let event = NewEvent::new(
+        Actor::from(caller),
+        "domain.created",
+        target::domain(&row.slug),
+        json!({
+            "name": row.name, "aws_account_id": row.aws_account_id, "sync_role_arn": row.sync_role_arn,
+            "owners": row.owners, "approval_policy": row.approval_policy,
+        }),
+    );
+    audit::commit(tx, [event]).await?;
     Ok(Created::New(row))
 }
 
@@ -170,12 +157,9 @@ pub async fn update(
     let valid = valid.expect("checked");
     let row = store::update(&mut tx, current.id, &valid.fields()).await?;
     let changed = serde_json::to_value(&patch).unwrap_or_default();
-    audit::append(
-        &mut tx,
-        NewEvent::new(Actor::from(caller), "domain.updated", target(slug), json!({ "changes": changed, "version": row.version })),
-    )
-    .await?;
-    tx.commit().await?;
+    let event =
+        NewEvent::new(Actor::from(caller), "domain.updated", target::domain(slug), json!({ "changes": changed, "version": row.version }));
+    audit::commit(tx, [event]).await?;
     Ok(row)
 }
 
@@ -194,11 +178,8 @@ pub async fn delete(db: &PgPool, caller: &Caller, slug: &str, if_match: &IfMatch
         ));
     }
     store::delete(&mut tx, current.id).await?;
-    audit::append(
-        &mut tx,
-        NewEvent::new(Actor::from(caller), "domain.deleted", target(slug), json!({ "aws_account_id": current.aws_account_id })),
-    )
-    .await?;
-    tx.commit().await?;
+    let event =
+        NewEvent::new(Actor::from(caller), "domain.deleted", target::domain(slug), json!({ "aws_account_id": current.aws_account_id }));
+    audit::commit(tx, [event]).await?;
     Ok(())
 }

@@ -5,7 +5,8 @@ use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::model::{DriftQuery, DriftReport, ReconcilePlan, ReconcileQuery};
-use super::service::{self, DriftError, Repairs, Trigger};
+use super::check::{self, DriftError, Trigger};
+use super::repair::{self, Repairs};
 use super::store;
 use crate::AppState;
 use crate::audit::Actor;
@@ -59,7 +60,7 @@ async fn get_drift(State(state): State<AppState>, caller: Caller, AppQuery(q): A
     }
     let check = if q.check.unwrap_or(true) {
         let trigger = Trigger { kind: "api", actor: Actor::from(&caller) };
-        Some(service::check(&state, &trigger).await?.0)
+        Some(check::check(&state, &trigger).await?.0)
     } else {
         store::last_check(&state.db).await?
     };
@@ -98,7 +99,7 @@ async fn reconcile(
     authorize(&caller)?;
     let apply = q.apply.unwrap_or(false);
     let trigger = Trigger { kind: "reconcile", actor: Actor::from(&caller) };
-    let plan = service::reconcile(&state, &trigger, apply, Repairs::ALL).await?;
+    let plan = repair::reconcile(&state, &trigger, apply, Repairs::ALL).await?;
     let status = if plan.applied && !plan.jobs.is_empty() { axum::http::StatusCode::ACCEPTED } else { axum::http::StatusCode::OK };
     Ok((status, AppJson(plan)))
 }

@@ -17,16 +17,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use serde_json::Value;
 use uuid::Uuid;
 
-/// One permission entry as Lake Formation lists it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Listed {
-    pub principal: String,
-    /// The resource in its JSON form (`{"Table": {...}}`, ...), as in `grants.resource`.
-    pub resource: Value,
-    pub permissions: Vec<String>,
-    /// Permissions held with the grant option: meshgov never grants these.
-    pub grantable: Vec<String>,
-}
+pub use crate::grants::lakeformation::Listed;
 
 /// Where a desired grant stands, as far as the comparison cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,10 @@
-//! Drift: whether Lake Formation holds what the desired grants say, and its repair.
+//! Drift: whether Lake Formation holds what the desired grants say ([`check`]), and its repair
+//! ([`repair`], through the [`jobs`]).
 
 pub mod api;
+pub mod check;
 pub mod compare;
+pub mod jobs;
 pub mod model;
-pub mod service;
+pub mod repair;
 pub mod store;

@@ -12,9 +12,8 @@ use aws_sdk_lakeformation::types::{
 };
 use serde_json::Value;
 
+use crate::BoxFuture;
 use crate::aws::Aws;
-use crate::catalog_sync::glue::BoxFuture;
-use crate::drift::compare::Listed;
 
 /// Lake Formation accepts at most this many entries per batch call.
 pub const BATCH_LIMIT: usize = 20;
@@ -88,6 +87,17 @@ pub trait LakeFormation: Send + Sync {
 
 /// ListPermissions' largest page.
 pub const LIST_PAGE: i32 = 1000;
+
+/// One permission entry as Lake Formation lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub principal: String,
+    /// The resource in its JSON form (`{"Table": {...}}`, ...), as in `grants.resource`.
+    pub resource: Value,
+    pub permissions: Vec<String>,
+    /// Permissions held with the grant option: meshgov never grants these.
+    pub grantable: Vec<String>,
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct PermissionPage {

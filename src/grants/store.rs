@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::plan::PlannedGrant;
-use crate::subscriptions::model::Grant;
+use super::model::Grant;
 
 /// A grant the worker has to act on.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -82,6 +82,11 @@ impl Caller {
         self.has(Role::Producer) && self.member_of(domain)
     }
 
+    /// Sees what only a domain's own people see (drafts, health): its producers, stewards, admins.
+    pub fn oversees(&self, domain: &str) -> bool {
+        self.sees_everything() || self.is_producer_in(domain)
+    }
+
     /// The domains in which the caller acts as a producer.
     pub fn producer_domains(&self) -> Vec<String> {
         if self.has(Role::Producer) { self.domains.iter().cloned().collect() } else { Vec::new() }

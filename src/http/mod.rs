@@ -1,4 +1,6 @@
-//! The HTTP layer: router, problem errors, authentication, extractors, pagination, OpenAPI.
+//! The HTTP layer: problem errors, authentication, extractors, pagination, the OpenAPI document's
+//! shared parts, and the operational endpoints. The router that mounts every concept's routes is
+//! assembled in `crate::routes`.
 
 pub mod auth;
 pub mod extract;
@@ -8,58 +10,3 @@ pub mod pagination;
 pub mod problem;
 pub mod request_id;
 pub mod response;
-
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::response::IntoResponse;
-use axum::routing::get;
-use tower_http::catch_panic::CatchPanicLayer;
-use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
-
-use crate::AppState;
-
-/// All routes with their OpenAPI description, before state is attached.
-pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let v1 = OpenApiRouter::new()
-        .merge(crate::domains::api::router())
-        .merge(crate::products::api::router())
-        .merge(crate::catalog_sync::api::router())
-        .merge(crate::subscriptions::api::router())
-        .merge(crate::drift::api::router())
-        .merge(crate::jobs::api::router())
-        .merge(crate::audit::api::router())
-        .merge(crate::events::api::router())
-        .merge(crate::webhooks::api::router());
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .nest("/api/v1", v1)
-        .merge(ops::router())
-        .split_for_parts()
-}
-
-/// The OpenAPI document as served at `/openapi.json` and committed at `openapi/openapi.json`.
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    let (_, mut doc) = api();
-    // Applied to the finished document so the shared responses reach every route.
-    utoipa::Modify::modify(&openapi::SharedParts, &mut doc);
-    doc
-}
-
-pub fn router(state: AppState) -> Router {
-    let (routes, _) = api();
-    let spec = openapi::to_pretty_json(&openapi_document());
-    routes
-        .route(
-            "/openapi.json",
-            get(move || {
-                let spec = spec.clone();
-                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], spec).into_response() }
-            }),
-        )
-        .fallback(ops::not_found)
-        .method_not_allowed_fallback(ops::method_not_allowed)
-        .layer(DefaultBodyLimit::max(state.config.body_limit))
-        .layer(CatchPanicLayer::custom(ops::panic_response))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::observe))
-        .with_state(state)
-}

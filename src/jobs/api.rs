@@ -1,10 +1,12 @@
 //! `GET /jobs/{id}`: where a piece of background work stands.
 
 use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::model::Job;
+use super::model::{Job, JobRow};
 use super::store;
 use crate::AppState;
 use crate::http::auth::Caller;
@@ -34,4 +36,14 @@ async fn get_job(State(state): State<AppState>, caller: Caller, AppPath(id): App
         return Err(ApiError::forbidden("only admins, stewards, the domain's producers and its starter may see this job"));
     }
     Ok(AppJson(Job::from(job)))
+}
+
+/// The answer to a request that queued work: 202 with the job to poll, and its `Location`.
+pub fn accepted(job: JobRow) -> Response {
+    let location = format!("/api/v1/jobs/{}", job.id);
+    let mut response = (StatusCode::ACCEPTED, AppJson(Job::from(job))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response
 }

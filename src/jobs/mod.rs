@@ -5,8 +5,11 @@
 
 pub mod api;
 pub mod model;
+pub mod registry;
 pub mod scheduler;
 pub mod store;
 pub mod worker;
 
-pub use model::{JobOutcome, NewJob};
+pub use model::{JobOutcome, JobRow};
+pub use crate::BoxFuture;
+pub use registry::{BackgroundJob, Duty, Registry};

@@ -49,6 +49,13 @@ pub struct Job {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+impl JobRow {
+    /// No attempt comes after this one: what still fails now fails for good.
+    pub fn is_last_attempt(&self) -> bool {
+        self.attempts >= self.max_attempts
+    }
+}
+
 impl From<JobRow> for Job {
     fn from(r: JobRow) -> Job {
         Job {
@@ -70,7 +77,7 @@ impl From<JobRow> for Job {
     }
 }
 
-/// A job to enqueue.
+/// A job to enqueue (see [`super::BackgroundJob::enqueue`]).
 #[derive(Debug, Clone)]
 pub struct NewJob {
     pub kind: &'static str,

@@ -15,7 +15,7 @@ fn trusted(sql: String) -> sqlx::AssertSqlSafe<String> {
     crate::db::trusted(sql)
 }
 
-/// Enqueues `job` in the caller's transaction, or returns the live job with the same dedupe key;
+/// Enqueues `job` in the caller's transaction (typed jobs go through [`super::BackgroundJob::enqueue`]), or returns the live job with the same dedupe key;
 /// one round trip. The live job may finish between the insert's conflict check and the lookup
 /// (which reads the statement's snapshot); then the statement is tried again.
 pub async fn enqueue(tx: &mut PgConnection, job: &NewJob) -> sqlx::Result<JobRow> {

@@ -70,14 +70,7 @@ pub async fn run_next(state: &AppState) -> sqlx::Result<bool> {
 
 async fn execute(state: &AppState, job: &JobRow) -> JobOutcome {
     tracing::info!(job_id = %job.id, kind = %job.kind, attempt = job.attempts, "job started");
-    match job.kind.as_str() {
-        "sync_domain" | "sync_product" => crate::catalog_sync::service::run_job(state, job).await,
-        "apply_grants" | "revoke_grants" => crate::grants::service::run_job(state, job).await,
-        "reconcile" => crate::drift::service::run_scheduled(state).await,
-        "revoke_unexpected" => crate::drift::service::run_revoke_unexpected(state, job).await,
-        crate::webhooks::service::JOB_KIND => crate::webhooks::deliver::run_job(state, job).await,
-        other => JobOutcome::Fatal(format!("unknown job kind {other:?}")),
-    }
+    state.jobs.run(state, job).await
 }
 
 async fn record(state: &AppState, job: &JobRow, outcome: JobOutcome) -> sqlx::Result<()> {

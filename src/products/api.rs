@@ -16,9 +16,11 @@ use crate::domains;
 use crate::http::auth::Caller;
 use crate::http::extract::{AppJson, AppPath, AppQuery, IdempotencyKey, IfMatch};
 use crate::http::pagination::{self, Page};
-use crate::http::problem::{ApiResult, Problem};
-use crate::http::response::{created, tagged};
-use crate::idempotency::Created;
+use crate::http::problem::{ApiError, ApiResult, Problem};
+use crate::jobs::api::accepted;
+use crate::jobs::model::Job;
+use crate::http::response::tagged;
+use crate::idempotency::{Created, created};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -27,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish_product))
         .routes(routes!(deprecate_product))
         .routes(routes!(retire_product))
+        .routes(routes!(sync_product))
         .routes(routes!(get_product_schema))
         .routes(routes!(list_schema_changes))
         .routes(routes!(search_products))
@@ -116,8 +119,8 @@ async fn get_product(
     AppPath(path): AppPath<ProductPath>,
 ) -> ApiResult<Response> {
     let row = service::get(&state.db, &caller, &path.domain, &path.product).await?;
-    let health = if caller.sees_everything() || caller.is_producer_in(&path.domain) {
-        Some(crate::drift::store::product_health(&state.db, row.id).await?)
+    let health = if caller.oversees(&path.domain) {
+        Some(crate::health::store::product_health(&state.db, row.id).await?)
     } else {
         None
     };
@@ -151,6 +154,26 @@ async fn update_product(
 async fn transition(state: &AppState, caller: &Caller, path: &ProductPath, action: Lifecycle, if_match: &IfMatch) -> ApiResult<Response> {
     let row = service::transition(&state.db, caller, &path.domain, &path.product, action, if_match).await?;
     Ok(tagged(StatusCode::OK, row.version, Product::from(row)))
+}
+
+/// Sync one product's tables now (its domain's producers, admins).
+#[utoipa::path(
+    post, path = "/domains/{domain}/products/{product}/sync", tag = "catalog sync",
+    params(ProductPath),
+    responses(
+        (status = 202, description = "The sync job", body = Job, headers(("Location" = String))),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The domain has no sync role, or the product is retired", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+async fn sync_product(State(state): State<AppState>, caller: Caller, AppPath(path): AppPath<ProductPath>) -> ApiResult<Response> {
+    let product = service::get(&state.db, &caller, &path.domain, &path.product).await?;
+    let domain = crate::catalog_sync::service::syncable(&state, &caller, &path.domain).await?;
+    if product.status == "retired" {
+        return Err(ApiError::conflict("product_retired", "a retired product is not synced"));
+    }
+    Ok(accepted(crate::catalog_sync::service::queue_sync(&state, &caller, &domain, Some((product.id, &product.slug))).await?))
 }
 
 /// Publish a product: draft or deprecated → published. Only published products can be subscribed to.

@@ -1,9 +1,9 @@
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+
+use crate::schema::TableSchema;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -177,7 +177,7 @@ pub struct Product {
     /// How its live subscriptions' grants stand (on `GET` of one product, for its domain's
     /// producers, stewards and admins).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub health: Option<crate::drift::model::HealthRollup>,
+    pub health: Option<crate::health::HealthRollup>,
 }
 
 impl From<ProductRow> for Product {
@@ -262,37 +262,6 @@ pub struct ProductPatch {
     pub owner: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
-}
-
-/// A column of a synced table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Column {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub data_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// A table of a product as last read from the producer's Glue catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct TableSchema {
-    pub name: String,
-    #[serde(default)]
-    pub columns: Vec<Column>,
-    #[serde(default)]
-    pub partition_keys: Vec<Column>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<String>,
-    #[serde(default)]
-    pub parameters: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct SchemaDocument {
-    pub tables: Vec<TableSchema>,
 }
 
 /// The synced schema of a product.

@@ -8,18 +8,16 @@ use super::model::{
     Classification, Lifecycle, NewProduct, ProductPatch, ProductRow, ProductStatus, SearchQuery, Source,
 };
 use super::store::{self, ProductFields, SearchFilter};
-use crate::audit::{self, Actor, NewEvent};
+use crate::audit::{self, Actor, NewEvent, target};
+use crate::catalog_sync::jobs::SyncProduct;
 use crate::domains;
 use crate::http::auth::Caller;
 use crate::http::extract::{IfMatch, etag};
 use crate::http::pagination;
 use crate::http::problem::{ApiError, ApiResult, Violations};
-use crate::idempotency::{self, Created, store::Claim};
+use crate::idempotency::{self, Claim, Created};
+use crate::jobs::BackgroundJob;
 use crate::validate::{self, Slug};
-
-pub fn target(domain: &str, product: &str) -> String {
-    format!("product:{domain}/{product}")
-}
 
 /// Producers of the owning domain and admins change products.
 pub fn authorize_write(caller: &Caller, domain: &str) -> ApiResult<()> {
@@ -28,10 +26,6 @@ pub fn authorize_write(caller: &Caller, domain: &str) -> ApiResult<()> {
     } else {
         Err(ApiError::forbidden(format!("only producers of domain {domain:?} and admins may change its products")))
     }
-}
-
-fn may_see_drafts_of(caller: &Caller, domain: &str) -> bool {
-    caller.sees_everything() || caller.is_producer_in(domain)
 }
 
 struct Valid {
@@ -164,33 +158,24 @@ pub async fn create(
     }
     let mut tx = db.begin().await?;
     let owner_domain = domains::store::find(&mut *tx, domain, false).await?.ok_or_else(|| domains::service::not_found(domain))?;
-    if let Some(key) = idempotency_key {
-        let path = format!("/domains/{domain}/products");
-        let hash = idempotency::request_hash("POST", &path, &serde_json::to_value(&req).unwrap_or_default());
-        if let Claim::Replay(body) = idempotency::store::claim(&mut tx, &caller.sub, key, &hash).await? {
-            return Ok(Created::Replayed(body));
-        }
-    }
+    let path = format!("/domains/{domain}/products");
+    let key = match idempotency::claim(&mut tx, &caller.sub, idempotency_key, "POST", &path, &req).await? {
+        Claim::Fresh(key) => key,
+        Claim::Replay(body) => return Ok(Created::Replayed(body)),
+    };
     let row = store::insert(&mut tx, owner_domain.id, slug.as_str(), &valid.fields()).await?;
-    if let Some(key) = idempotency_key {
-        let body = serde_json::to_value(super::model::Product::from(row.clone())).map_err(ApiError::internal)?;
-        idempotency::store::complete(&mut tx, &caller.sub, key, 201, &body).await?;
-    }
-    audit::append(
-        &mut tx,
-        NewEvent::new(
-            Actor::from(caller),
-            "product.created",
-            target(domain, &row.slug),
-            json!({
-                "name": row.name, "classification": row.classification, "auto_approve": row.auto_approve,
-                "tags": row.tags, "owner": row.owner,
-                "source": { "database": row.source_database, "tables": row.source_tables },
-            }),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    key.complete(&mut tx, 201, &super::model::Product::from(row.clone())).await?;
+    let event = NewEvent::new(
+        Actor::from(caller),
+        "product.created",
+        target::product(domain, &row.slug),
+        json!({
+            "name": row.name, "classification": row.classification, "auto_approve": row.auto_approve,
+            "tags": row.tags, "owner": row.owner,
+            "source": { "database": row.source_database, "tables": row.source_tables },
+        }),
+    );
+    audit::commit(tx, [event]).await?;
     Ok(Created::New(row))
 }
 
@@ -207,7 +192,7 @@ fn check_path(domain: &str, product: &str) -> ApiResult<()> {
 pub async fn get(db: &PgPool, caller: &Caller, domain: &str, product: &str) -> ApiResult<ProductRow> {
     check_path(domain, product)?;
     let row = store::find(db, domain, product, false).await?.ok_or_else(|| not_found(domain, product))?;
-    if row.status == "draft" && !may_see_drafts_of(caller, domain) {
+    if row.status == "draft" && !caller.oversees(domain) {
         return Err(not_found(domain, product));
     }
     Ok(row)
@@ -223,7 +208,7 @@ async fn lock_for_write(
 ) -> ApiResult<ProductRow> {
     check_path(domain, product)?;
     let row = store::find(&mut *tx, domain, product, true).await?.ok_or_else(|| not_found(domain, product))?;
-    if row.status == "draft" && !may_see_drafts_of(caller, domain) {
+    if row.status == "draft" && !caller.oversees(domain) {
         return Err(not_found(domain, product));
     }
     authorize_write(caller, domain)?;
@@ -264,17 +249,13 @@ pub async fn update(
     );
     v.finish()?;
     let row = store::update(&mut tx, current.id, &valid.expect("checked").fields()).await?;
-    audit::append(
-        &mut tx,
-        NewEvent::new(
-            Actor::from(caller),
-            "product.updated",
-            target(domain, product),
-            json!({ "changes": serde_json::to_value(&patch).unwrap_or_default(), "version": row.version }),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    let event = NewEvent::new(
+        Actor::from(caller),
+        "product.updated",
+        target::product(domain, product),
+        json!({ "changes": serde_json::to_value(&patch).unwrap_or_default(), "version": row.version }),
+    );
+    audit::commit(tx, [event]).await?;
     Ok(row)
 }
 
@@ -302,24 +283,22 @@ pub async fn transition(
         && let Some(owner) = domains::store::find_by_id(&mut *tx, row.domain_id).await?
         && owner.sync_role_arn.is_some()
     {
-        let job = crate::catalog_sync::service::product_sync_job(owner.id, domain, row.id, product, &caller.sub);
-        crate::jobs::store::enqueue(&mut tx, &job).await?;
+        let job = SyncProduct { domain: domain.to_string(), product: product.to_string(), product_id: row.id };
+        job.enqueue(&mut tx, Some(owner.id), &caller.sub).await?;
     }
     // Retiring ends every live subscription in the same transaction: grants are revoked by jobs.
+    // The one call from products into subscriptions.
+    let mut events = Vec::new();
     if action == Lifecycle::Retire {
-        crate::subscriptions::service::end_for_retired_product(&mut tx, row.id, caller).await?;
+        events = crate::subscriptions::service::end_for_retired_product(&mut tx, row.id, caller).await?;
     }
-    audit::append(
-        &mut tx,
-        NewEvent::new(
-            Actor::from(caller),
-            &format!("product.{}", action.verb()),
-            target(domain, product),
-            json!({ "from": from.as_str(), "to": to.as_str(), "version": row.version }),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    events.push(NewEvent::new(
+        Actor::from(caller),
+        &format!("product.{}", action.verb()),
+        target::product(domain, product),
+        json!({ "from": from.as_str(), "to": to.as_str(), "version": row.version }),
+    ));
+    audit::commit(tx, events).await?;
     Ok(row)
 }
 

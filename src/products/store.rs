@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use crate::db::trusted;
 
-use super::model::{ProductRow, SchemaChange, SchemaDocument};
+use super::model::{ProductRow, SchemaChange};
+use crate::schema::SchemaDocument;
 use crate::http::problem::{ApiError, on_constraint};
 
 const COLUMNS: &str = "p.id, p.domain_id, d.slug AS domain_slug, p.slug, p.name, p.description, p.classification,
@@ -96,20 +97,6 @@ pub async fn set_status(tx: &mut PgConnection, id: Uuid, status: &str) -> sqlx::
     )))
     .bind(id)
     .bind(status)
-    .fetch_one(tx)
-    .await
-}
-
-/// Replaces the synced schema and bumps its version. Used by catalog sync (and by tests and the
-/// benchmark to give products a schema).
-pub async fn replace_schema(tx: &mut PgConnection, id: Uuid, schema: &SchemaDocument) -> sqlx::Result<i32> {
-    sqlx::query_scalar(
-        "UPDATE products SET schema = $2, schema_version = schema_version + 1, schema_synced_at = now(),
-             version = version + 1, updated_at = now()
-         WHERE id = $1 RETURNING schema_version",
-    )
-    .bind(id)
-    .bind(sqlx::types::Json(schema))
     .fetch_one(tx)
     .await
 }

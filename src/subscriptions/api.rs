@@ -13,8 +13,7 @@ use crate::http::auth::Caller;
 use crate::http::extract::{AppJson, AppPath, AppQuery, IdempotencyKey, OptionalJson, etag};
 use crate::http::pagination::{self, Page};
 use crate::http::problem::{ApiResult, Problem};
-use crate::http::response::created;
-use crate::idempotency::Created;
+use crate::idempotency::{Created, created};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -31,7 +30,7 @@ fn location(id: Uuid) -> String {
     format!("/api/v1/subscriptions/{id}")
 }
 
-fn respond(status: StatusCode, row: SubscriptionRow, grants: Option<Vec<super::model::Grant>>) -> Response {
+fn respond(status: StatusCode, row: SubscriptionRow, grants: Option<Vec<crate::grants::model::Grant>>) -> Response {
     let id = row.id;
     let version = row.version;
     let mut body = Subscription::from(row);

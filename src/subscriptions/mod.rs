@@ -3,7 +3,9 @@
 //! Formation grants (see `grants`) and queues the job that applies them, in the same transaction.
 
 pub mod api;
+pub mod expiry;
 pub mod model;
 pub mod rowfilter;
+pub mod scope;
 pub mod service;
 pub mod store;

@@ -2,37 +2,26 @@
 //! Formation's limits, who may decide, the state machine, and the grants an approval needs. Each
 //! write is one transaction: the change, its grants and job, and its audit event last.
 
-use std::collections::BTreeSet;
-
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{
-    Approval, Decision, Grant, ListQuery, NewSubscription, Permission, Scope, SubscriptionRow, SubscriptionStatus,
-    TableScope,
-};
-use super::rowfilter;
+use super::model::{Approval, Decision, ListQuery, NewSubscription, Permission, Subscription, SubscriptionRow, SubscriptionStatus};
+use super::scope::{self, Resolved};
 use super::store::{self, ListFilter, NewRow, ProductContext};
 use crate::AppState;
-use crate::audit::{self, Actor, NewEvent};
+use crate::audit::{self, Actor, NewEvent, target};
 use crate::domains::model::ApprovalPolicy;
-use crate::grants::plan::{self, ResolvedTable};
+use crate::grants::jobs::{ApplyGrants, RevokeGrants};
+use crate::grants::model::Grant;
+use crate::grants::plan;
 use crate::http::auth::{Caller, Role};
 use crate::http::pagination;
 use crate::http::problem::{ApiError, ApiResult, FieldError, Violations};
-use crate::idempotency::{self, store::Claim};
-use crate::products::model::SchemaDocument;
-use crate::validate::{self, AwsAccountId, RoleArn, Slug};
-
-/// Lake Formation accepts at most this many data cells filters per grant request.
-pub const MAX_ROW_FILTERS: usize = 10;
-
-pub fn target(id: Uuid) -> String {
-    format!("subscription:{id}")
-}
+use crate::idempotency::{self, Claim};
+use crate::jobs::BackgroundJob;
+use crate::validate::{self, Slug};
 
 /// The outcome of a request.
 pub enum Requested {
@@ -89,113 +78,6 @@ pub fn may_see(caller: &Caller, row: &SubscriptionRow) -> bool {
         || caller.sub == row.requested_by
 }
 
-fn columns_of(schema: &SchemaDocument, table: &str) -> Option<Vec<String>> {
-    schema
-        .tables
-        .iter()
-        .find(|t| t.name == table)
-        .map(|t| t.columns.iter().chain(t.partition_keys.iter()).map(|c| c.name.clone()).collect())
-}
-
-/// Validates tables against the schema and Lake Formation's limits; returns the canonical scope
-/// (tables sorted, columns sorted and deduplicated, filters trimmed) and its resolved tables.
-fn resolve(v: &mut Violations, field: &str, tables: Option<&[TableScope]>, schema: &SchemaDocument) -> (Scope, Vec<ResolvedTable>) {
-    let Some(list) = tables else {
-        let all = schema
-            .tables
-            .iter()
-            .map(|t| ResolvedTable { name: t.name.clone(), columns: None, row_filter: None })
-            .collect();
-        return (Scope { tables: None }, all);
-    };
-    if list.is_empty() {
-        v.add(field, "empty", "list at least one table, or omit the list for every table");
-    }
-    if list.len() > 1000 {
-        v.add(field, "too_many", "at most 1000 tables");
-        return (Scope::default(), Vec::new());
-    }
-    let mut out: Vec<TableScope> = Vec::new();
-    let mut seen = BTreeSet::new();
-    for (i, t) in list.iter().enumerate() {
-        let f = format!("{field}[{i}]");
-        let Some(existing) = columns_of(schema, &t.name) else {
-            v.add(format!("{f}.name"), "unknown_table", format!("the product has no table {:?}", t.name));
-            continue;
-        };
-        if !seen.insert(t.name.clone()) {
-            v.add(format!("{f}.name"), "duplicate", "each table may appear once");
-            continue;
-        }
-        let columns = match &t.columns {
-            None => None,
-            Some(cols) if cols.is_empty() => {
-                v.add(format!("{f}.columns"), "empty", "list at least one column, or omit the list for every column");
-                None
-            }
-            Some(cols) => {
-                let mut set = BTreeSet::new();
-                for (j, c) in cols.iter().enumerate() {
-                    if existing.contains(c) {
-                        set.insert(c.clone());
-                    } else {
-                        v.add(format!("{f}.columns[{j}]"), "unknown_column", format!("table {:?} has no column {c:?}", t.name));
-                    }
-                }
-                Some(set.into_iter().collect::<Vec<_>>())
-            }
-        };
-        let row_filter = match &t.row_filter {
-            None => None,
-            Some(expr) => {
-                let expr = expr.trim().to_string();
-                if let Err(why) = rowfilter::check(&expr, &existing) {
-                    v.add(format!("{f}.row_filter"), "invalid_row_filter", why);
-                }
-                Some(expr)
-            }
-        };
-        out.push(TableScope { name: t.name.clone(), columns, row_filter });
-    }
-    if out.iter().filter(|t| t.row_filter.is_some()).count() > MAX_ROW_FILTERS {
-        v.add(field, "too_many_row_filters", format!("Lake Formation accepts at most {MAX_ROW_FILTERS} row filters per grant"));
-    }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    let resolved = out
-        .iter()
-        .map(|t| ResolvedTable { name: t.name.clone(), columns: t.columns.clone(), row_filter: t.row_filter.clone() })
-        .collect();
-    (Scope { tables: Some(out) }, resolved)
-}
-
-fn scope_hash(scope: &Scope, permissions: &[String]) -> String {
-    let canonical = json!({ "scope": scope, "permissions": permissions });
-    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
-}
-
-fn check_expiry(v: &mut Violations, field: &str, at: Option<DateTime<Utc>>, max_days: u32, not_after: Option<DateTime<Utc>>) {
-    let Some(at) = at else { return };
-    let now = Utc::now();
-    if at <= now {
-        v.add(field, "in_past", "must be in the future");
-    } else if at > now + Duration::days(max_days as i64) {
-        v.add(field, "too_late", format!("at most {max_days} days from now"));
-    } else if let Some(limit) = not_after
-        && at > limit
-    {
-        v.add(field, "widens_scope", "an approval may bring the expiry forward, never push it back");
-    }
-}
-
-fn principal_account(raw: &str) -> Result<String, FieldError> {
-    if let Ok(account) = AwsAccountId::parse("principal", raw) {
-        return Ok(account.as_str().to_string());
-    }
-    RoleArn::parse("principal", raw).map(|r| r.account().to_string()).map_err(|_| {
-        FieldError::new("principal", "invalid_principal", "expected an IAM role ARN or a 12-digit AWS account id")
-    })
-}
-
 fn unknown_product(domain: &str, product: &str) -> ApiError {
     ApiError::validation(vec![FieldError::new("product", "unknown_product", format!("no product {product:?} in domain {domain:?}"))])
 }
@@ -209,12 +91,12 @@ pub async fn request(
     authorize_request(caller, &req.consumer_domain)?;
     let mut v = Violations::default();
     let justification = v.check(validate::text("justification", &req.justification, 1, 4096, true));
-    let account = v.check(principal_account(&req.principal));
+    let account = v.check(scope::principal_account(&req.principal));
     let permissions = req.permissions.clone().unwrap_or_else(|| vec![Permission::Select]);
     if !permissions.contains(&Permission::Select) {
         v.add("permissions", "select_required", "SELECT is the permission a subscription grants (DESCRIBE is implied)");
     }
-    check_expiry(&mut v, "expires_at", req.expires_at, state.config.subscription_max_days, None);
+    scope::check_expiry(&mut v, "expires_at", req.expires_at, state.config.subscription_max_days, None);
     if !Slug::is_valid(&req.domain) {
         v.add("domain", "unknown_domain", format!("no domain {:?}", req.domain));
     }
@@ -237,16 +119,14 @@ pub async fn request(
             consumer.aws_account_id
         )));
     }
-    if let Some(key) = idempotency_key {
-        let hash = idempotency::request_hash("POST", "/subscriptions", &serde_json::to_value(&req).unwrap_or_default());
-        if let Claim::Replay(body) = idempotency::store::claim(&mut tx, &caller.sub, key, &hash).await? {
-            return Ok(Requested::Replayed(body));
-        }
-    }
+    let key = match idempotency::claim(&mut tx, &caller.sub, idempotency_key, "POST", "/subscriptions", &req).await? {
+        Claim::Fresh(key) => key,
+        Claim::Replay(body) => return Ok(Requested::Replayed(body)),
+    };
     let product = store::product_by_slug(&mut tx, &req.domain, &req.product)
         .await?
         .ok_or_else(|| unknown_product(&req.domain, &req.product))?;
-    let may_see_drafts = caller.sees_everything() || caller.is_producer_in(&product.domain_slug);
+    let may_see_drafts = caller.oversees(&product.domain_slug);
     if product.status == "draft" && !may_see_drafts {
         return Err(unknown_product(&req.domain, &req.product));
     }
@@ -263,17 +143,17 @@ pub async fn request(
         ));
     }
     let mut v = Violations::default();
-    let (scope, _) = resolve(&mut v, "tables", req.tables.as_deref(), &product.schema.0);
+    let resolved = scope::resolve(&mut v, "tables", req.tables.as_deref(), &product.schema.0);
     v.finish()?;
     let permissions = vec!["DESCRIBE".to_string(), "SELECT".to_string()];
-    let hash = scope_hash(&scope, &permissions);
+    let hash = scope::scope_hash(&resolved.scope, &permissions);
     let (id, new) = store::insert(
         &mut tx,
         &NewRow {
             product_id: product.id,
             consumer_domain_id: consumer.id,
             principal: &req.principal,
-            scope: &scope,
+            scope: &resolved.scope,
             scope_hash: &hash,
             permissions: &permissions,
             justification: &justification,
@@ -284,42 +164,30 @@ pub async fn request(
     .await?;
     if !new {
         let row = store::find(&mut *tx, id, false).await?.ok_or(sqlx::Error::RowNotFound)?;
-        if let Some(key) = idempotency_key {
-            let body = serde_json::to_value(super::model::Subscription::from(row.clone())).map_err(ApiError::internal)?;
-            idempotency::store::complete(&mut tx, &caller.sub, key, 200, &body).await?;
-        }
+        key.complete(&mut tx, 200, &Subscription::from(row.clone())).await?;
         tx.commit().await?;
         return Ok(Requested::Existing(row));
     }
     let event = NewEvent::new(
         Actor::from(caller),
         "subscription.requested",
-        target(id),
+        target::subscription(id),
         json!({
-            "product": crate::products::service::target(&product.domain_slug, &product.slug),
-            "consumer_domain": consumer.slug, "principal": req.principal, "scope": scope,
+            "product": target::product(&product.domain_slug, &product.slug),
+            "consumer_domain": consumer.slug, "principal": req.principal, "scope": resolved.scope,
             "expires_at": req.expires_at, "justification": justification,
         }),
     );
     let mut events = vec![event];
     if product.auto_approve {
         let row = store::find(&mut *tx, id, true).await?.ok_or(sqlx::Error::RowNotFound)?;
-        let system = Actor { sub: "system:auto-approve".into(), roles: Vec::new() };
-        let approved =
-            approve_in(&mut tx, &row, &product, scope.clone(), row.requested_expires_at, &system, Some("auto-approved: public product"))
-                .await?;
-        events.push(approved);
+        let system = Actor::system("auto-approve");
+        let comment = Some("auto-approved: public product");
+        events.push(approve_in(&mut tx, &row, &product, resolved, row.requested_expires_at, &system, comment).await?);
     }
     let row = store::find(&mut *tx, id, false).await?.ok_or(sqlx::Error::RowNotFound)?;
-    if let Some(key) = idempotency_key {
-        let body = serde_json::to_value(super::model::Subscription::from(row.clone())).map_err(ApiError::internal)?;
-        idempotency::store::complete(&mut tx, &caller.sub, key, 201, &body).await?;
-    }
-    // Audit events last: appending holds the chain lock, which serializes every writer, until commit.
-    for event in events {
-        audit::append(&mut tx, event).await?;
-    }
-    tx.commit().await?;
+    key.complete(&mut tx, 201, &Subscription::from(row.clone())).await?;
+    audit::commit(tx, events).await?;
     Ok(Requested::New(row))
 }
 
@@ -329,33 +197,23 @@ async fn approve_in(
     tx: &mut PgConnection,
     row: &SubscriptionRow,
     product: &ProductContext,
-    scope: Scope,
+    approved: Resolved,
     expires_at: Option<DateTime<Utc>>,
     actor: &Actor,
     comment: Option<&str>,
 ) -> ApiResult<NewEvent> {
-    let mut v = Violations::default();
-    let (_, resolved) = resolve(&mut v, "tables", scope.tables.as_deref(), &product.schema.0);
-    if !v.0.is_empty() {
-        // The schema changed since the request (a table or column is gone).
-        return Err(ApiError::conflict(
-            "scope_outdated",
-            format!("the product's schema no longer has what was requested: {}", ApiError::validation(v.0).detail),
-        ));
-    }
-    if resolved.is_empty() {
+    if approved.tables.is_empty() {
         return Err(ApiError::conflict("scope_outdated", "the product has no tables to grant"));
     }
-    store::approve(tx, row.id, &scope, expires_at, &actor.sub, comment).await?;
-    let planned = plan::plan(row.id, &product.account_id, &product.source_database, &resolved);
+    store::approve(tx, row.id, &approved.scope, expires_at, &actor.sub, comment).await?;
+    let planned = plan::plan(row.id, &product.account_id, &product.source_database, &approved.tables);
     crate::grants::store::insert(tx, row.id, &row.principal, &product.account_id, &planned).await?;
-    let job = crate::grants::service::job("apply_grants", row.id, product.domain_id, &actor.sub);
-    let job = crate::jobs::store::enqueue(tx, &job).await?;
+    let job = ApplyGrants { subscription_id: row.id }.enqueue(tx, Some(product.domain_id), &actor.sub).await?;
     Ok(NewEvent::new(
         actor.clone(),
         "subscription.approved",
-        target(row.id),
-        json!({ "scope": scope, "expires_at": expires_at, "comment": comment, "grants": planned.len(), "job_id": job.id }),
+        target::subscription(row.id),
+        json!({ "scope": approved.scope, "expires_at": expires_at, "comment": comment, "grants": planned.len(), "job_id": job.id }),
     ))
 }
 
@@ -374,36 +232,6 @@ fn comment(field: &str, raw: Option<&str>, required: bool) -> ApiResult<Option<S
         Some(c) => validate::text(field, c, if required { 1 } else { 0 }, 4096, true)
             .map(|c| (!c.is_empty()).then_some(c))
             .map_err(|e| ApiError::validation(vec![e])),
-    }
-}
-
-/// Checks that `proposed` does not widen `requested`.
-fn check_narrowing(v: &mut Violations, requested: &Scope, proposed: &Scope) {
-    let (Some(req), Some(prop)) = (&requested.tables, &proposed.tables) else {
-        if requested.tables.is_some() && proposed.tables.is_none() {
-            v.add("tables", "widens_scope", "an approval may narrow the tables, never widen them");
-        }
-        return;
-    };
-    for (i, t) in prop.iter().enumerate() {
-        let Some(r) = req.iter().find(|r| r.name == t.name) else {
-            v.add(format!("tables[{i}].name"), "widens_scope", format!("table {:?} was not requested", t.name));
-            continue;
-        };
-        if let Some(req_cols) = &r.columns {
-            match &t.columns {
-                None => v.add(format!("tables[{i}].columns"), "widens_scope", "the request was for some columns only"),
-                Some(cols) if !cols.iter().all(|c| req_cols.contains(c)) => {
-                    v.add(format!("tables[{i}].columns"), "widens_scope", "only requested columns may be approved")
-                }
-                Some(_) => {}
-            }
-        }
-        if let Some(req_filter) = &r.row_filter
-            && t.row_filter.as_deref() != Some(req_filter.as_str())
-        {
-            v.add(format!("tables[{i}].row_filter"), "widens_scope", "the requested row filter must be kept as it is");
-        }
     }
 }
 
@@ -435,42 +263,45 @@ pub async fn decide(
     let note = comment("comment", approval.comment.as_deref(), decision == Decision::Reject)?;
     let event = match decision {
         Decision::Approve => {
-            let requested = row.requested_scope.0.clone();
+            let requested = &row.requested_scope.0;
             let mut v = Violations::default();
-            let scope = match &approval.tables {
-                None => requested.clone(),
-                Some(tables) => {
-                    let (scope, _) = resolve(&mut v, "tables", Some(tables), &product.schema.0);
-                    check_narrowing(&mut v, &requested, &scope);
-                    scope
-                }
-            };
+            // Narrowed by the approver (checked now), or as requested (checked again: the
+            // product's schema may have changed since the request).
+            let narrowed = approval.tables.as_deref().map(|tables| {
+                let narrowed = scope::resolve(&mut v, "tables", Some(tables), &product.schema.0);
+                scope::check_narrowing(&mut v, requested, &narrowed.scope);
+                narrowed
+            });
             let expires_at = approval.expires_at.or(row.requested_expires_at);
-            check_expiry(&mut v, "expires_at", approval.expires_at, state.config.subscription_max_days, row.requested_expires_at);
+            let max_days = state.config.subscription_max_days;
+            scope::check_expiry(&mut v, "expires_at", approval.expires_at, max_days, row.requested_expires_at);
             v.finish()?;
-            approve_in(&mut tx, &row, &product, scope, expires_at, &actor, note.as_deref()).await?
+            let approved = match narrowed {
+                Some(narrowed) => narrowed,
+                None => scope::resolve_approved(requested, &product.schema.0)?,
+            };
+            approve_in(&mut tx, &row, &product, approved, expires_at, &actor, note.as_deref()).await?
         }
         Decision::Reject => {
             store::reject(&mut tx, id, &caller.sub, note.as_deref()).await?;
-            NewEvent::new(actor, "subscription.rejected", target(id), json!({ "comment": note }))
+            NewEvent::new(actor, "subscription.rejected", target::subscription(id), json!({ "comment": note }))
         }
         Decision::Cancel => {
             store::end(&mut tx, id, to.as_str(), &caller.sub, note.as_deref()).await?;
-            NewEvent::new(actor, "subscription.cancelled", target(id), json!({ "comment": note }))
+            NewEvent::new(actor, "subscription.cancelled", target::subscription(id), json!({ "comment": note }))
         }
         Decision::Revoke | Decision::Expire => end_approved(&mut tx, &row, &product, to, &actor, note.as_deref()).await?,
     };
     // The answer is read before the audit append: the append holds the chain lock, which
     // serializes every writer, until the commit right after it.
     let row = store::find(&mut *tx, id, false).await?.ok_or_else(not_found)?;
-    audit::append(&mut tx, event).await?;
-    tx.commit().await?;
+    audit::commit(tx, [event]).await?;
     Ok(row)
 }
 
 /// Revokes (or expires) an approved subscription: its grants are to be revoked by a job. Returns
 /// the audit event for the caller to append.
-async fn end_approved(
+pub(super) async fn end_approved(
     tx: &mut PgConnection,
     row: &SubscriptionRow,
     product: &ProductContext,
@@ -480,53 +311,37 @@ async fn end_approved(
 ) -> sqlx::Result<NewEvent> {
     store::end(tx, row.id, to.as_str(), &actor.sub, note).await?;
     crate::grants::store::mark_revoking(tx, row.id).await?;
-    let job = crate::grants::service::job("revoke_grants", row.id, product.domain_id, &actor.sub);
-    let job = crate::jobs::store::enqueue(tx, &job).await?;
+    let job = RevokeGrants { subscription_id: row.id }.enqueue(tx, Some(product.domain_id), &actor.sub).await?;
     Ok(NewEvent::new(
         actor.clone(),
         &format!("subscription.{}", to.as_str()),
-        target(row.id),
+        target::subscription(row.id),
         json!({ "comment": note, "job_id": job.id }),
     ))
 }
 
 /// Ends every live subscription of a product being retired, in the caller's transaction:
-/// approved ones are revoked, pending ones rejected.
-pub async fn end_for_retired_product(tx: &mut PgConnection, product_id: Uuid, caller: &Caller) -> sqlx::Result<usize> {
+/// approved ones are revoked, pending ones rejected. Returns their audit events, for the caller to
+/// append last.
+pub async fn end_for_retired_product(tx: &mut PgConnection, product_id: Uuid, caller: &Caller) -> sqlx::Result<Vec<NewEvent>> {
     let live = store::live_of_product(tx, product_id).await?;
     if live.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let product = store::product_by_id(&mut *tx, product_id).await?;
     let actor = Actor::from(caller);
     let note = Some("the product was retired");
+    let mut events = Vec::new();
     for (id, status) in &live {
         let row = store::find(&mut *tx, *id, false).await?.ok_or(sqlx::Error::RowNotFound)?;
         if status == "approved" {
-            let event = end_approved(tx, &row, &product, SubscriptionStatus::Revoked, &actor, note).await?;
-            audit::append(tx, event).await?;
+            events.push(end_approved(tx, &row, &product, SubscriptionStatus::Revoked, &actor, note).await?);
         } else {
             store::reject(tx, *id, &caller.sub, note).await?;
-            audit::append(tx, NewEvent::new(actor.clone(), "subscription.rejected", target(*id), json!({ "comment": note })))
-                .await?;
+            events.push(NewEvent::new(actor.clone(), "subscription.rejected", target::subscription(*id), json!({ "comment": note })));
         }
     }
-    Ok(live.len())
-}
-
-/// Expires approved subscriptions whose time is up; returns how many.
-pub async fn expire_due(db: &PgPool) -> sqlx::Result<usize> {
-    let mut tx = db.begin().await?;
-    let due = store::due_for_expiry(&mut tx, 500).await?;
-    let actor = Actor { sub: "system:expiry".into(), roles: Vec::new() };
-    for id in &due {
-        let row = store::find(&mut *tx, *id, false).await?.ok_or(sqlx::Error::RowNotFound)?;
-        let product = store::product_by_id(&mut *tx, row.product_id).await?;
-        let event = end_approved(&mut tx, &row, &product, SubscriptionStatus::Expired, &actor, Some("expired")).await?;
-        audit::append(&mut tx, event).await?;
-    }
-    tx.commit().await?;
-    Ok(due.len())
+    Ok(events)
 }
 
 /// Re-queues a subscription's failed grants or revokes (stewards, admins).
@@ -543,18 +358,18 @@ pub async fn retry(caller: &Caller, db: &PgPool, id: Uuid) -> ApiResult<Subscrip
         ));
     }
     let requeued = crate::grants::store::requeue_failed(&mut tx, id).await?;
-    let (provisioning, kind) =
-        if row.provisioning == "grant_failed" { ("granting", "apply_grants") } else { ("revoking", "revoke_grants") };
-    store::set_provisioning(&mut tx, id, provisioning).await?;
-    let job = crate::jobs::store::enqueue(&mut tx, &crate::grants::service::job(kind, id, row.product_domain_id, &caller.sub)).await?;
+    let domain = Some(row.product_domain_id);
+    let job = if row.provisioning == "grant_failed" {
+        store::set_provisioning(&mut tx, id, "granting").await?;
+        ApplyGrants { subscription_id: id }.enqueue(&mut tx, domain, &caller.sub).await?
+    } else {
+        store::set_provisioning(&mut tx, id, "revoking").await?;
+        RevokeGrants { subscription_id: id }.enqueue(&mut tx, domain, &caller.sub).await?
+    };
     let row = store::find(&mut *tx, id, false).await?.ok_or_else(not_found)?;
-    // Audit last: the chain's lock is held only until commit.
-    audit::append(
-        &mut tx,
-        NewEvent::new(Actor::from(caller), "subscription.retried", target(id), json!({ "grants": requeued, "job_id": job.id })),
-    )
-    .await?;
-    tx.commit().await?;
+    let event =
+        NewEvent::new(Actor::from(caller), "subscription.retried", target::subscription(id), json!({ "grants": requeued, "job_id": job.id }));
+    audit::commit(tx, [event]).await?;
     Ok(row)
 }
 
@@ -582,42 +397,4 @@ pub async fn list(db: &PgPool, caller: &Caller, query: ListQuery) -> ApiResult<(
         before_id: pagination::decode_cursor("subscriptions", query.cursor.as_deref())?,
     };
     Ok((store::list(db, &filter, limit).await?, limit))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn t(name: &str, cols: Option<&[&str]>, filter: Option<&str>) -> TableScope {
-        TableScope {
-            name: name.into(),
-            columns: cols.map(|c| c.iter().map(|s| s.to_string()).collect()),
-            row_filter: filter.map(str::to_string),
-        }
-    }
-
-    #[test]
-    fn narrowing_never_widens() {
-        let req = Scope { tables: Some(vec![t("a", Some(&["x", "y"]), None), t("b", None, Some("x = 1"))]) };
-        let ok = |p: Scope| {
-            let mut v = Violations::default();
-            check_narrowing(&mut v, &req, &p);
-            v.0.is_empty()
-        };
-        assert!(ok(Scope { tables: Some(vec![t("a", Some(&["x"]), None)]) }));
-        assert!(ok(Scope { tables: Some(vec![t("b", None, Some("x = 1"))]) }));
-        assert!(!ok(Scope { tables: None }));
-        assert!(!ok(Scope { tables: Some(vec![t("c", None, None)]) }));
-        assert!(!ok(Scope { tables: Some(vec![t("a", None, None)]) }));
-        assert!(!ok(Scope { tables: Some(vec![t("a", Some(&["z"]), None)]) }));
-        assert!(!ok(Scope { tables: Some(vec![t("b", None, None)]) }));
-    }
-
-    #[test]
-    fn principals() {
-        assert_eq!(principal_account("111122223333").unwrap(), "111122223333");
-        assert_eq!(principal_account("arn:aws:iam::111122223333:role/x").unwrap(), "111122223333");
-        assert!(principal_account("arn:aws:iam::111122223333:user/x").is_err());
-        assert!(principal_account("*").is_err());
-    }
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::model::{Scope, SubscriptionRow};
 use crate::db::trusted;
-use crate::products::model::SchemaDocument;
+use crate::schema::SchemaDocument;
 
 const COLUMNS: &str = "s.id, s.product_id, p.slug AS product_slug, p.domain_id AS product_domain_id,
     pd.slug AS product_domain, s.consumer_domain_id, cd.slug AS consumer_domain, s.principal, s.requested_scope,

@@ -13,7 +13,7 @@ use crate::http::auth::Caller;
 use crate::http::extract::{AppJson, AppPath, AppQuery, IdempotencyKey};
 use crate::http::pagination::{self, Page};
 use crate::http::problem::{ApiResult, Problem};
-use crate::http::response::created;
+use crate::idempotency::created;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -14,16 +14,24 @@ use super::signature;
 use super::store;
 use crate::AppState;
 use crate::events::CloudEvent;
-use crate::jobs::JobOutcome;
-use crate::jobs::model::JobRow;
+use crate::jobs::{BackgroundJob, JobOutcome, JobRow};
 
-pub async fn run_job(state: &AppState, job: &JobRow) -> JobOutcome {
-    let Ok(target) = serde_json::from_value::<DeliveryJob>(job.payload.clone()) else {
-        return JobOutcome::Fatal("the job's payload is not a webhook delivery".into());
-    };
-    match deliver(state, job, &target).await {
-        Ok(outcome) => outcome,
-        Err(e) => JobOutcome::Retry(format!("database error: {e}")),
+impl BackgroundJob for DeliveryJob {
+    const KIND: &'static str = "deliver_webhook";
+
+    fn max_attempts(&self) -> i32 {
+        self.max_attempts
+    }
+
+    fn dedupe_key(&self) -> Option<String> {
+        Some(format!("webhook:{}:{}", self.webhook_id, self.seq))
+    }
+
+    async fn run(self, state: &AppState, job: &JobRow) -> JobOutcome {
+        match deliver(state, job, &self).await {
+            Ok(outcome) => outcome,
+            Err(e) => JobOutcome::Retry(format!("database error: {e}")),
+        }
     }
 }
 

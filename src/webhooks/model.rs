@@ -203,9 +203,12 @@ pub struct DeliveryQuery {
     pub limit: Option<i64>,
 }
 
-/// The payload of a `deliver_webhook` job.
+/// The `deliver_webhook` job: one event to one receiver (run by `deliver`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeliveryJob {
     pub webhook_id: Uuid,
     pub seq: i64,
+    /// `MESHGOV_WEBHOOK_MAX_ATTEMPTS` when queued; stored with the job row, not in its payload.
+    #[serde(skip)]
+    pub max_attempts: i32,
 }

@@ -18,18 +18,16 @@ use super::model::{DeliveryJob, DeliveryQuery, DeliveryRow, DeliveryState, ListQ
 use super::signature;
 use super::store::{self, NewRow};
 use crate::AppState;
-use crate::audit::{self, Actor, NewEvent};
+use crate::audit::{self, Actor, NewEvent, target};
 use crate::events::model::action_of;
 use crate::events::service::SCAN_WINDOW;
 use crate::events::store::{self as events_store, Audience};
 use crate::http::auth::Caller;
 use crate::http::pagination;
 use crate::http::problem::{ApiError, ApiResult, FieldError, Violations};
-use crate::idempotency::{self, Created, store::Claim};
-use crate::jobs::NewJob;
+use crate::idempotency::{self, Claim, Created};
+use crate::jobs::BackgroundJob;
 use crate::validate;
-
-pub const JOB_KIND: &str = "deliver_webhook";
 
 /// How often each replica looks for new events to fan out: the latency of a webhook, at the cost
 /// of one indexed query per second when nothing is new. The scheduler's tick (up to 30 s) would be
@@ -38,10 +36,6 @@ const POLL: Duration = Duration::from_secs(1);
 
 const MAX_URL: usize = 2048;
 const MAX_TYPES: usize = 50;
-
-pub fn target(id: Uuid) -> String {
-    format!("webhook:{id}")
-}
 
 /// The registrant and admins and stewards (who see every webhook) manage a webhook.
 fn authorize(caller: &Caller, hook: &WebhookRow) -> ApiResult<()> {
@@ -139,12 +133,10 @@ pub async fn create(
     let (url, description) = (url.expect("checked"), description.expect("checked"));
 
     let mut tx = state.db.begin().await?;
-    if let Some(key) = idempotency_key {
-        let hash = idempotency::request_hash("POST", "/webhooks", &serde_json::to_value(&req).unwrap_or_default());
-        if let Claim::Replay(body) = idempotency::store::claim(&mut tx, &caller.sub, key, &hash).await? {
-            return Ok(Created::Replayed(body));
-        }
-    }
+    let key = match idempotency::claim(&mut tx, &caller.sub, idempotency_key, "POST", "/webhooks", &req).await? {
+        Claim::Fresh(key) => key,
+        Claim::Replay(body) => return Ok(Created::Replayed(body)),
+    };
     let id = Uuid::now_v7();
     let secret = signature::generate_secret();
     let roles = caller.role_names();
@@ -171,7 +163,7 @@ pub async fn create(
         NewEvent::new(
             Actor::from(caller),
             "webhook.created",
-            target(id),
+            target::webhook(id),
             json!({ "url": shown.as_str(), "types": types, "description": description,
                     "owner_roles": roles, "owner_domains": domains }),
         ),
@@ -182,10 +174,7 @@ pub async fn create(
     let row = store::set_cursor(&mut tx, id, event.seq).await?;
     let mut body = Webhook::from(row);
     body.secret = Some(secret);
-    if let Some(key) = idempotency_key {
-        let json = serde_json::to_value(&body).map_err(ApiError::internal)?;
-        idempotency::store::complete(&mut tx, &caller.sub, key, 201, &json).await?;
-    }
+    key.complete(&mut tx, 201, &body).await?;
     tx.commit().await?;
     Ok(Created::New(body))
 }
@@ -206,9 +195,8 @@ pub async fn delete(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<()
     let hook = find_for(state, caller, id).await?;
     let mut tx = state.db.begin().await?;
     store::delete(&mut tx, id).await?;
-    audit::append(&mut tx, NewEvent::new(Actor::from(caller), "webhook.deleted", target(id), json!({ "owner": hook.owner_sub })))
-        .await?;
-    tx.commit().await?;
+    let event = NewEvent::new(Actor::from(caller), "webhook.deleted", target::webhook(id), json!({ "owner": hook.owner_sub }));
+    audit::commit(tx, [event]).await?;
     Ok(())
 }
 
@@ -242,28 +230,20 @@ pub async fn redeliver(state: &AppState, caller: &Caller, id: Uuid, seq: i64) ->
             format!("the delivery is {}: only dead deliveries can be sent again", delivery.state),
         ));
     }
-    let job = crate::jobs::store::enqueue(&mut tx, &job(state, id, seq)).await?;
-    store::queue_delivery(&mut tx, id, seq, job.id).await?;
-    // The answer is read before the append, which holds the chain lock until commit.
+    let job = queue(state, &mut tx, id, seq).await?;
     let row = store::find_delivery(&mut *tx, id, seq).await?.ok_or(sqlx::Error::RowNotFound)?;
-    audit::append(
-        &mut tx,
-        NewEvent::new(Actor::from(caller), "webhook.redelivery_requested", target(id), json!({ "seq": seq, "job_id": job.id })),
-    )
-    .await?;
-    tx.commit().await?;
+    let event =
+        NewEvent::new(Actor::from(caller), "webhook.redelivery_requested", target::webhook(id), json!({ "seq": seq, "job_id": job.id }));
+    audit::commit(tx, [event]).await?;
     Ok(row)
 }
 
-fn job(state: &AppState, webhook_id: Uuid, seq: i64) -> NewJob {
-    NewJob {
-        kind: JOB_KIND,
-        payload: serde_json::to_value(DeliveryJob { webhook_id, seq }).expect("serializes"),
-        domain_id: None,
-        dedupe_key: Some(format!("webhook:{webhook_id}:{seq}")),
-        created_by: "system:webhooks".into(),
-        max_attempts: state.config.events.webhook_max_attempts,
-    }
+/// Queues the delivery of event `seq` to webhook `webhook_id`.
+async fn queue(state: &AppState, tx: &mut sqlx::PgConnection, webhook_id: Uuid, seq: i64) -> sqlx::Result<crate::jobs::JobRow> {
+    let job = DeliveryJob { webhook_id, seq, max_attempts: state.config.events.webhook_max_attempts };
+    let row = job.enqueue(&mut *tx, None, &Actor::system("webhooks").sub).await?;
+    store::queue_delivery(tx, webhook_id, seq, row.id).await?;
+    Ok(row)
 }
 
 /// Turns the audit events past every active webhook's cursor into deliveries (one window of at
@@ -288,8 +268,7 @@ async fn fan_out_one(state: &AppState, id: Uuid, head: i64) -> sqlx::Result<usiz
     let audience = Audience::from(&hook.registrant());
     let events = events_store::visible(&mut *tx, &audience, hook.cursor_seq, upto, actions.as_deref(), SCAN_WINDOW).await?;
     for event in &events {
-        let job = crate::jobs::store::enqueue(&mut tx, &job(state, id, event.seq)).await?;
-        store::queue_delivery(&mut tx, id, event.seq, job.id).await?;
+        queue(state, &mut tx, id, event.seq).await?;
     }
     store::set_cursor(&mut tx, id, upto).await?;
     tx.commit().await?;

@@ -32,9 +32,7 @@ pub async fn decide(app: &TestApp, id: &str, decision: &str) {
 
 /// Appends an audit event directly, as the parts of meshgov without an HTTP request do.
 pub async fn append_event(app: &TestApp, action: &str, target: &str) -> i64 {
-    let mut tx = app.pool.begin().await.unwrap();
-    let event = meshgov::audit::NewEvent::new(meshgov::audit::Actor::system(), action, target, json!({ "note": "test" }));
-    let seq = meshgov::audit::append(&mut tx, event).await.unwrap().seq;
-    tx.commit().await.unwrap();
-    seq
+    let tx = app.pool.begin().await.unwrap();
+    let event = meshgov::audit::NewEvent::new(meshgov::audit::Actor::system("test"), action, target, json!({ "note": "test" }));
+    meshgov::audit::commit(tx, [event]).await.unwrap()[0].seq
 }

@@ -81,7 +81,7 @@ impl TestApp {
     /// Gives `product` (its JSON) a schema of `tables`, each with string columns, as a sync would
     /// write it.
     pub async fn give_schema(&self, product: &Value, tables: &[(&str, &[&str])]) {
-        use meshgov::products::model::{Column, SchemaDocument, TableSchema};
+        use meshgov::schema::{Column, SchemaDocument, TableSchema};
         let id: uuid::Uuid = product["id"].as_str().unwrap().parse().unwrap();
         let doc = SchemaDocument {
             tables: tables
@@ -100,7 +100,7 @@ impl TestApp {
                 .collect(),
         };
         let mut conn = self.pool.acquire().await.unwrap();
-        meshgov::products::store::replace_schema(&mut conn, id, &doc).await.unwrap();
+        meshgov::catalog_sync::store::replace_schema(&mut conn, id, &doc).await.unwrap();
     }
 
     /// Onboards a domain (as admin) in account [`ACCOUNT`] and returns its JSON.

@@ -1,0 +1,46 @@
+//! The jobs that make Lake Formation match a subscription's grants. Both kinds run the same
+//! applier (revokes first, then grants): the kind says why it was queued. Runs for one subscription
+//! serialize on the principal's lock and read the grants afresh, so a second job is harmless, and
+//! none is deduplicated: joining a run that already read the grants could miss a change.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::applier;
+use crate::AppState;
+use crate::jobs::{BackgroundJob, JobOutcome, JobRow};
+
+/// Applies an approval (or re-applies after a schema change, a retry, a repair).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApplyGrants {
+    pub subscription_id: Uuid,
+}
+
+/// Revokes what a revocation, an expiry or a retirement ended.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RevokeGrants {
+    pub subscription_id: Uuid,
+}
+
+impl BackgroundJob for ApplyGrants {
+    const KIND: &'static str = "apply_grants";
+
+    async fn run(self, state: &AppState, job: &JobRow) -> JobOutcome {
+        run(state, job, self.subscription_id).await
+    }
+}
+
+impl BackgroundJob for RevokeGrants {
+    const KIND: &'static str = "revoke_grants";
+
+    async fn run(self, state: &AppState, job: &JobRow) -> JobOutcome {
+        run(state, job, self.subscription_id).await
+    }
+}
+
+async fn run(state: &AppState, job: &JobRow, subscription: Uuid) -> JobOutcome {
+    match applier::apply(state, subscription, job.is_last_attempt(), None).await {
+        Ok(applied) => applied.outcome,
+        Err(e) => JobOutcome::Retry(format!("database error: {e}")),
+    }
+}
