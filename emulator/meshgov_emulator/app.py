@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
-from . import control, glue, lakeformation
+from . import control, glue, lakeformation, ram
 from .call import Call
 from .errors import ApiError
 from .faults import REGISTRY
@@ -28,7 +28,8 @@ class EmulatorMiddleware:
     def __init__(self, app: Callable[..., Iterable[bytes]]):
         self.moto = MotoApp(app)
         self.handlers: dict[tuple[str, str], Handler] = {}
-        for service, operations in (("glue", glue.OPERATIONS), ("lakeformation", lakeformation.OPERATIONS)):
+        for service, operations in (("glue", glue.OPERATIONS), ("lakeformation", lakeformation.OPERATIONS),
+                                   ("ram", ram.OPERATIONS)):
             self.handlers.update({(service, op): handler for op, handler in operations.items()})
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -37,7 +38,9 @@ class EmulatorMiddleware:
             status, headers, body = control.handle(environ)
         elif path.startswith("/moto-api") or path == "/favicon.ico":
             if path.rstrip("/") == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
+                # The filters and RAM shares go with moto's grants.
                 lakeformation.clear_filters()
+                ram.clear()
             status, headers, body = self.moto.forward(environ)
         else:
             status, headers, body = self.aws(environ)

@@ -23,6 +23,15 @@ LF_OPERATIONS = {
     "RevokePermissions", "UpdateDataCellsFilter", "UpdateLFTag",
 }
 
+# RAM (restJson1) puts the operation's name, in lower case, in the path: POST /getresourceshares.
+RAM_OPERATIONS = {op.lower(): op for op in (
+    "AcceptResourceShareInvitation", "AssociateResourceShare", "CreateResourceShare",
+    "DeleteResourceShare", "DisassociateResourceShare", "EnableSharingWithAwsOrganization",
+    "GetResourceShareAssociations", "GetResourceShareInvitations", "GetResourceShares",
+    "ListPendingInvitationResources", "ListPermissions", "ListPrincipals", "ListResources",
+    "ListResourceTypes", "RejectResourceShareInvitation", "UpdateResourceShare",
+)}
+
 # Same expressions moto's BaseResponse uses, so we resolve the same account/region.
 ACCESS_KEY_RE = re.compile(r"AWS.*(?P<access_key>(?<![A-Z0-9])[A-Z0-9]{20}(?![A-Z0-9]))[:/]")
 REGION_FROM_UA_RE = re.compile(r"region/(?P<region>[a-z]{2}-[a-z]+-\d{1})")
@@ -53,6 +62,8 @@ class Call:
                 service = "glue"
             elif self.path.strip("/").split("/")[0] in LF_OPERATIONS:
                 service = "lakeformation"
+            elif self.path.strip("/").split("/")[0] in RAM_OPERATIONS:
+                service = "ram"
             elif (self.form.get("Action") or query.get("Action")) and (
                 (self.form.get("Version") or query.get("Version")) == "2011-06-15"
                 or (self.form.get("Action") or query.get("Action", "")).startswith(("AssumeRole", "GetCallerIdentity", "GetSessionToken", "GetFederationToken"))
@@ -66,6 +77,9 @@ class Call:
             operation = self.form.get("Action") or query.get("Action", "")
         elif self.service == "lakeformation":
             operation = self.path.strip("/").split("/")[0]
+        elif self.service == "ram":
+            first = self.path.strip("/").split("/")[0]
+            operation = RAM_OPERATIONS.get(first.lower(), self.path)
         else:
             operation = self.path
         self.operation = operation

@@ -1,11 +1,11 @@
-"""The control API under /_emulator/ (JSON): health, faults, the call log, reset."""
+"""The control API under /_emulator/ (JSON): health, faults, the call log, settings, reset."""
 from __future__ import annotations
 
 import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import lakeformation
+from . import lakeformation, ram, settings
 from .faults import REGISTRY
 from .wire import Response
 
@@ -58,11 +58,20 @@ def handle(environ: dict[str, Any]) -> Response:
                 with REGISTRY.lock:
                     REGISTRY.calls.clear()
                 return reply({"cleared": True})
+        if path == "/settings":
+            if method == "GET":
+                return reply(settings.current())
+            if method == "POST":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                raw = environ["wsgi.input"].read(length) if length else b""
+                return reply(settings.update(json.loads(raw or b"{}")))
         if path == "/reset" and method == "POST":
             with REGISTRY.lock:
                 REGISTRY.faults.clear()
                 REGISTRY.calls.clear()
                 lakeformation.clear_filters()
+                ram.clear()
+                settings.reset()
             return reply({"reset": True})
     except (ValueError, TypeError) as err:
         return reply({"error": str(err)}, 400)

@@ -11,6 +11,7 @@ import json
 import time
 from typing import Any, Callable
 
+from . import ownership
 from .call import Call
 from .errors import ApiError, invalid
 from .faults import REGISTRY
@@ -131,15 +132,18 @@ def _grant_one(moto: MotoApp, call: Call, catalog: str, entry: dict[str, Any]) -
         "Permissions": sorted(set(entry.get("Permissions") or [])),
         "PermissionsWithGrantOption": sorted(set(entry.get("PermissionsWithGrantOption") or [])),
     }
+    ownership.check_grant(call, principal, resource, payload["Permissions"], payload["PermissionsWithGrantOption"])
     status, _, resp = moto.send_json(call, payload, "/GrantPermissions")
     if status != 200:
         raise ApiError(*error_of(resp), status)
+    ownership.after_grant(call, principal, resource)
 
 
 def _revoke_one(moto: MotoApp, call: Call, catalog: str, entry: dict[str, Any]) -> None:
     principal, resource = _check_entry(call, entry)
     wanted = set(entry.get("Permissions") or [])
     wanted_grant = set(entry.get("PermissionsWithGrantOption") or [])
+    ownership.check_grant(call, principal, resource, sorted(wanted), sorted(wanted_grant))
     existing = find_grant(call, catalog, principal, resource)
     if existing is None or not (
         wanted & set(existing.permissions) or wanted_grant & set(existing.permissions_with_grant_options)
@@ -370,6 +374,7 @@ def create_filter(moto: MotoApp, call: Call) -> Response:
     stored = _validate_filter(call, call.params().get("TableData"))
     key = filter_key(call, stored)
     with REGISTRY.lock:
+        ownership.check_filter(call, stored)
         filters = account_filters(call)
         if key in filters:
             raise ApiError("AlreadyExistsException",

@@ -46,7 +46,7 @@ def render_error(service: str, code: str, message: str, status: int, request_id:
             f"<RequestId>{request_id}</RequestId></ErrorResponse>"
         ).encode()
         return status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body
-    if service == "lakeformation":
+    if service in ("lakeformation", "ram"):
         # restJson1: error code in x-amzn-ErrorType, message in the body.
         body = json.dumps({"message": message}).encode()
         return status, [
