@@ -6,7 +6,8 @@ use uuid::Uuid;
 use crate::http::auth::Caller;
 
 /// Who may approve subscriptions to a domain's products.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalPolicy {
     /// Stewards only (the default).
@@ -26,13 +27,6 @@ impl ApprovalPolicy {
         }
     }
 
-    pub fn from_db(s: &str) -> ApprovalPolicy {
-        match s {
-            "owners" => ApprovalPolicy::Owners,
-            "either" => ApprovalPolicy::Either,
-            _ => ApprovalPolicy::Stewards,
-        }
-    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -45,7 +39,7 @@ pub struct DomainRow {
     pub sync_role_arn: Option<String>,
     pub external_id: String,
     pub owners: Vec<String>,
-    pub approval_policy: String,
+    pub approval_policy: ApprovalPolicy,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -107,7 +101,7 @@ impl DomainRow {
             sync_role_arn: self.sync_role_arn.clone(),
             external_id: may_see_external_id.then(|| self.external_id.clone()),
             owners: self.owners.clone(),
-            approval_policy: ApprovalPolicy::from_db(&self.approval_policy),
+            approval_policy: self.approval_policy,
             sync: SyncState {
                 status: self.sync_status.clone(),
                 last_sync_at: self.last_sync_at,

@@ -151,7 +151,7 @@ pub async fn update(
         patch.aws_account_id.as_deref().unwrap_or(&current.aws_account_id),
         role,
         patch.owners.as_deref().unwrap_or(&current.owners),
-        patch.approval_policy.unwrap_or(ApprovalPolicy::from_db(&current.approval_policy)),
+        patch.approval_policy.unwrap_or(current.approval_policy),
     );
     v.finish()?;
     let valid = valid.expect("checked");

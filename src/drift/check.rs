@@ -20,6 +20,8 @@ use crate::AppState;
 use crate::audit::{self, Actor, NewEvent, target};
 use crate::catalog_sync::glue::{ProducerAccess, ReadErrorKind};
 use crate::grants::lakeformation::LfError;
+use crate::grants::model::GrantState;
+use crate::subscriptions::model::SubscriptionStatus;
 use crate::schema::TableSchema;
 
 /// Findings listed per audit event (all of them are in `drift_findings`).
@@ -121,12 +123,12 @@ fn orphaned(g: &DesiredRow, database: &str, tables: Option<&[TableSchema]>) -> O
 }
 
 fn expectation(g: &DesiredRow) -> Option<Expectation> {
-    match (g.state.as_str(), g.subscription_status.as_str()) {
-        ("granted", "approved") => Some(Expectation::Present),
+    match (g.state, g.subscription_status) {
+        (GrantState::Granted, SubscriptionStatus::Approved) => Some(Expectation::Present),
         // Failed grants are already visible (provisioning `grant_failed`, retried with `retry`);
         // grants being applied or revoked may or may not be there yet.
-        ("pending" | "grant_failed" | "revoking", _) => Some(Expectation::InFlight),
-        ("revoke_failed", _) => Some(Expectation::Gone),
+        (GrantState::Pending | GrantState::GrantFailed | GrantState::Revoking, _) => Some(Expectation::InFlight),
+        (GrantState::RevokeFailed, _) => Some(Expectation::Gone),
         _ => None,
     }
 }

@@ -7,6 +7,8 @@ use uuid::Uuid;
 
 use super::compare::Finding;
 use super::model::{CheckSummary, FindingView};
+use crate::grants::model::GrantState;
+use crate::subscriptions::model::SubscriptionStatus;
 
 /// Any constant will do: it names the lock that lets one drift check run at a time.
 const DRIFT_LOCK: i64 = 0x6d65_7368_6472_6674; // "meshdrft"
@@ -34,13 +36,13 @@ pub struct DesiredRow {
     pub grant_id: Uuid,
     pub subscription_id: Uuid,
     pub product_id: Uuid,
-    pub subscription_status: String,
+    pub subscription_status: SubscriptionStatus,
     pub principal: String,
     pub resource_key: String,
     pub permissions: Vec<String>,
     /// The columns of a data cells filter grant's filter (null: every column).
     pub filter_columns: Option<Vec<String>>,
-    pub state: String,
+    pub state: GrantState,
 }
 
 pub async fn desired(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<DesiredRow>> {

@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use super::batch::{self, BatchCall, EntryOutcome, Reason};
 use super::lakeformation::{BATCH_LIMIT, Entry};
+use super::model::GrantState;
 use super::store::{self, GrantWork};
 use crate::AppState;
 use crate::audit::{self, Actor, NewEvent, target};
@@ -81,8 +82,8 @@ pub async fn apply(state: &AppState, subscription: Uuid, last_attempt: bool, rea
 
     let work = store::actionable(&state.db, subscription).await?;
     let mut run = Run { reason, ..Run::default() };
-    let revoking: Vec<&GrantWork> = work.iter().filter(|g| g.state == "revoking").collect();
-    let granting: Vec<&GrantWork> = work.iter().filter(|g| g.state == "pending").collect();
+    let revoking: Vec<&GrantWork> = work.iter().filter(|g| g.state == GrantState::Revoking).collect();
+    let granting: Vec<&GrantWork> = work.iter().filter(|g| g.state == GrantState::Pending).collect();
     revoke(state, subscription, &revoking, &mut run).await?;
     grant(state, subscription, &granting, &mut run).await?;
 
@@ -110,12 +111,12 @@ pub async fn apply(state: &AppState, subscription: Uuid, last_attempt: bool, rea
 /// Grants of one state after a call, with the first error among them.
 struct Update {
     ids: Vec<Uuid>,
-    state: &'static str,
+    state: GrantState,
     error: Option<String>,
 }
 
 impl Update {
-    fn new(state: &'static str, grants: Vec<(Uuid, Option<String>)>) -> Update {
+    fn new(state: GrantState, grants: Vec<(Uuid, Option<String>)>) -> Update {
         let error = grants.iter().find_map(|(_, e)| e.clone());
         Update { ids: grants.into_iter().map(|(id, _)| id).collect(), state, error }
     }
@@ -133,8 +134,8 @@ async fn record_call(state: &AppState, subscription: Uuid, updates: &[Update], e
         events.push(NewEvent::new(actor(), action, target::subscription(subscription), details));
     }
     // A grant or revoke that failed for good is a state change of its own, worth an event.
-    for u in updates.iter().filter(|u| !u.ids.is_empty() && matches!(u.state, "grant_failed" | "revoke_failed")) {
-        let details = json!({ "state": u.state, "grants": u.ids, "error": u.error });
+    for u in updates.iter().filter(|u| !u.ids.is_empty() && u.state.is_failure()) {
+        let details = json!({ "state": u.state.as_str(), "grants": u.ids, "error": u.error });
         events.push(NewEvent::new(actor(), "grant.failed", target::subscription(subscription), details));
     }
     audit::commit(tx, events).await?;
@@ -197,7 +198,11 @@ async fn revoke(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run
         run.revoked += finished.len();
         run.failed += permanent.len();
         run.transient.extend(waiting.iter().filter_map(|(_, e)| e.clone()));
-        let updates = [Update::new("revoked", finished), Update::new("revoking", waiting), Update::new("revoke_failed", permanent)];
+        let updates = [
+            Update::new(GrantState::Revoked, finished),
+            Update::new(GrantState::Revoking, waiting),
+            Update::new(GrantState::RevokeFailed, permanent),
+        ];
         record_call(state, subscription, &updates, event).await?;
     }
     Ok(())
@@ -230,7 +235,11 @@ async fn grant(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run:
         );
         run.failed += permanent.len();
         run.transient.extend(waiting.iter().filter_map(|(_, e)| e.clone()));
-        let updates = [Update::new("granted", ok), Update::new("pending", waiting), Update::new("grant_failed", permanent)];
+        let updates = [
+            Update::new(GrantState::Granted, ok),
+            Update::new(GrantState::Pending, waiting),
+            Update::new(GrantState::GrantFailed, permanent),
+        ];
         record_call(state, subscription, &updates, event).await?;
     }
     Ok(())
@@ -247,7 +256,7 @@ async fn create_filter(state: &AppState, subscription: Uuid, g: &GrantWork, filt
         }
         Err(e) if e.is("AlreadyExistsException") => Ok(true),
         Err(e) => {
-            let st = if e.retryable { "pending" } else { "grant_failed" };
+            let st = if e.retryable { GrantState::Pending } else { GrantState::GrantFailed };
             record_call(state, subscription, &[Update::new(st, vec![(g.id, Some(e.to_string()))])], None).await?;
             if e.retryable {
                 run.transient.push(e.to_string());

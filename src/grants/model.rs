@@ -25,3 +25,64 @@ pub struct Grant {
     pub kept_for: Option<Uuid>,
     pub updated_at: DateTime<Utc>,
 }
+
+/// Where applying one grant stands (the `grants.state` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum GrantState {
+    /// To be granted (new, or after a transient failure).
+    Pending,
+    Granted,
+    GrantFailed,
+    /// To be revoked.
+    Revoking,
+    Revoked,
+    RevokeFailed,
+}
+
+impl GrantState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantState::Pending => "pending",
+            GrantState::Granted => "granted",
+            GrantState::GrantFailed => "grant_failed",
+            GrantState::Revoking => "revoking",
+            GrantState::Revoked => "revoked",
+            GrantState::RevokeFailed => "revoke_failed",
+        }
+    }
+
+    /// Failed for good: worth an event of its own.
+    pub fn is_failure(self) -> bool {
+        matches!(self, GrantState::GrantFailed | GrantState::RevokeFailed)
+    }
+}
+
+/// Where a subscription's grants stand as a whole (the `subscriptions.provisioning` column, kept
+/// by the grant applier from its grants' states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum Provisioning {
+    /// Not approved (yet, or ever).
+    None,
+    Granting,
+    Granted,
+    GrantFailed,
+    Revoking,
+    Revoked,
+    RevokeFailed,
+}
+
+impl Provisioning {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provisioning::None => "none",
+            Provisioning::Granting => "granting",
+            Provisioning::Granted => "granted",
+            Provisioning::GrantFailed => "grant_failed",
+            Provisioning::Revoking => "revoking",
+            Provisioning::Revoked => "revoked",
+            Provisioning::RevokeFailed => "revoke_failed",
+        }
+    }
+}

@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::plan::PlannedGrant;
-use super::model::Grant;
+use super::model::{Grant, GrantState};
 
 /// A grant the worker has to act on.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -17,7 +17,7 @@ pub struct GrantWork {
     pub resource: Value,
     pub permissions: Vec<String>,
     pub filter: Option<Value>,
-    pub state: String,
+    pub state: GrantState,
 }
 
 /// Stores a subscription's planned grants in one statement (an approval writes several).
@@ -126,7 +126,7 @@ pub async fn live_holder(
 pub async fn record(
     tx: &mut PgConnection,
     ids: &[Uuid],
-    state: &str,
+    state: GrantState,
     error: Option<&str>,
     counted: bool,
 ) -> sqlx::Result<()> {

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::grants::model::Provisioning;
+
 /// How a subscription stands, judged from its provisioning and the last drift check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -36,12 +38,12 @@ pub struct SubscriptionHealth {
 }
 
 /// The same rules as the SQL of [`store::rollup`].
-pub fn health(status: &str, provisioning: &str, verified_at: Option<DateTime<Utc>>, open_findings: i64) -> SubscriptionHealth {
-    let status = if status != "approved" {
+pub fn health(approved: bool, provisioning: Provisioning, verified_at: Option<DateTime<Utc>>, open_findings: i64) -> SubscriptionHealth {
+    let status = if !approved {
         HealthStatus::Inactive
-    } else if provisioning == "grant_failed" {
+    } else if provisioning == Provisioning::GrantFailed {
         HealthStatus::Failing
-    } else if provisioning == "granting" {
+    } else if provisioning == Provisioning::Granting {
         HealthStatus::Provisioning
     } else if open_findings > 0 {
         HealthStatus::Drifted

@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::model::{
-    DomainProductsQuery, Lifecycle, NewProduct, Product, ProductPatch, ProductSchema, SchemaChange, SearchQuery,
+    DomainProductsQuery, ProductStatus, Lifecycle, NewProduct, Product, ProductPatch, ProductSchema, SchemaChange, SearchQuery,
 };
 use super::{service, store};
 use crate::AppState;
@@ -170,7 +170,7 @@ async fn transition(state: &AppState, caller: &Caller, path: &ProductPath, actio
 async fn sync_product(State(state): State<AppState>, caller: Caller, AppPath(path): AppPath<ProductPath>) -> ApiResult<Response> {
     let product = service::get(&state.db, &caller, &path.domain, &path.product).await?;
     let domain = crate::catalog_sync::service::syncable(&state, &caller, &path.domain).await?;
-    if product.status == "retired" {
+    if product.status == ProductStatus::Retired {
         return Err(ApiError::conflict("product_retired", "a retired product is not synced"));
     }
     Ok(accepted(crate::catalog_sync::service::queue_sync(&state, &caller, &domain, Some((product.id, &product.slug))).await?))

@@ -5,7 +5,8 @@ use uuid::Uuid;
 
 use crate::schema::TableSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Classification {
     Public,
@@ -24,17 +25,10 @@ impl Classification {
         }
     }
 
-    pub fn from_db(s: &str) -> Classification {
-        match s {
-            "public" => Classification::Public,
-            "confidential" => Classification::Confidential,
-            "restricted" => Classification::Restricted,
-            _ => Classification::Internal,
-        }
-    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum ProductStatus {
     Draft,
@@ -53,14 +47,6 @@ impl ProductStatus {
         }
     }
 
-    pub fn from_db(s: &str) -> ProductStatus {
-        match s {
-            "published" => ProductStatus::Published,
-            "deprecated" => ProductStatus::Deprecated,
-            "retired" => ProductStatus::Retired,
-            _ => ProductStatus::Draft,
-        }
-    }
 }
 
 /// A lifecycle action and the states it may start from.
@@ -101,14 +87,14 @@ pub struct ProductRow {
     pub slug: String,
     pub name: String,
     pub description: String,
-    pub classification: String,
+    pub classification: Classification,
     pub tags: Vec<String>,
     pub owner: String,
     pub source_database: String,
     pub source_tables: Option<Vec<String>>,
     pub schema_version: i32,
     pub schema_synced_at: Option<DateTime<Utc>>,
-    pub status: String,
+    pub status: ProductStatus,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -188,7 +174,7 @@ impl From<ProductRow> for Product {
             slug: r.slug,
             name: r.name,
             description: r.description,
-            classification: Classification::from_db(&r.classification),
+            classification: r.classification,
             auto_approve: r.auto_approve,
             tags: r.tags,
             owner: r.owner,
@@ -202,7 +188,7 @@ impl From<ProductRow> for Product {
                 missing_tables: r.missing_tables,
                 last_breaking_change_at: r.last_breaking_change_at,
             },
-            status: ProductStatus::from_db(&r.status),
+            status: r.status,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,

@@ -192,7 +192,7 @@ fn check_path(domain: &str, product: &str) -> ApiResult<()> {
 pub async fn get(db: &PgPool, caller: &Caller, domain: &str, product: &str) -> ApiResult<ProductRow> {
     check_path(domain, product)?;
     let row = store::find(db, domain, product, false).await?.ok_or_else(|| not_found(domain, product))?;
-    if row.status == "draft" && !caller.oversees(domain) {
+    if row.status == ProductStatus::Draft && !caller.oversees(domain) {
         return Err(not_found(domain, product));
     }
     Ok(row)
@@ -208,7 +208,7 @@ async fn lock_for_write(
 ) -> ApiResult<ProductRow> {
     check_path(domain, product)?;
     let row = store::find(&mut *tx, domain, product, true).await?.ok_or_else(|| not_found(domain, product))?;
-    if row.status == "draft" && !caller.oversees(domain) {
+    if row.status == ProductStatus::Draft && !caller.oversees(domain) {
         return Err(not_found(domain, product));
     }
     authorize_write(caller, domain)?;
@@ -229,7 +229,7 @@ pub async fn update(
     let current_source = Source { database: current.source_database.clone(), tables: current.source_tables.clone() };
     if let Some(source) = &patch.source
         && *source != current_source
-        && current.status != "draft"
+        && current.status != ProductStatus::Draft
     {
         return Err(ApiError::conflict(
             "product_not_draft",
@@ -241,7 +241,7 @@ pub async fn update(
         &mut v,
         patch.name.as_deref().unwrap_or(&current.name),
         patch.description.as_deref().unwrap_or(&current.description),
-        patch.classification.unwrap_or(Classification::from_db(&current.classification)),
+        patch.classification.unwrap_or(current.classification),
         patch.auto_approve.unwrap_or(current.auto_approve),
         patch.tags.as_deref().unwrap_or(&current.tags),
         patch.owner.as_deref().unwrap_or(&current.owner),
@@ -269,7 +269,7 @@ pub async fn transition(
 ) -> ApiResult<ProductRow> {
     let mut tx = db.begin().await?;
     let current = lock_for_write(&mut tx, caller, domain, product, if_match).await?;
-    let from = ProductStatus::from_db(&current.status);
+    let from = current.status;
     let to = action.apply(from).ok_or_else(|| {
         ApiError::conflict(
             "illegal_transition",

@@ -3,11 +3,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::grants::model::Grant;
+use crate::grants::model::{Grant, Provisioning};
 use crate::health::{SubscriptionHealth, health};
 
 /// Where the decision on a subscription stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum SubscriptionStatus {
     Pending,
@@ -30,16 +31,6 @@ impl SubscriptionStatus {
         }
     }
 
-    pub fn from_db(s: &str) -> SubscriptionStatus {
-        match s {
-            "approved" => SubscriptionStatus::Approved,
-            "rejected" => SubscriptionStatus::Rejected,
-            "cancelled" => SubscriptionStatus::Cancelled,
-            "revoked" => SubscriptionStatus::Revoked,
-            "expired" => SubscriptionStatus::Expired,
-            _ => SubscriptionStatus::Pending,
-        }
-    }
 }
 
 /// A decision on a subscription and the status it may start from.
@@ -183,8 +174,8 @@ pub struct SubscriptionRow {
     pub justification: String,
     pub requested_expires_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
-    pub status: String,
-    pub provisioning: String,
+    pub status: SubscriptionStatus,
+    pub provisioning: Provisioning,
     pub requested_by: String,
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
@@ -239,7 +230,7 @@ pub struct Subscription {
 
 impl From<SubscriptionRow> for Subscription {
     fn from(r: SubscriptionRow) -> Subscription {
-        let health = health(&r.status, &r.provisioning, r.verified_at, r.open_findings);
+        let health = health(r.status == SubscriptionStatus::Approved, r.provisioning, r.verified_at, r.open_findings);
         Subscription {
             id: r.id,
             domain: r.product_domain,
@@ -252,8 +243,8 @@ impl From<SubscriptionRow> for Subscription {
             justification: r.justification,
             requested_expires_at: r.requested_expires_at,
             expires_at: r.expires_at,
-            status: SubscriptionStatus::from_db(&r.status),
-            provisioning: r.provisioning,
+            status: r.status,
+            provisioning: r.provisioning.as_str().to_string(),
             requested_by: r.requested_by,
             decided_by: r.decided_by,
             decided_at: r.decided_at,

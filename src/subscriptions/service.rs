@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::audit::{self, Actor, NewEvent, target};
 use crate::domains::model::ApprovalPolicy;
 use crate::grants::jobs::{ApplyGrants, RevokeGrants};
-use crate::grants::model::Grant;
+use crate::grants::model::{Grant, Provisioning};
 use crate::grants::plan;
 use crate::http::auth::{Caller, Role};
 use crate::http::pagination;
@@ -54,7 +54,7 @@ fn may_decide(caller: &Caller, policy: ApprovalPolicy, product_domain: &str) -> 
 }
 
 fn authorize_decision(caller: &Caller, product: &ProductContext) -> ApiResult<()> {
-    let policy = ApprovalPolicy::from_db(&product.approval_policy);
+    let policy = product.approval_policy;
     if may_decide(caller, policy, &product.domain_slug) {
         Ok(())
     } else {
@@ -127,10 +127,10 @@ pub async fn request(
         .await?
         .ok_or_else(|| unknown_product(&req.domain, &req.product))?;
     let may_see_drafts = caller.oversees(&product.domain_slug);
-    if product.status == "draft" && !may_see_drafts {
+    if product.draft && !may_see_drafts {
         return Err(unknown_product(&req.domain, &req.product));
     }
-    if product.status != "published" {
+    if !product.published {
         return Err(ApiError::conflict(
             "product_not_published",
             format!("the product is {}: only published products can be subscribed to", product.status),
@@ -257,7 +257,7 @@ pub async fn decide(
         }
         _ => authorize_decision(caller, &product)?,
     }
-    let from = SubscriptionStatus::from_db(&row.status);
+    let from = row.status;
     let to = decision.apply(from).ok_or_else(|| illegal(from, decision))?;
     let actor = Actor::from(caller);
     let note = comment("comment", approval.comment.as_deref(), decision == Decision::Reject)?;
@@ -334,7 +334,7 @@ pub async fn end_for_retired_product(tx: &mut PgConnection, product_id: Uuid, ca
     let mut events = Vec::new();
     for (id, status) in &live {
         let row = store::find(&mut *tx, *id, false).await?.ok_or(sqlx::Error::RowNotFound)?;
-        if status == "approved" {
+        if *status == SubscriptionStatus::Approved {
             events.push(end_approved(tx, &row, &product, SubscriptionStatus::Revoked, &actor, note).await?);
         } else {
             store::reject(tx, *id, &caller.sub, note).await?;
@@ -351,15 +351,15 @@ pub async fn retry(caller: &Caller, db: &PgPool, id: Uuid) -> ApiResult<Subscrip
     }
     let mut tx = db.begin().await?;
     let row = store::find(&mut *tx, id, true).await?.ok_or_else(not_found)?;
-    if !matches!(row.provisioning.as_str(), "grant_failed" | "revoke_failed") {
+    if !matches!(row.provisioning, Provisioning::GrantFailed | Provisioning::RevokeFailed) {
         return Err(ApiError::conflict(
             "nothing_to_retry",
-            format!("provisioning is {}: only grant_failed or revoke_failed can be retried", row.provisioning),
+            format!("provisioning is {}: only grant_failed or revoke_failed can be retried", row.provisioning.as_str()),
         ));
     }
     let requeued = crate::grants::store::requeue_failed(&mut tx, id).await?;
     let domain = Some(row.product_domain_id);
-    let job = if row.provisioning == "grant_failed" {
+    let job = if row.provisioning == Provisioning::GrantFailed {
         store::set_provisioning(&mut tx, id, "granting").await?;
         ApplyGrants { subscription_id: id }.enqueue(&mut tx, domain, &caller.sub).await?
     } else {

@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use super::model::{Scope, SubscriptionRow};
+use super::model::{Scope, SubscriptionRow, SubscriptionStatus};
 use crate::db::trusted;
+use crate::domains::model::ApprovalPolicy;
 use crate::schema::SchemaDocument;
 
 const COLUMNS: &str = "s.id, s.product_id, p.slug AS product_slug, p.domain_id AS product_domain_id,
@@ -23,8 +24,10 @@ const FROM: &str = "FROM subscriptions s JOIN products p ON p.id = s.product_id
 pub struct ProductContext {
     pub id: Uuid,
     pub slug: String,
+    /// The product's lifecycle status, for messages; what the rules need of it is below.
     pub status: String,
-    pub classification: String,
+    pub draft: bool,
+    pub published: bool,
     pub schema_version: i32,
     pub schema: sqlx::types::Json<SchemaDocument>,
     pub source_database: String,
@@ -32,10 +35,11 @@ pub struct ProductContext {
     pub domain_id: Uuid,
     pub domain_slug: String,
     pub account_id: String,
-    pub approval_policy: String,
+    pub approval_policy: ApprovalPolicy,
 }
 
-const PRODUCT: &str = "SELECT p.id, p.slug, p.status, p.classification, p.schema_version, p.schema,
+const PRODUCT: &str = "SELECT p.id, p.slug, p.status, p.status = 'draft' AS draft, p.status = 'published' AS published,
+    p.schema_version, p.schema,
     p.source_database, p.auto_approve, d.id AS domain_id, d.slug AS domain_slug, d.aws_account_id AS account_id,
     d.approval_policy
     FROM products p JOIN domains d ON d.id = p.domain_id";
@@ -171,7 +175,7 @@ pub async fn set_provisioning(tx: &mut PgConnection, id: Uuid, provisioning: &st
 }
 
 /// Live subscriptions (pending or approved) of a product, locked.
-pub async fn live_of_product(tx: &mut PgConnection, product_id: Uuid) -> sqlx::Result<Vec<(Uuid, String)>> {
+pub async fn live_of_product(tx: &mut PgConnection, product_id: Uuid) -> sqlx::Result<Vec<(Uuid, SubscriptionStatus)>> {
     sqlx::query_as(
         "SELECT id, status FROM subscriptions WHERE product_id = $1 AND status IN ('pending', 'approved')
          ORDER BY id FOR UPDATE",
