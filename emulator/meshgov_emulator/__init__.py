@@ -14,6 +14,10 @@ modelled on AWS's documented behaviour:
   "No permissions revoked", grants compared semantically (normalized),
   ``ListPermissions`` on a table returning its column grants, and data cells
   filters (create/get/update/delete/list) with grants on them;
+* Lake Formation's cross-account rules (only the owner shares with other
+  accounts; re-grants need the grant option and an accepted share), when the
+  ``enforce_ownership`` setting is on, and the RAM shares and invitations that
+  cross-account grants create (GetResourceShareInvitations, Accept/Reject);
 * an indexed grant store: O(1) per grant or revoke instead of moto's linear
   scan (which also left merged grants under a stale hash), and ListPermissions
   listings kept sorted until the next change, paged by binary search.
