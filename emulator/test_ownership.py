@@ -304,3 +304,17 @@ def test_settings_default_off_and_the_permissive_behaviour_is_kept():
         assert control(endpoint, "POST", "/reset")[0] == 200
         assert control(endpoint, "GET", "/settings")[1] == {"enforce_ownership": False, "organizations": []}
         lf.grant_permissions(Principal=role(CONSUMER), Resource=resource, Permissions=["SELECT"])
+
+
+def test_ram_calls_are_logged_and_take_faults_in_restjson(url, acct):
+    consumer = acct(CONSUMER)
+    control(url, "POST", "/faults", {"service": "ram", "operation": "GetResourceShareInvitations",
+                                     "error": "ServiceUnavailableException", "account": CONSUMER})
+    with pytest.raises(ClientError) as exc:
+        invitations(consumer)
+    assert exc.value.response["Error"]["Code"] == "ServiceUnavailableException"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    invitations(consumer)
+    logged = control(url, "GET", "/calls?service=ram&operation=GetResourceShareInvitations")[1]["calls"]
+    assert [(c["account"], c["status"], c["injected"]) for c in logged[-2:]] == [
+        (CONSUMER, 503, "ServiceUnavailableException"), (CONSUMER, 200, None)]
