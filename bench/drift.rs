@@ -37,6 +37,7 @@ use meshgov::grants::lakeformation::{
     to_resource,
 };
 use meshgov::grants::plan::{self, PlannedGrant, ResolvedTable};
+use meshgov::grants::resource::LfResource;
 use meshgov::schema::{Column, SchemaDocument, TableSchema};
 use meshgov::{AppState, Config};
 use serde_json::{Value, json};
@@ -401,9 +402,9 @@ async fn seed_postgres(pool: &PgPool, run: &str, size: usize, producers: &[Produ
         let subs: Vec<Uuid> = chunk.iter().map(|g| sub_ids[g.subscription]).collect();
         let principals: Vec<&str> = chunk.iter().map(|g| g.principal.as_str()).collect();
         let catalogs: Vec<String> = chunk.iter().map(|g| product_catalog[g.subscription % products()].0.clone()).collect();
-        let types: Vec<&str> = chunk.iter().map(|g| g.planned.resource_type).collect();
-        let keys: Vec<&str> = chunk.iter().map(|g| g.planned.resource_key.as_str()).collect();
-        let resources: Vec<Value> = chunk.iter().map(|g| g.planned.resource.clone()).collect();
+        let types: Vec<&str> = chunk.iter().map(|g| g.planned.resource.kind()).collect();
+        let keys: Vec<String> = chunk.iter().map(|g| g.planned.resource.key()).collect();
+        let resources: Vec<Value> = chunk.iter().map(|g| g.planned.resource.to_json()).collect();
         let perms: Vec<String> = chunk.iter().map(|g| g.planned.permissions.join(",")).collect();
         sqlx::query(
             "INSERT INTO grants (id, subscription_id, principal, catalog_id, resource_type, resource_key, resource,
@@ -429,7 +430,7 @@ async fn seed_postgres(pool: &PgPool, run: &str, size: usize, producers: &[Produ
     Seeded { grants, product_catalog, principals }
 }
 
-fn entry(id: String, principal: &str, resource: &Value, permissions: &[String]) -> Entry {
+fn entry(id: String, principal: &str, resource: &LfResource, permissions: &[String]) -> Entry {
     Entry { id, principal: principal.to_string(), resource: resource.clone(), permissions: permissions.to_vec(), grant_option: Vec::new() }
 }
 
@@ -441,7 +442,7 @@ fn drift(seeded: &Seeded) -> (Vec<usize>, Vec<Entry>) {
         .grants
         .iter()
         .enumerate()
-        .filter(|(i, g)| i % 200 == 1 && g.planned.resource_type == "table")
+        .filter(|(i, g)| i % 200 == 1 && g.planned.resource.kind() == "table")
         .map(|(i, _)| i)
         .collect();
     let subs = seeded.grants.len() / GRANTS_PER_SUBSCRIPTION;
@@ -451,7 +452,7 @@ fn drift(seeded: &Seeded) -> (Vec<usize>, Vec<Entry>) {
             let (catalog, db) = &seeded.product_catalog[k % products()];
             // Tables 3k..3k+2 are in scope; 3k+5 is not.
             let t = table_name((3 * k + 5) % TABLES);
-            let resource = json!({ "Table": { "CatalogId": catalog, "DatabaseName": db, "Name": t } });
+            let resource = LfResource::Table { catalog_id: catalog.clone(), database: db.clone(), name: t };
             let principal = &seeded.principals[(k / products()) % principal_count()];
             entry(format!("x{k}"), principal, &resource, &["DESCRIBE".to_string(), "SELECT".to_string()])
         })
@@ -463,12 +464,12 @@ fn drift(seeded: &Seeded) -> (Vec<usize>, Vec<Entry>) {
 /// turns the answer into `Listed`.
 fn expected_listing(seeded: &Seeded, revoked: &[usize], extra: &[Entry]) -> Vec<Listed> {
     let gone: std::collections::HashSet<usize> = revoked.iter().copied().collect();
-    let as_listed = |principal: &str, resource: &Value, perms: &[String]| {
+    let as_listed = |principal: &str, resource: &LfResource, perms: &[String]| {
         let mut permissions = perms.to_vec();
         permissions.sort();
         Listed {
             principal: principal.to_string(),
-            resource: from_resource(&to_resource(resource).unwrap()).unwrap(),
+            resource: from_resource(&to_resource(resource).unwrap(), "000000000000").unwrap(),
             permissions,
             grantable: Vec::new(),
         }
@@ -485,13 +486,13 @@ fn expected_listing(seeded: &Seeded, revoked: &[usize], extra: &[Entry]) -> Vec<
 }
 
 /// A listing as a sorted multiset of canonical lines, to compare two listings.
-fn canonical(listed: &[Listed], default_catalog: &str) -> Vec<String> {
+fn canonical(listed: &[Listed]) -> Vec<String> {
     let mut lines: Vec<String> = listed
         .iter()
         .map(|l| {
             let mut p = l.permissions.clone();
             p.sort();
-            format!("{} {} {}", l.principal, compare::resource_key(&l.resource, default_catalog).unwrap_or_default(), p.join(","))
+            format!("{} {} {}", l.principal, l.resource.canonical_key(), p.join(","))
         })
         .collect();
     lines.sort();
@@ -678,20 +679,18 @@ struct Parts {
     persist: Duration,
 }
 
-async fn parts(state: &AppState, size: usize, listed: &[Listed], gov: &str) -> Parts {
+async fn parts(state: &AppState, size: usize, listed: &[Listed]) -> Parts {
     let db = &state.db;
     let t = Instant::now();
     let rows = meshgov::drift::store::desired(db).await.unwrap();
     let mut managed = Managed {
         principals: meshgov::drift::store::principals(db).await.unwrap().into_iter().collect(),
-        databases: meshgov::drift::store::product_databases(db).await.unwrap().into_iter().collect(),
+        databases: meshgov::drift::store::product_databases(db, &state.aws.account_id().await).await.unwrap().into_iter().collect(),
     };
     let load = t.elapsed();
     for g in &rows {
-        let key = compare::desired_key(&g.resource_key);
-        let mut parts = key.split('|');
-        if let (Some(_), Some(c), Some(d)) = (parts.next(), parts.next(), parts.next()) {
-            managed.databases.insert(format!("{c}|{d}"));
+        if let Some(resource) = LfResource::from_key(&g.resource_key) {
+            managed.databases.insert(Managed::database_of(&resource));
         }
     }
     let desired: Vec<Desired> = rows
@@ -707,7 +706,7 @@ async fn parts(state: &AppState, size: usize, listed: &[Listed], gov: &str) -> P
         })
         .collect();
     let t = Instant::now();
-    let mut findings = compare::compare(&desired, listed, &managed, gov);
+    let mut findings = compare::compare(&desired, listed, &managed);
     let compare = t.elapsed();
     // Persistence as a steady-state check does it (findings known), in a transaction rolled back.
     let verified: Vec<Uuid> = desired.iter().map(|d| d.subscription_id).collect::<std::collections::HashSet<_>>().into_iter().collect();
@@ -829,7 +828,7 @@ async fn main() {
             r.runs.push(second);
             // The emulator lists exactly what the memory pages hold (an untimed listing).
             let listed = list_everything(sdk_lf.as_ref()).await;
-            assert_eq!(canonical(&listed, &gov), canonical(&expected, &gov), "the emulator's listing differs from the model");
+            assert_eq!(canonical(&listed), canonical(&expected), "the emulator's listing differs from the model");
             drop(listed);
             let h = harness(&state, Arc::new(MemoryLf { entries: expected.clone() }));
             let third = run_check(&h, "steady state", size, "memory", want).await;
@@ -844,7 +843,7 @@ async fn main() {
             r.runs.push(second);
             listed_for_parts = expected;
         }
-        r.parts = parts(&state, size, &listed_for_parts, &gov).await;
+        r.parts = parts(&state, size, &listed_for_parts).await;
         drop(listed_for_parts);
         results.push(r);
 

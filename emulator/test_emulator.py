@@ -656,7 +656,8 @@ def test_grant_merge_and_revoke_do_not_depend_on_the_hash_seed(hash_seed):
     with own_emulator(PYTHONHASHSEED=hash_seed) as url:
         lf = make_client(url, "lakeformation")
         p, q = principal("p"), principal("q")
-        table = {"Table": {"CatalogId": OTHER_ACCOUNT, "DatabaseName": "sales", "Name": "orders"}}
+        # The caller's own catalog, named explicitly: only the owner grants to other accounts.
+        table = {"Table": {"CatalogId": DEFAULT_ACCOUNT, "DatabaseName": "sales", "Name": "orders"}}
         for _ in range(2):
             lf.grant_permissions(Principal=p, Resource=table, Permissions=["SELECT", "DESCRIBE"])
         lf.grant_permissions(Principal=p, Resource=table, Permissions=["DESCRIBE", "ALTER"],

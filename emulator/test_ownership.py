@@ -285,25 +285,27 @@ def test_resource_links_are_stored_and_their_grants_are_their_own(acct, table):
     consumer.lf.revoke_permissions(Principal=analyst, Resource={"Database": {"Name": link_db}}, Permissions=["DESCRIBE"])
 
 
-def test_settings_default_off_and_the_permissive_behaviour_is_kept():
+def test_settings_default_on_and_the_permissive_behaviour_only_when_turned_off():
     with own_emulator() as endpoint:
-        assert control(endpoint, "GET", "/settings")[1] == {"enforce_ownership": False, "organizations": []}
+        assert control(endpoint, "GET", "/settings")[1] == {"enforce_ownership": True, "organizations": []}
         lf = make_client(endpoint, "lakeformation")
         resource = {"Table": {"CatalogId": PRODUCER, "DatabaseName": "sales", "Name": "orders"}}
-        # Refused when enforced, accepted as moto accepts it when not.
-        lf.grant_permissions(Principal=role(CONSUMER), Resource=resource, Permissions=["SELECT"])
+        # Refused as AWS refuses it by default; accepted as moto accepts it when turned off.
+        with pytest.raises(ClientError) as exc:
+            lf.grant_permissions(Principal=role(CONSUMER), Resource=resource, Permissions=["SELECT"])
+        denied(exc)
         for bad in ({"enforce_ownership": "yes"}, {"organizations": [["1234"]]}, {"nope": 1},
                     {"organizations": [[PRODUCER], [PRODUCER, CONSUMER]]}):
             status, body, _ = control(endpoint, "POST", "/settings", bad)
             assert status == 400 and body["error"], bad
-        assert control(endpoint, "POST", "/settings", {"enforce_ownership": True})[1]["enforce_ownership"] is True
-        with pytest.raises(ClientError) as exc:
-            lf.grant_permissions(Principal=role(CONSUMER), Resource=resource, Permissions=["SELECT"])
-        denied(exc)
+        assert control(endpoint, "POST", "/settings", {"enforce_ownership": False})[1]["enforce_ownership"] is False
+        lf.grant_permissions(Principal=role(CONSUMER), Resource=resource, Permissions=["SELECT"])
         # The control API's reset restores the defaults.
         assert control(endpoint, "POST", "/reset")[0] == 200
-        assert control(endpoint, "GET", "/settings")[1] == {"enforce_ownership": False, "organizations": []}
-        lf.grant_permissions(Principal=role(CONSUMER), Resource=resource, Permissions=["SELECT"])
+        assert control(endpoint, "GET", "/settings")[1] == {"enforce_ownership": True, "organizations": []}
+        with pytest.raises(ClientError) as exc:
+            lf.grant_permissions(Principal=role(CONSUMER), Resource=resource, Permissions=["DESCRIBE"])
+        denied(exc)
 
 
 def test_ram_calls_are_logged_and_take_faults_in_restjson(url, acct):

@@ -9,6 +9,7 @@ pub fn registry() -> Registry {
     Registry::default()
         .job::<catalog_sync::jobs::SyncDomain>()
         .job::<catalog_sync::jobs::SyncProduct>()
+        .job::<catalog_sync::jobs::MirrorProduct>()
         .job::<grants::jobs::ApplyGrants>()
         .job::<grants::jobs::RevokeGrants>()
         .job::<drift::jobs::Reconcile>()

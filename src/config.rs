@@ -409,7 +409,9 @@ impl Config {
             request_timeout: Duration::from_secs(30),
             body_limit: 1 << 20,
             auth: AuthConfig::dev(dev_secret),
-            aws: AwsConfig::default(),
+            // A governance account of its own, so approvals in central mode know where grants go
+            // without asking STS.
+            aws: AwsConfig { principal_arn: Some("arn:aws:iam::123456789012:role/meshgov".into()), ..AwsConfig::default() },
             sync: SyncConfig { interval: None, worker_concurrency: 4, run_workers: false, job_lease: Duration::from_secs(60) },
             reconcile: ReconcileConfig::off(),
             subscription_max_days: 365,

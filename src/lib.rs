@@ -48,6 +48,8 @@ pub struct AppState {
     pub catalog: Arc<dyn catalog_sync::glue::CatalogReader>,
     /// Applies grants; Lake Formation in the governance account unless a test supplies another.
     pub lakeformation: Arc<dyn grants::lakeformation::LakeFormation>,
+    /// Keeps central-mode mirrors in the governance account's Glue catalog.
+    pub mirror: Arc<dyn catalog_sync::mirror::CatalogMirror>,
     /// Every job kind's handler and the scheduler's duties ([`background::registry`]).
     pub jobs: Arc<jobs::Registry>,
 }
@@ -58,8 +60,9 @@ impl AppState {
         let aws = Arc::new(aws::Aws::new(config.aws.clone()));
         let catalog = Arc::new(catalog_sync::glue::GlueReader::new(aws.clone()));
         let lakeformation = Arc::new(grants::lakeformation::SdkLakeFormation::new(aws.clone()));
+        let mirror = Arc::new(catalog_sync::mirror::GlueMirror::new(aws.clone()));
         let jobs = Arc::new(background::registry());
-        AppState { db, config: Arc::new(config), auth, metrics: http::ops::metrics_handle(), aws, catalog, lakeformation, jobs }
+        AppState { db, config: Arc::new(config), auth, metrics: http::ops::metrics_handle(), aws, catalog, lakeformation, mirror, jobs }
     }
 }
 

@@ -238,8 +238,7 @@ async fn every_kind_of_change_is_recorded_with_its_breaking_flag(pool: PgPool) {
     let product = m.product("supply-chain", "shipments").await;
     assert_eq!(product["schema_version"], 2);
     assert!(product["sync"]["last_breaking_change_at"].is_string(), "{product}");
-    let event = m.app.last_event().await;
-    assert_eq!(event["action"], "product.schema_changed");
+    let event = m.app.last_event_of("product.schema_changed").await;
     assert_eq!(event["target"], "product:supply-chain/shipments");
     assert_eq!(event["details"]["schema_version"], 2);
     assert_eq!(event["details"]["breaking"], true);
@@ -489,8 +488,8 @@ async fn a_dropped_table_or_column_takes_its_grants_along_and_names_the_subscrip
         ids.push(id);
     }
     worker::run_until_idle(&m.state).await.unwrap();
-    assert_eq!(lf_grants_of(&narrow).await, ["columns orders [id,note]", "database sales_db"]);
-    assert_eq!(lf_grants_of(&wide).await, ["database sales_db", "table orders", "table returns"]);
+    assert_eq!(lf_grants_of(&narrow).await, ["columns orders [id,note]", "database sales__orders"]);
+    assert_eq!(lf_grants_of(&wide).await, ["database sales__orders", "table orders", "table returns"]);
 
     // The producer drops a column and a table.
     m.replace_table("sales_db", "orders", &[("id", "bigint"), ("amount", "double")], &[]).await;
@@ -498,8 +497,8 @@ async fn a_dropped_table_or_column_takes_its_grants_along_and_names_the_subscrip
     assert_eq!(m.sync("/domains/sales").await["status"], "succeeded");
     worker::run_until_idle(&m.state).await.unwrap();
 
-    assert_eq!(lf_grants_of(&narrow).await, ["columns orders [id]", "database sales_db"], "note is gone from the column grant");
-    assert_eq!(lf_grants_of(&wide).await, ["database sales_db", "table orders"], "the dropped table's grant is revoked");
+    assert_eq!(lf_grants_of(&narrow).await, ["columns orders [id]", "database sales__orders"], "note is gone from the column grant");
+    assert_eq!(lf_grants_of(&wide).await, ["database sales__orders", "table orders"], "the dropped table's grant is revoked");
     for id in &ids {
         let s = m.app.get(&format!("/api/v1/subscriptions/{id}"), &steward()).await.body;
         assert_eq!((s["status"].as_str(), s["provisioning"].as_str()), (Some("approved"), Some("granted")), "{s}");

@@ -92,7 +92,7 @@ async fn killed_mid_batch_and_restarted_lake_formation_holds_exactly_the_approve
     meshgov::install_crypto_provider();
     let mut config = Config::for_tests("postgres://unused", SECRET);
     config.aws = AwsConfig::emulator(&endpoint());
-    let app = TestApp::with_config(pool.clone(), config);
+    let app = TestApp::with_config(pool.clone(), config.clone());
     let (producer_account, consumer_account) = (fresh_account(), fresh_account());
     for (slug, account) in [("sales", &producer_account), ("marketing", &consumer_account)] {
         let r = app.post("/api/v1/domains", &admin(), json!({ "slug": slug, "name": slug, "aws_account_id": account })).await;
@@ -116,6 +116,10 @@ async fn killed_mid_batch_and_restarted_lake_formation_holds_exactly_the_approve
     let mut conn = pool.acquire().await.unwrap();
     meshgov::catalog_sync::store::replace_schema(&mut conn, id, &schema).await.unwrap();
     drop(conn);
+    // Central mode: grants name the governance account's mirror, made as a sync's job would.
+    let state = meshgov::AppState::new(config.clone(), pool.clone());
+    let mirrored = meshgov::catalog_sync::mirror::run(&state, id).await.unwrap();
+    assert!(matches!(mirrored, meshgov::jobs::JobOutcome::Done(_)), "{mirrored:?}");
     app.lifecycle("sales", "orders", "publish").await;
 
     let principals: Vec<String> =
@@ -167,7 +171,7 @@ async fn killed_mid_batch_and_restarted_lake_formation_holds_exactly_the_approve
         .iter()
         .flat_map(|p| {
             [
-                format!("{p} database sales_db DESCRIBE"),
+                format!("{p} database sales__orders DESCRIBE"),
                 format!("{p} table orders DESCRIBE+SELECT"),
                 format!("{p} table returns DESCRIBE+SELECT"),
             ]

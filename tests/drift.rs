@@ -21,7 +21,7 @@ fn principal(arn: &str) -> DataLakePrincipal {
 
 fn table(catalog: &str, name: &str) -> Resource {
     Resource::builder()
-        .table(TableResource::builder().catalog_id(catalog).database_name("sales_db").name(name).build().unwrap())
+        .table(TableResource::builder().catalog_id(catalog).database_name("sales__orders").name(name).build().unwrap())
         .build()
 }
 
@@ -89,8 +89,8 @@ async fn a_grant_revoked_by_hand_is_missing_and_reconcile_restores_it(pool: PgPo
 
     // Someone revokes the column grant in the console.
     let columns = TableWithColumnsResource::builder()
-        .catalog_id(&m.producer)
-        .database_name("sales_db")
+        .catalog_id(&m.gov)
+        .database_name("sales__orders")
         .name("orders")
         .column_names("a")
         .column_names("b")
@@ -186,10 +186,10 @@ async fn permissions_granted_by_hand_are_unexpected_and_reconcile_revokes_them(p
 
     // By hand: another table of the product, and more than SELECT on the subscribed one; and a
     // grant to a principal meshgov does not manage, which is none of its business.
-    m.grant_by_hand(&analyst, table(&m.producer, "refunds"), &[Permission::Select]).await;
-    m.grant_by_hand(&analyst, table(&m.producer, "orders"), &[Permission::Alter]).await;
+    m.grant_by_hand(&analyst, table(&m.gov, "refunds"), &[Permission::Select]).await;
+    m.grant_by_hand(&analyst, table(&m.gov, "orders"), &[Permission::Alter]).await;
     let stranger = format!("arn:aws:iam::{}:role/stranger", m.consumer);
-    m.grant_by_hand(&stranger, table(&m.producer, "refunds"), &[Permission::Select]).await;
+    m.grant_by_hand(&stranger, table(&m.gov, "refunds"), &[Permission::Select]).await;
 
     let report = m.drift().await;
     assert_eq!(kinds(&report), (0, 2, 0), "{report}");
@@ -210,7 +210,7 @@ async fn permissions_granted_by_hand_are_unexpected_and_reconcile_revokes_them(p
     m.run_jobs().await;
 
     let mut expected = granted.clone();
-    expected.push(format!("{stranger} table {}.sales_db.refunds SELECT", m.producer));
+    expected.push(format!("{stranger} table {}.refunds SELECT", m.grant_db()));
     expected.sort();
     assert_eq!(m.lf_state().await, expected);
     let repaired = m.audit("drift.repaired", &format!("principal:{analyst}")).await;
@@ -229,7 +229,7 @@ async fn a_permission_left_by_a_revoked_subscription_names_it(pool: PgPool) {
     m.run_jobs().await;
     assert!(m.lf_state().await.is_empty());
     // Granted again by hand after the revoke.
-    m.grant_by_hand(&analyst, table(&m.producer, "orders"), &[Permission::Select, Permission::Describe]).await;
+    m.grant_by_hand(&analyst, table(&m.gov, "orders"), &[Permission::Select, Permission::Describe]).await;
 
     let report = m.drift().await;
     assert_eq!(kinds(&report), (0, 1, 0), "{report}");
@@ -273,7 +273,7 @@ async fn the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone(poo
     let granted = m.lf_state().await;
 
     let database = Resource::builder()
-        .database(DatabaseResource::builder().catalog_id(&m.producer).name("sales_db").build().unwrap())
+        .database(DatabaseResource::builder().catalog_id(&m.gov).name("sales__orders").build().unwrap())
         .build();
     m.lf.revoke_permissions()
         .principal(principal(&analyst))
@@ -282,7 +282,7 @@ async fn the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone(poo
         .send()
         .await
         .unwrap();
-    m.grant_by_hand(&analyst, table(&m.producer, "refunds"), &[Permission::Select]).await;
+    m.grant_by_hand(&analyst, table(&m.gov, "refunds"), &[Permission::Select]).await;
 
     assert!(drift::jobs::enqueue_if_due(&m.state, Duration::from_secs(600)).await.unwrap());
     // One reconcile at a time: a second replica's tick queues nothing.
@@ -290,7 +290,7 @@ async fn the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone(poo
     m.run_jobs().await;
 
     let mut expected = granted.clone();
-    expected.push(format!("{analyst} table {}.sales_db.refunds SELECT", m.producer));
+    expected.push(format!("{analyst} table {}.refunds SELECT", m.grant_db()));
     expected.sort();
     assert_eq!(m.lf_state().await, expected, "missing re-granted, unexpected left for a steward");
     // Recently run: not due again.
@@ -338,7 +338,7 @@ async fn a_grant_option_given_by_hand_is_revoked_and_the_subscribed_permission_s
     m.granted(&analyst, json!([{ "name": "orders" }])).await;
     m.lf.grant_permissions()
         .principal(principal(&analyst))
-        .resource(table(&m.producer, "orders"))
+        .resource(table(&m.gov, "orders"))
         .permissions(Permission::Select)
         .permissions_with_grant_option(Permission::Select)
         .send()

@@ -233,7 +233,7 @@ async fn approvers_narrow_tables_columns_and_expiry_but_never_widen(pool: PgPool
     m.run_jobs().await;
     let mut expected = vec![
         m.expect_db(&analyst),
-        format!("{analyst} columns {}.sales_db.orders[a,c] SELECT", m.producer),
+        format!("{analyst} columns {}.orders[a,c] SELECT", m.grant_db()),
     ];
     expected.sort();
     assert_eq!(m.lf_state().await, expected, "a column subset is TableWithColumns with sorted names");
@@ -471,7 +471,7 @@ async fn revoking_what_is_already_gone_counts_as_done(pool: PgPool) {
         .lf
         .revoke_permissions()
         .principal(aws_sdk_lakeformation::types::DataLakePrincipal::builder().data_lake_principal_identifier(&analyst).build())
-        .resource(meshgov::grants::lakeformation::to_resource(&json!({ "Table": { "CatalogId": m.producer, "DatabaseName": "sales_db", "Name": "orders" } })).unwrap())
+        .resource(meshgov::grants::lakeformation::to_resource(&meshgov::grants::resource::LfResource::Table { catalog_id: m.gov.clone(), database: "sales__orders".into(), name: "orders".into() }).unwrap())
         .permissions(aws_sdk_lakeformation::types::Permission::Select)
         .permissions(aws_sdk_lakeformation::types::Permission::Describe)
         .send()
@@ -506,7 +506,7 @@ async fn row_filters_become_data_cells_filters_end_to_end(pool: PgPool) {
     assert_eq!(m.get(&id).await["provisioning"], "granted");
 
     let filters = m.lf.list_data_cells_filter().send().await.unwrap();
-    let created: Vec<_> = filters.data_cells_filters().iter().filter(|f| f.table_catalog_id() == m.producer).collect();
+    let created: Vec<_> = filters.data_cells_filters().iter().filter(|f| f.table_catalog_id() == m.gov).collect();
     assert_eq!(created.len(), 1);
     assert_eq!(created[0].name(), name);
     assert_eq!(created[0].row_filter().and_then(|r| r.filter_expression()), Some(filter));
@@ -514,7 +514,7 @@ async fn row_filters_become_data_cells_filters_end_to_end(pool: PgPool) {
     let mut expected = vec![
         m.expect_db(&analyst),
         m.expect_table(&analyst, "refunds"),
-        format!("{analyst} filter {}.sales_db.orders/{name} SELECT", m.producer),
+        format!("{analyst} filter {}.orders/{name} SELECT", m.grant_db()),
     ];
     expected.sort();
     assert_eq!(m.lf_state().await, expected);
@@ -525,7 +525,7 @@ async fn row_filters_become_data_cells_filters_end_to_end(pool: PgPool) {
     assert_eq!(m.get(&id).await["provisioning"], "revoked");
     assert!(m.lf_state().await.is_empty());
     let filters = m.lf.list_data_cells_filter().send().await.unwrap();
-    assert!(filters.data_cells_filters().iter().all(|f| f.table_catalog_id() != m.producer), "the filter is deleted");
+    assert!(filters.data_cells_filters().iter().all(|f| f.table_catalog_id() != m.gov), "the filter is deleted");
     assert_eq!(m.audit("lakeformation.delete_data_cells_filter", &target(&id)).await.len(), 1);
 }
 

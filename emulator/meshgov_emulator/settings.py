@@ -1,8 +1,8 @@
 """Emulator settings (the control API's /settings): whether Lake Formation's cross-account rules
 are enforced, and which accounts share one AWS Organization.
 
-`enforce_ownership` is off by default because meshgov's own tests still rely on moto's permissive
-grants; the default flips once meshgov models the account topology."""
+`enforce_ownership` is on by default: a test that passes only because the emulator is more
+permissive than AWS proves nothing. Turn it off only to reproduce moto's own behaviour."""
 from __future__ import annotations
 
 import copy
@@ -11,7 +11,7 @@ from typing import Any
 
 from .faults import REGISTRY
 
-DEFAULTS: dict[str, Any] = {"enforce_ownership": False, "organizations": []}
+DEFAULTS: dict[str, Any] = {"enforce_ownership": True, "organizations": []}
 
 # Guarded by REGISTRY.lock. `organizations` is a list of organizations, each a list of account ids.
 SETTINGS: dict[str, Any] = copy.deepcopy(DEFAULTS)

@@ -45,6 +45,18 @@ impl Aws {
             .cloned()
     }
 
+    /// The governance account's id, from [`Self::principal_arn`]; None when STS cannot say.
+    pub async fn governance_account(&self) -> Option<String> {
+        let arn = self.principal_arn().await?;
+        arn.split(':').nth(4).filter(|a| a.len() == 12).map(str::to_string)
+    }
+
+    /// The governance account's id, or "000000000000" when unknown: the catalog of a resource Lake
+    /// Formation lists without a catalog id (a listing answered without it means the caller's own).
+    pub async fn account_id(&self) -> String {
+        self.governance_account().await.unwrap_or_else(|| "000000000000".into())
+    }
+
     pub async fn sdk(&self) -> &SdkConfig {
         self.sdk.get_or_init(|| load(&self.config)).await
     }

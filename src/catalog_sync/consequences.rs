@@ -17,27 +17,25 @@ use uuid::Uuid;
 
 use super::diff::Change;
 use crate::grants::plan::{self, ResolvedTable};
+use crate::grants::resource::LfResource;
 use crate::grants::store::{self as grants, ProductGrant};
 
 fn table_of(g: &ProductGrant) -> Option<&str> {
-    let r = &g.resource;
-    r.pointer("/Table/Name")
-        .or_else(|| r.pointer("/TableWithColumns/Name"))
-        .or_else(|| r.pointer("/DataCellsFilter/TableName"))
-        .and_then(Value::as_str)
+    g.resource.table()
 }
 
-fn database_of(g: &ProductGrant) -> Option<&str> {
-    let r = &g.resource;
-    r.pointer("/Table/DatabaseName")
-        .or_else(|| r.pointer("/TableWithColumns/DatabaseName"))
-        .or_else(|| r.pointer("/DataCellsFilter/DatabaseName"))
-        .and_then(Value::as_str)
-}
-
+/// The columns a grant names: a column subset's, or its data cells filter's.
 fn columns_of(g: &ProductGrant) -> Vec<String> {
-    let list = g.resource.pointer("/TableWithColumns/ColumnNames").or_else(|| g.filter.as_ref()?.get("ColumnNames"));
-    list.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default()
+    match &g.resource {
+        LfResource::Columns { columns, .. } => columns.clone(),
+        _ => g
+            .filter
+            .as_ref()
+            .and_then(|f| f.get("ColumnNames"))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default(),
+    }
 }
 
 /// Applies the consequences of `changes` to `product`'s grants, adds `affected_subscriptions`
@@ -68,13 +66,13 @@ pub async fn apply(tx: &mut PgConnection, product: Uuid, changes: &mut [Change])
         if !cols.iter().any(|c| gone.contains(c.as_str())) {
             continue;
         }
-        match g.resource_type.as_str() {
-            "table_with_columns" => {
+        match &g.resource {
+            LfResource::Columns { .. } => {
                 grants::mark_one_revoking(tx, g.id).await?;
                 to_apply.insert(g.subscription_id);
                 let kept: Vec<String> = cols.iter().filter(|c| !gone.contains(c.as_str())).cloned().collect();
                 if !kept.is_empty() {
-                    let database = database_of(g).unwrap_or_default();
+                    let database = g.resource.database();
                     let narrowed = ResolvedTable { name: table.to_string(), columns: Some(kept.clone()), row_filter: None };
                     // The plan's first entry is the database grant, which the subscription keeps.
                     let planned: Vec<_> =

@@ -48,6 +48,30 @@ impl BackgroundJob for SyncProduct {
     }
 }
 
+/// Brings a product's mirror in the governance account up to date (central mode); one live per
+/// product.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MirrorProduct {
+    pub domain: String,
+    pub product: String,
+    pub product_id: Uuid,
+}
+
+impl BackgroundJob for MirrorProduct {
+    const KIND: &'static str = "mirror_product";
+
+    fn dedupe_key(&self) -> Option<String> {
+        Some(format!("mirror:{}/{}", self.domain, self.product))
+    }
+
+    async fn run(self, state: &AppState, _job: &JobRow) -> JobOutcome {
+        match super::mirror::run(state, self.product_id).await {
+            Ok(outcome) => outcome,
+            Err(e) => JobOutcome::Retry(format!("database error: {e}")),
+        }
+    }
+}
+
 async fn run(state: &AppState, job: &JobRow, only: Option<Uuid>) -> JobOutcome {
     let Some(domain_id) = job.domain_id else { return JobOutcome::Fatal("the job names no domain".into()) };
     match service::sync(state, domain_id, only, &job.created_by).await {

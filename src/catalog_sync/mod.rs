@@ -6,6 +6,7 @@ pub mod consequences;
 pub mod diff;
 pub mod glue;
 pub mod jobs;
+pub mod mirror;
 pub mod readiness;
 pub mod service;
 pub mod store;

@@ -11,11 +11,12 @@ use uuid::Uuid;
 
 use super::diff::{self, Change};
 use super::glue::{ProducerAccess, ReadError, ReadErrorKind};
-use super::jobs::{SyncDomain, SyncProduct};
+use super::jobs::{MirrorProduct, SyncDomain, SyncProduct};
 use super::store::{self, SyncTarget};
 use crate::AppState;
 use crate::audit::{self, Actor, NewEvent, target};
 use crate::domains::model::DomainRow;
+use crate::grants::holder::CatalogMode;
 use crate::grants::jobs::ApplyGrants;
 use crate::http::auth::Caller;
 use crate::http::problem::{ApiError, ApiResult};
@@ -152,9 +153,16 @@ async fn apply(
     let new = SchemaDocument { tables: selected };
     let mut tx = state.db.begin().await?;
     let current = store::lock_schema(&mut tx, target.id).await?;
-    let mut changes = diff::diff(&current, &new);
+    let mut changes = diff::diff(&current.schema, &new);
     let mut version = None;
     let mut effects = Vec::new();
+    // Central mode: the governance account's mirror follows the schema, by a job queued in the same
+    // transaction; a mirror already current (no change, nothing left from a failed run) is left alone.
+    let mirror_behind = current.mirrored_version < current.schema_version;
+    if domain.catalog_mode == CatalogMode::Central && (!changes.is_empty() || mirror_behind) {
+        let job = MirrorProduct { domain: domain.slug.clone(), product: target.slug.clone(), product_id: target.id };
+        job.enqueue(&mut tx, Some(domain.id), &actor().sub).await?;
+    }
     if !changes.is_empty() {
         let v = store::replace_schema(&mut tx, target.id, &new).await?;
         // Grants on what is gone are revoked or narrowed in this same transaction, with the jobs

@@ -6,6 +6,7 @@ use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 use super::diff::Change;
+use crate::grants::holder::CatalogMode;
 use crate::schema::SchemaDocument;
 
 /// Any constant will do: it names the lock that lets one replica queue the due syncs at a time.
@@ -70,10 +71,11 @@ pub async fn products_to_sync(db: &PgPool, domain_id: Uuid, only: Option<Uuid>) 
 }
 
 /// The stored snapshot, with the product row locked until the transaction ends.
-pub async fn lock_schema(tx: &mut PgConnection, product_id: Uuid) -> sqlx::Result<SchemaDocument> {
-    let (doc,): (sqlx::types::Json<SchemaDocument>,) =
-        sqlx::query_as("SELECT schema FROM products WHERE id = $1 FOR UPDATE").bind(product_id).fetch_one(tx).await?;
-    Ok(doc.0)
+pub async fn lock_schema(tx: &mut PgConnection, product_id: Uuid) -> sqlx::Result<LockedSchema> {
+    sqlx::query_as("SELECT schema, schema_version, mirrored_version FROM products WHERE id = $1 FOR UPDATE")
+        .bind(product_id)
+        .fetch_one(tx)
+        .await
 }
 
 pub async fn insert_changes(tx: &mut PgConnection, product_id: Uuid, version: i32, changes: &[Change]) -> sqlx::Result<()> {
@@ -149,4 +151,53 @@ pub fn sync_lock_key(domain_id: Uuid) -> i64 {
 /// Takes the domain's sync lock for the life of `tx`; false when another sync holds it.
 pub async fn try_lock_domain(tx: &mut PgConnection, domain_id: Uuid) -> sqlx::Result<bool> {
     sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(sync_lock_key(domain_id)).fetch_one(tx).await
+}
+
+/// A product's last snapshot, locked for a sync to replace it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct LockedSchema {
+    #[sqlx(json)]
+    pub schema: SchemaDocument,
+    pub schema_version: i32,
+    /// The version the governance account's mirror matches (central mode).
+    pub mirrored_version: i32,
+}
+
+/// What the mirror of a product is made from.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MirrorSource {
+    pub slug: String,
+    pub domain_slug: String,
+    pub catalog_mode: CatalogMode,
+    pub account_id: String,
+    pub source_database: String,
+    pub data_access_role_arn: Option<String>,
+    #[sqlx(json)]
+    pub schema: SchemaDocument,
+    pub schema_version: i32,
+    pub mirrored_version: i32,
+}
+
+pub async fn mirror_source(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Option<MirrorSource>> {
+    sqlx::query_as(
+        "SELECT p.slug, d.slug AS domain_slug, d.catalog_mode, d.aws_account_id AS account_id, p.source_database,
+                d.data_access_role_arn, p.schema, p.schema_version, p.mirrored_version
+         FROM products p JOIN domains d ON d.id = p.domain_id WHERE p.id = $1",
+    )
+    .bind(product_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Records a run of the mirror: the schema version it now matches, or why it could not.
+pub async fn mirrored(tx: &mut PgConnection, product_id: Uuid, version: Option<i32>, error: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE products SET mirrored_version = coalesce($2, mirrored_version), mirror_error = $3 WHERE id = $1",
+    )
+    .bind(product_id)
+    .bind(version)
+    .bind(error)
+    .execute(tx)
+    .await?;
+    Ok(())
 }

@@ -29,6 +29,8 @@ impl ApprovalPolicy {
 
 }
 
+pub use crate::grants::holder::CatalogMode;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DomainRow {
     pub id: Uuid,
@@ -40,6 +42,9 @@ pub struct DomainRow {
     pub external_id: String,
     pub owners: Vec<String>,
     pub approval_policy: ApprovalPolicy,
+    pub catalog_mode: CatalogMode,
+    pub data_access_role_arn: Option<String>,
+    pub grant_role_arn: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -79,6 +84,15 @@ pub struct Domain {
     /// Subjects or contacts responsible for the domain.
     pub owners: Vec<String>,
     pub approval_policy: ApprovalPolicy,
+    /// Where the grants on its products live: `central` (a mirror in the governance account's
+    /// catalog) or `producer` (its own catalog, through `grant_role_arn`).
+    pub catalog_mode: CatalogMode,
+    /// Central mode: a role of the governance account, trusted by `lakeformation.amazonaws.com`,
+    /// with which Lake Formation reads the producer's S3 data (the producer's bucket policy allows it).
+    pub data_access_role_arn: Option<String>,
+    /// Producer mode: a role in the domain's account that meshgov assumes (with `external_id`) to
+    /// grant in Lake Formation there.
+    pub grant_role_arn: Option<String>,
     pub sync: SyncState,
     /// Incremented on every change; the ETag is this number in quotes.
     pub version: i64,
@@ -102,6 +116,9 @@ impl DomainRow {
             external_id: may_see_external_id.then(|| self.external_id.clone()),
             owners: self.owners.clone(),
             approval_policy: self.approval_policy,
+            catalog_mode: self.catalog_mode,
+            data_access_role_arn: self.data_access_role_arn.clone(),
+            grant_role_arn: self.grant_role_arn.clone(),
             sync: SyncState {
                 status: self.sync_status.clone(),
                 last_sync_at: self.last_sync_at,
@@ -142,6 +159,17 @@ pub struct NewDomain {
     pub owners: Option<Vec<String>>,
     #[serde(default)]
     pub approval_policy: Option<ApprovalPolicy>,
+    /// Default `central`.
+    #[serde(default)]
+    pub catalog_mode: Option<CatalogMode>,
+    /// A role of the governance account (central mode).
+    #[serde(default)]
+    #[schema(example = "arn:aws:iam::999988887777:role/meshgov-data-access", pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
+    pub data_access_role_arn: Option<String>,
+    /// Must be a role in `aws_account_id` (producer mode).
+    #[serde(default)]
+    #[schema(example = "arn:aws:iam::111122223333:role/meshgov-grants", pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
+    pub grant_role_arn: Option<String>,
 }
 
 /// Changes a domain; absent fields stay as they are. `sync_role_arn: null` removes the role.
@@ -166,6 +194,19 @@ pub struct DomainPatch {
     pub owners: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approval_policy: Option<ApprovalPolicy>,
+    /// Changes only while no grant on the domain's products is live (409 otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub catalog_mode: Option<CatalogMode>,
+    /// `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_access_role_arn: Option<Option<String>>,
+    /// `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant_role_arn: Option<Option<String>>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit null (`Some(None)`).

@@ -3,7 +3,7 @@
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::model::{ApprovalPolicy, DomainPatch, DomainRow, NewDomain};
+use super::model::{ApprovalPolicy, CatalogMode, DomainPatch, DomainRow, NewDomain};
 use super::store::{self, DomainFields};
 use crate::audit::{self, Actor, NewEvent, target};
 use crate::http::auth::Caller;
@@ -11,6 +11,19 @@ use crate::http::extract::{IfMatch, etag};
 use crate::http::problem::{ApiError, ApiResult, Violations};
 use crate::idempotency::{self, Claim, Created};
 use crate::validate::{self, AwsAccountId, RoleArn, Slug};
+
+/// A domain's values as a request proposes them (a create, or a patch over the current row).
+struct Proposed<'a> {
+    name: &'a str,
+    description: &'a str,
+    aws_account_id: &'a str,
+    sync_role_arn: Option<&'a str>,
+    owners: &'a [String],
+    approval_policy: ApprovalPolicy,
+    catalog_mode: CatalogMode,
+    data_access_role_arn: Option<&'a str>,
+    grant_role_arn: Option<&'a str>,
+}
 
 /// Validated values of a domain, whichever request they came from.
 struct Valid {
@@ -20,6 +33,9 @@ struct Valid {
     sync_role_arn: Option<String>,
     owners: Vec<String>,
     approval_policy: ApprovalPolicy,
+    catalog_mode: CatalogMode,
+    data_access_role_arn: Option<String>,
+    grant_role_arn: Option<String>,
 }
 
 impl Valid {
@@ -31,43 +47,48 @@ impl Valid {
             sync_role_arn: self.sync_role_arn.as_deref(),
             owners: &self.owners,
             approval_policy: self.approval_policy.as_str(),
+            catalog_mode: self.catalog_mode,
+            data_access_role_arn: self.data_access_role_arn.as_deref(),
+            grant_role_arn: self.grant_role_arn.as_deref(),
         }
     }
 }
 
-fn validate_all(
-    v: &mut Violations,
-    name: &str,
-    description: &str,
-    account: &str,
-    role: Option<&str>,
-    owners: &[String],
-    policy: ApprovalPolicy,
-) -> Option<Valid> {
-    let name = v.check(validate::text("name", name, 1, 200, false));
-    let description = v.check(validate::text("description", description, 0, 4000, true));
-    let account = v.check(AwsAccountId::parse("aws_account_id", account));
-    let role = match role {
-        None => Some(None),
-        Some(raw) => v.check(RoleArn::parse("sync_role_arn", raw)).map(Some),
-    };
-    if let (Some(account), Some(Some(role))) = (&account, &role)
+/// A role ARN field; `in_account`: the account it must be in, if any.
+fn role(v: &mut Violations, field: &str, raw: Option<&str>, in_account: Option<&AwsAccountId>) -> Option<Option<String>> {
+    let Some(raw) = raw else { return Some(None) };
+    let role = v.check(RoleArn::parse(field, raw))?;
+    if let Some(account) = in_account
         && role.account() != account.as_str()
     {
-        v.add("sync_role_arn", "account_mismatch", "the role must be in the domain's AWS account");
+        v.add(field, "account_mismatch", "the role must be in the domain's AWS account");
     }
-    if owners.len() > 50 {
+    Some(Some(role.as_str().to_string()))
+}
+
+fn validate_all(v: &mut Violations, p: Proposed<'_>) -> Option<Valid> {
+    let name = v.check(validate::text("name", p.name, 1, 200, false));
+    let description = v.check(validate::text("description", p.description, 0, 4000, true));
+    let account = v.check(AwsAccountId::parse("aws_account_id", p.aws_account_id));
+    let sync_role_arn = role(v, "sync_role_arn", p.sync_role_arn, account.as_ref());
+    let grant_role_arn = role(v, "grant_role_arn", p.grant_role_arn, account.as_ref());
+    // A role of the governance account, whose id the registry does not hold: readiness checks it.
+    let data_access_role_arn = role(v, "data_access_role_arn", p.data_access_role_arn, None);
+    if p.owners.len() > 50 {
         v.add("owners", "too_many", "at most 50 owners");
     }
     let owners: Vec<String> =
-        owners.iter().enumerate().filter_map(|(i, o)| v.check(validate::label(&format!("owners[{i}]"), o, 200))).collect();
+        p.owners.iter().enumerate().filter_map(|(i, o)| v.check(validate::label(&format!("owners[{i}]"), o, 200))).collect();
     Some(Valid {
         name: name?,
         description: description?,
         aws_account_id: account?.as_str().to_string(),
-        sync_role_arn: role?.map(|r| r.as_str().to_string()),
+        sync_role_arn: sync_role_arn?,
         owners,
-        approval_policy: policy,
+        approval_policy: p.approval_policy,
+        catalog_mode: p.catalog_mode,
+        data_access_role_arn: data_access_role_arn?,
+        grant_role_arn: grant_role_arn?,
     })
 }
 
@@ -85,12 +106,17 @@ pub async fn create(
     let slug = v.check(Slug::parse("slug", &req.slug));
     let valid = validate_all(
         &mut v,
-        &req.name,
-        req.description.as_deref().unwrap_or(""),
-        &req.aws_account_id,
-        req.sync_role_arn.as_deref(),
-        req.owners.as_deref().unwrap_or(&[]),
-        req.approval_policy.unwrap_or(ApprovalPolicy::Stewards),
+        Proposed {
+            name: &req.name,
+            description: req.description.as_deref().unwrap_or(""),
+            aws_account_id: &req.aws_account_id,
+            sync_role_arn: req.sync_role_arn.as_deref(),
+            owners: req.owners.as_deref().unwrap_or(&[]),
+            approval_policy: req.approval_policy.unwrap_or(ApprovalPolicy::Stewards),
+            catalog_mode: req.catalog_mode.unwrap_or(CatalogMode::Central),
+            data_access_role_arn: req.data_access_role_arn.as_deref(),
+            grant_role_arn: req.grant_role_arn.as_deref(),
+        },
     );
     v.finish()?;
     let (slug, valid) = (slug.expect("checked"), valid.expect("checked"));
@@ -139,21 +165,43 @@ pub async fn update(
     let mut tx = db.begin().await?;
     let current = store::find(&mut *tx, slug, true).await?.ok_or_else(|| not_found(slug))?;
     if_match.check(&etag(current.version))?;
+    // A field the patch names replaces the current value (`null` clears an optional one).
+    fn or<'a>(patch: &'a Option<Option<String>>, current: &'a Option<String>) -> Option<&'a str> {
+        match patch {
+            None => current.as_deref(),
+            Some(new) => new.as_deref(),
+        }
+    }
     let mut v = Violations::default();
-    let role = match &patch.sync_role_arn {
-        None => current.sync_role_arn.as_deref(),
-        Some(new) => new.as_deref(),
-    };
+    let catalog_mode = patch.catalog_mode.unwrap_or(current.catalog_mode);
     let valid = validate_all(
         &mut v,
-        patch.name.as_deref().unwrap_or(&current.name),
-        patch.description.as_deref().unwrap_or(&current.description),
-        patch.aws_account_id.as_deref().unwrap_or(&current.aws_account_id),
-        role,
-        patch.owners.as_deref().unwrap_or(&current.owners),
-        patch.approval_policy.unwrap_or(current.approval_policy),
+        Proposed {
+            name: patch.name.as_deref().unwrap_or(&current.name),
+            description: patch.description.as_deref().unwrap_or(&current.description),
+            aws_account_id: patch.aws_account_id.as_deref().unwrap_or(&current.aws_account_id),
+            sync_role_arn: or(&patch.sync_role_arn, &current.sync_role_arn),
+            owners: patch.owners.as_deref().unwrap_or(&current.owners),
+            approval_policy: patch.approval_policy.unwrap_or(current.approval_policy),
+            catalog_mode,
+            data_access_role_arn: or(&patch.data_access_role_arn, &current.data_access_role_arn),
+            grant_role_arn: or(&patch.grant_role_arn, &current.grant_role_arn),
+        },
     );
     v.finish()?;
+    // Grants live where the mode says: moving them would strand the ones already made.
+    if catalog_mode != current.catalog_mode {
+        let live = store::count_live_grants(&mut tx, current.id).await?;
+        if live > 0 {
+            return Err(ApiError::conflict(
+                "domain_has_live_grants",
+                format!(
+                    "the domain's products have {live} live grant(s) in {} mode; revoke them before changing the catalog mode",
+                    current.catalog_mode.as_str()
+                ),
+            ));
+        }
+    }
     let valid = valid.expect("checked");
     let row = store::update(&mut tx, current.id, &valid.fields()).await?;
     let changed = serde_json::to_value(&patch).unwrap_or_default();

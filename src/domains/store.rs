@@ -5,11 +5,11 @@ use uuid::Uuid;
 
 use crate::db::trusted;
 
-use super::model::DomainRow;
+use super::model::{CatalogMode, DomainRow};
 use crate::http::problem::{ApiError, on_constraint};
 
 const COLUMNS: &str = "id, slug, name, description, aws_account_id, sync_role_arn, external_id, owners,
-    approval_policy, version, created_at, updated_at, sync_status, last_sync_at, last_sync_success_at, last_sync_error";
+    approval_policy, catalog_mode, data_access_role_arn, grant_role_arn, version, created_at, updated_at, sync_status, last_sync_at, last_sync_success_at, last_sync_error";
 
 pub struct DomainFields<'a> {
     pub name: &'a str,
@@ -18,16 +18,22 @@ pub struct DomainFields<'a> {
     pub sync_role_arn: Option<&'a str>,
     pub owners: &'a [String],
     pub approval_policy: &'a str,
+    pub catalog_mode: CatalogMode,
+    pub data_access_role_arn: Option<&'a str>,
+    pub grant_role_arn: Option<&'a str>,
 }
 
 fn constraint_error(name: &str) -> Option<ApiError> {
     match name {
         "domains_slug_key" => Some(ApiError::conflict("domain_exists", "a domain with this slug already exists")),
-        "domains_sync_role_arn_check" => Some(ApiError::validation(vec![crate::http::problem::FieldError::new(
-            "sync_role_arn",
-            "account_mismatch",
-            "the role must be in the domain's AWS account",
-        )])),
+        "domains_sync_role_arn_check" | "domains_grant_role_arn_check" => {
+            let field = name.trim_start_matches("domains_").trim_end_matches("_check");
+            Some(ApiError::validation(vec![crate::http::problem::FieldError::new(
+                field,
+                "account_mismatch",
+                "the role must be in the domain's AWS account",
+            )]))
+        }
         _ => None,
     }
 }
@@ -39,8 +45,9 @@ pub async fn insert(
     f: &DomainFields<'_>,
 ) -> Result<DomainRow, ApiError> {
     sqlx::query_as(trusted(format!(
-        "INSERT INTO domains (id, slug, name, description, aws_account_id, sync_role_arn, external_id, owners, approval_policy)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+        "INSERT INTO domains (id, slug, name, description, aws_account_id, sync_role_arn, external_id, owners, approval_policy,
+                              catalog_mode, data_access_role_arn, grant_role_arn)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLUMNS}"
     )))
     .bind(Uuid::now_v7())
     .bind(slug)
@@ -51,6 +58,9 @@ pub async fn insert(
     .bind(external_id)
     .bind(f.owners)
     .bind(f.approval_policy)
+    .bind(f.catalog_mode)
+    .bind(f.data_access_role_arn)
+    .bind(f.grant_role_arn)
     .fetch_one(tx)
     .await
     .map_err(|e| on_constraint(e, constraint_error))
@@ -59,7 +69,8 @@ pub async fn insert(
 pub async fn update(tx: &mut PgConnection, id: Uuid, f: &DomainFields<'_>) -> Result<DomainRow, ApiError> {
     sqlx::query_as(trusted(format!(
         "UPDATE domains SET name = $2, description = $3, aws_account_id = $4, sync_role_arn = $5, owners = $6,
-             approval_policy = $7, version = version + 1, updated_at = now()
+             approval_policy = $7, catalog_mode = $8, data_access_role_arn = $9, grant_role_arn = $10,
+             version = version + 1, updated_at = now()
          WHERE id = $1 RETURNING {COLUMNS}"
     )))
     .bind(id)
@@ -69,9 +80,23 @@ pub async fn update(tx: &mut PgConnection, id: Uuid, f: &DomainFields<'_>) -> Re
     .bind(f.sync_role_arn)
     .bind(f.owners)
     .bind(f.approval_policy)
+    .bind(f.catalog_mode)
+    .bind(f.data_access_role_arn)
+    .bind(f.grant_role_arn)
     .fetch_one(tx)
     .await
     .map_err(|e| on_constraint(e, constraint_error))
+}
+
+/// Grants on the domain's products that Lake Formation holds or may hold (anything but revoked).
+pub async fn count_live_grants(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM grants g JOIN subscriptions s ON s.id = g.subscription_id
+         JOIN products p ON p.id = s.product_id WHERE p.domain_id = $1 AND g.state <> 'revoked'",
+    )
+    .bind(id)
+    .fetch_one(tx)
+    .await
 }
 
 /// The domain with `slug`; `for_update` locks the row for the rest of the transaction.

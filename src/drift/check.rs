@@ -21,6 +21,7 @@ use crate::audit::{self, Actor, NewEvent, target};
 use crate::catalog_sync::glue::{ProducerAccess, ReadErrorKind};
 use crate::grants::lakeformation::LfError;
 use crate::grants::model::GrantState;
+use crate::grants::resource::LfResource;
 use crate::subscriptions::model::SubscriptionStatus;
 use crate::schema::TableSchema;
 
@@ -41,12 +42,6 @@ pub struct Trigger {
     /// `api`, `reconcile` or `schedule`.
     pub kind: &'static str,
     pub actor: Actor,
-}
-
-/// The governance account's id: the catalog a resource without `CatalogId` belongs to.
-async fn governance_account(state: &AppState) -> String {
-    let arn = state.aws.principal_arn().await.unwrap_or_default();
-    arn.split(':').nth(4).filter(|a| a.len() == 12).unwrap_or("000000000000").to_string()
 }
 
 /// Every page of `ListPermissions`.
@@ -102,15 +97,14 @@ async fn read_catalogs(
 }
 
 /// Why a grant can no longer exist in the producer's current catalog, if it cannot. Read from its
-/// key (`table|…|t`, `columns|…|t|a,b`, `filter|…|t|name`) and a filter's columns.
+/// key and, for a data cells filter, the filter's columns.
 fn orphaned(g: &DesiredRow, database: &str, tables: Option<&[TableSchema]>) -> Option<String> {
     let Some(tables) = tables else { return Some(format!("database {database} no longer exists")) };
-    let parts: Vec<&str> = g.resource_key.split('|').collect();
-    let (table, columns): (&str, Vec<&str>) = match parts.as_slice() {
-        ["table", _, _, t] => (t, Vec::new()),
-        ["columns", _, _, t, cols] => (t, cols.split(',').collect()),
-        ["filter", _, _, t, _] => (t, g.filter_columns.iter().flatten().map(String::as_str).collect()),
-        _ => return None,
+    let resource = LfResource::from_key(&g.resource_key)?;
+    let table = resource.table()?;
+    let columns: Vec<&str> = match &resource {
+        LfResource::DataCellsFilter { .. } => g.filter_columns.iter().flatten().map(String::as_str).collect(),
+        _ => resource.columns().iter().map(String::as_str).collect(),
     };
     let Some(schema) = tables.iter().find(|t| t.name.eq_ignore_ascii_case(table)) else {
         return Some(format!("table {table} no longer exists in {database}"));
@@ -143,13 +137,11 @@ pub async fn check(state: &AppState, trigger: &Trigger) -> Result<(CheckSummary,
     let rows = store::desired(&state.db).await?;
     let mut managed = Managed {
         principals: store::principals(&state.db).await?.into_iter().collect(),
-        databases: store::product_databases(&state.db).await?.into_iter().collect(),
+        databases: store::product_databases(&state.db, &state.aws.account_id().await).await?.into_iter().collect(),
     };
     for g in &rows {
-        let key = compare::desired_key(&g.resource_key);
-        let mut parts = key.split('|');
-        if let (Some(_), Some(c), Some(d)) = (parts.next(), parts.next(), parts.next()) {
-            managed.databases.insert(format!("{c}|{d}"));
+        if let Some(resource) = LfResource::from_key(&g.resource_key) {
+            managed.databases.insert(Managed::database_of(&resource));
         }
     }
     let listed = list_all(state).await.map_err(DriftError::Aws)?;
@@ -190,16 +182,15 @@ pub async fn check(state: &AppState, trigger: &Trigger) -> Result<(CheckSummary,
             })
         })
         .collect();
-    let default_catalog = governance_account(state).await;
-    let mut findings = compare::compare(&desired, &listed, &managed, &default_catalog);
+    let mut findings = compare::compare(&desired, &listed, &managed);
 
     // Not judged: grants that changed while we read.
     let changed: HashSet<(String, String)> = store::changed_since(&state.db, started_at)
         .await?
         .into_iter()
-        .map(|(p, k)| (p, compare::desired_key(&k)))
+        .map(|(p, k)| (p, compare::canonical_key(&k)))
         .collect();
-    findings.retain(|f| !changed.contains(&(f.principal.clone(), compare::desired_key(&f.resource_key))));
+    findings.retain(|f| !changed.contains(&(f.principal.clone(), compare::canonical_key(&f.resource_key))));
     attribute_unexpected(state, &mut findings).await?;
     fill_resources(state, &mut findings).await?;
 
@@ -270,7 +261,7 @@ async fn attribute_unexpected(state: &AppState, findings: &mut [Finding]) -> sql
     let holders: HashMap<(String, String), Uuid> = store::past_holders(&state.db, &principals)
         .await?
         .into_iter()
-        .map(|(p, k, s)| ((p, compare::desired_key(&k)), s))
+        .map(|(p, k, s)| ((p, compare::canonical_key(&k)), s))
         .collect();
     for f in findings.iter_mut().filter(|f| f.kind == Kind::Unexpected) {
         f.subscription_id = holders.get(&(f.principal.clone(), f.resource_key.clone())).copied();

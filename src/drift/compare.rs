@@ -18,6 +18,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 pub use crate::grants::lakeformation::Listed;
+pub use crate::grants::resource::canonical_key;
+use crate::grants::resource::LfResource;
 
 /// Where a desired grant stands, as far as the comparison cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,80 +105,13 @@ pub struct Managed {
 }
 
 impl Managed {
-    fn covers(&self, principal: &str, key: &str) -> bool {
-        if !self.principals.contains(principal) {
-            return false;
-        }
-        let mut parts = key.splitn(4, '|');
-        let (_, catalog, database) = (parts.next(), parts.next(), parts.next());
-        match (catalog, database) {
-            (Some(c), Some(d)) => self.databases.contains(&format!("{c}|{d}")),
-            _ => false,
-        }
+    /// The `catalog|database` form of [`Managed::databases`].
+    pub fn database_of(resource: &LfResource) -> String {
+        format!("{}|{}", resource.catalog_id(), resource.database().to_lowercase())
     }
-}
 
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
-}
-
-fn sorted_names(v: Option<&Value>) -> Vec<String> {
-    let set: BTreeSet<String> = v
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_lowercase).collect())
-        .unwrap_or_default();
-    set.into_iter().collect()
-}
-
-/// The canonical key of a resource as Lake Formation lists it; None for kinds meshgov never grants
-/// (data locations, LF-tags, catalogs).
-pub fn resource_key(resource: &Value, default_catalog: &str) -> Option<String> {
-    let catalog = |v: &Value, key: &str| text(v, key).unwrap_or(default_catalog).to_string();
-    let lower = |v: &Value, key: &str| text(v, key).map(str::to_lowercase);
-    if let Some(d) = resource.get("Database") {
-        return Some(format!("database|{}|{}", catalog(d, "CatalogId"), lower(d, "Name")?));
-    }
-    if let Some(t) = resource.get("Table") {
-        let name = if t.get("TableWildcard").is_some() { "*".to_string() } else { lower(t, "Name")? };
-        return Some(format!("table|{}|{}|{name}", catalog(t, "CatalogId"), lower(t, "DatabaseName")?));
-    }
-    if let Some(t) = resource.get("TableWithColumns") {
-        let prefix = format!("{}|{}|{}", catalog(t, "CatalogId"), lower(t, "DatabaseName")?, lower(t, "Name")?);
-        if let Some(wildcard) = t.get("ColumnWildcard") {
-            let excluded = sorted_names(wildcard.get("ExcludedColumnNames"));
-            return Some(if excluded.is_empty() {
-                format!("table|{prefix}")
-            } else {
-                format!("columns_excluding|{prefix}|{}", excluded.join(","))
-            });
-        }
-        return Some(format!("columns|{prefix}|{}", sorted_names(t.get("ColumnNames")).join(",")));
-    }
-    if let Some(f) = resource.get("DataCellsFilter") {
-        return Some(format!(
-            "filter|{}|{}|{}|{}",
-            catalog(f, "TableCatalogId"),
-            lower(f, "DatabaseName")?,
-            lower(f, "TableName")?,
-            text(f, "Name")?
-        ));
-    }
-    None
-}
-
-/// The same canonical form for a key meshgov wrote (`grants.resource_key`).
-pub fn desired_key(key: &str) -> String {
-    match key.split_once('|') {
-        // The filter's own name keeps its case, like resource_key above.
-        Some(("filter", rest)) => {
-            let mut parts: Vec<String> = rest.split('|').map(str::to_string).collect();
-            let last = parts.len().saturating_sub(1);
-            for p in &mut parts[..last] {
-                *p = p.to_lowercase();
-            }
-            format!("filter|{}", parts.join("|"))
-        }
-        _ => key.to_lowercase(),
+    fn covers(&self, principal: &str, resource: &LfResource) -> bool {
+        self.principals.contains(principal) && self.databases.contains(&Managed::database_of(resource))
     }
 }
 
@@ -190,13 +125,13 @@ struct Held {
 }
 
 /// Compares; findings come out sorted (kind, principal, resource).
-pub fn compare(desired: &[Desired], listed: &[Listed], managed: &Managed, default_catalog: &str) -> Vec<Finding> {
+pub fn compare(desired: &[Desired], listed: &[Listed], managed: &Managed) -> Vec<Finding> {
     let mut held: HashMap<(String, String), Held> = HashMap::new();
     for (i, l) in listed.iter().enumerate() {
-        let Some(key) = resource_key(&l.resource, default_catalog) else { continue };
-        if !managed.covers(&l.principal, &key) {
+        if !managed.covers(&l.principal, &l.resource) {
             continue;
         }
+        let key = l.resource.canonical_key();
         let h = held.entry((l.principal.clone(), key)).or_insert_with(|| Held { first: i, ..Held::default() });
         h.permissions.extend(l.permissions.iter().cloned());
         h.grantable.extend(l.grantable.iter().cloned());
@@ -206,7 +141,7 @@ pub fn compare(desired: &[Desired], listed: &[Listed], managed: &Managed, defaul
     // Permissions each principal and resource may hold: what any present or in-flight grant wants.
     let mut allowed: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
     for d in desired {
-        let key = desired_key(&d.resource_key);
+        let key = canonical_key(&d.resource_key);
         if d.expectation != Expectation::Gone {
             allowed.entry((d.principal.clone(), key.clone())).or_default().extend(d.permissions.iter().cloned());
         }
@@ -268,7 +203,7 @@ pub fn compare(desired: &[Desired], listed: &[Listed], managed: &Managed, defaul
             subscription_id: None,
             principal,
             resource_key: key,
-            resource: listed[h.first].resource.clone(),
+            resource: listed[h.first].resource.to_json(),
             permissions: permissions.into_iter().collect(),
             grant_option: grantable.into_iter().collect(),
             detail,
@@ -310,7 +245,7 @@ mod tests {
     fn listed(resource: Value, perms: &[&str]) -> Listed {
         Listed {
             principal: ROLE.into(),
-            resource,
+            resource: LfResource::from_json(&resource, GOV).unwrap(),
             permissions: perms.iter().map(|s| s.to_string()).collect(),
             grantable: Vec::new(),
         }
@@ -343,7 +278,7 @@ mod tests {
             listed(json!({"TableWithColumns": {"DatabaseName": "local", "Name": "t", "ColumnWildcard": {}}}), &["SELECT"]),
             listed(json!({"Table": {"DatabaseName": "local", "Name": "t"}}), &["DESCRIBE"]),
         ];
-        assert_eq!(compare(&d, &l, &managed(), GOV), Vec::new());
+        assert_eq!(compare(&d, &l, &managed()), Vec::new());
     }
 
     #[test]
@@ -355,7 +290,7 @@ mod tests {
         );
         let d = vec![columns_grant(), table.clone()];
         let l = vec![listed(json!({"Table": {"CatalogId": PROD, "DatabaseName": "sales", "Name": "items"}}), &["DESCRIBE"])];
-        let f = compare(&d, &l, &managed(), GOV);
+        let f = compare(&d, &l, &managed());
         assert_eq!(f.len(), 2);
         assert!(f.iter().all(|f| f.kind == Kind::Missing));
         let partial = f.iter().find(|f| f.grant_id == Some(table.grant_id)).unwrap();
@@ -380,7 +315,7 @@ mod tests {
             listed(json!({"Table": {"CatalogId": PROD, "DatabaseName": "hr", "Name": "pay"}}), &["SELECT"]),
             other,
         ];
-        let f = compare(&d, &l, &managed(), GOV);
+        let f = compare(&d, &l, &managed());
         let unexpected: Vec<(&str, &Vec<String>)> = f.iter().map(|f| (f.resource_key.as_str(), &f.permissions)).collect();
         assert_eq!(
             unexpected,
@@ -405,7 +340,7 @@ mod tests {
         );
         grantable.grantable = vec!["SELECT".into()];
         let l = vec![listed(json!({"Table": {"CatalogId": PROD, "DatabaseName": "sales", "Name": "old"}}), &["SELECT"]), grantable];
-        let f = compare(&[columns_grant(), gone], &l, &managed(), GOV);
+        let f = compare(&[columns_grant(), gone], &l, &managed());
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f.iter().all(|f| f.kind == Kind::Unexpected));
         assert!(f.iter().any(|f| f.detail.contains("grant option")));
@@ -415,14 +350,14 @@ mod tests {
     fn orphaned_wins_over_missing() {
         let mut d = columns_grant();
         d.orphaned = Some("table orders no longer exists".into());
-        let f = compare(&[d], &[], &managed(), GOV);
+        let f = compare(&[d], &[], &managed());
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].kind, Kind::Orphaned);
     }
 
     #[test]
     fn keys_of_every_resource_kind() {
-        let k = |v: Value| resource_key(&v, GOV);
+        let k = |v: Value| LfResource::from_json(&v, GOV).map(|r| r.canonical_key());
         assert_eq!(k(json!({"Database": {"Name": "Sales"}})).unwrap(), format!("database|{GOV}|sales"));
         assert_eq!(k(json!({"Table": {"CatalogId": PROD, "DatabaseName": "s", "TableWildcard": {}}})).unwrap(), format!("table|{PROD}|s|*"));
         assert_eq!(
@@ -434,6 +369,6 @@ mod tests {
             format!("filter|{PROD}|s|t|meshgov_ab")
         );
         assert_eq!(k(json!({"DataLocation": {"ResourceArn": "arn:aws:s3:::b"}})), None);
-        assert_eq!(desired_key("filter|1|DB|T|Meshgov_X"), "filter|1|db|t|Meshgov_X");
+        assert_eq!(canonical_key("filter|1|DB|T|Meshgov_X"), "filter|1|db|t|Meshgov_X");
     }
 }

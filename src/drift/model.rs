@@ -6,6 +6,8 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::grants::resource::LfResource;
+
 /// A product whose producer catalog could not be read: whether its grants are orphaned is unknown.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Unverified {
@@ -105,8 +107,9 @@ pub struct PlannedRevoke {
     pub subscription_id: Option<Uuid>,
     pub principal: String,
     pub resource_key: String,
+    /// The Lake Formation `Resource`.
     #[schema(value_type = Object)]
-    pub resource: Value,
+    pub resource: LfResource,
     pub permissions: Vec<String>,
     /// Of those, the ones held with the grant option: the grant option is revoked even where a
     /// subscription wants the permission itself.

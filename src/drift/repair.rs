@@ -22,6 +22,7 @@ use crate::audit::{self, Actor, NewEvent, target};
 use crate::catalog_sync::jobs::SyncProduct;
 use crate::grants::batch::{self, EntryOutcome, Reason};
 use crate::grants::lakeformation::{BATCH_LIMIT, Entry};
+use crate::grants::resource::LfResource;
 use crate::jobs::{BackgroundJob, JobOutcome};
 
 /// What to repair, and how.
@@ -59,13 +60,16 @@ pub async fn reconcile(state: &AppState, trigger: &Trigger, apply: bool, repairs
     let revoke: Vec<PlannedRevoke> = findings
         .iter()
         .filter(|f| f.kind == Kind::Unexpected && repairs.revoke_unexpected)
-        .map(|f| PlannedRevoke {
-            subscription_id: f.subscription_id,
-            principal: f.principal.clone(),
-            resource_key: f.resource_key.clone(),
-            resource: f.resource.clone(),
-            permissions: f.permissions.clone(),
-            grant_option: f.grant_option.clone(),
+        .filter_map(|f| {
+            Some(PlannedRevoke {
+                subscription_id: f.subscription_id,
+                principal: f.principal.clone(),
+                resource_key: f.resource_key.clone(),
+                // As listed, with its catalog id.
+                resource: LfResource::from_json(&f.resource, "")?,
+                permissions: f.permissions.clone(),
+                grant_option: f.grant_option.clone(),
+            })
         })
         .collect();
     let orphaned_grants: Vec<Uuid> =
@@ -132,7 +136,7 @@ pub(super) async fn revoke_unexpected(state: &AppState, principal: &str, entries
     crate::grants::store::lock_principal(&mut lock, principal).await?;
     let mut wanted: HashMap<String, HashSet<String>> = HashMap::new();
     for (key, perms) in store::wanted_now(&mut lock, principal).await? {
-        wanted.entry(compare::desired_key(&key)).or_default().extend(perms);
+        wanted.entry(compare::canonical_key(&key)).or_default().extend(perms);
     }
     let mut work: Vec<(PlannedRevoke, Entry)> = Vec::new();
     for (i, mut r) in entries.into_iter().enumerate() {

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::compare::Finding;
 use super::model::{CheckSummary, FindingView};
+use crate::grants::holder::{CatalogMode, ProductPlace};
 use crate::grants::model::GrantState;
 use crate::subscriptions::model::SubscriptionStatus;
 
@@ -68,14 +69,41 @@ pub async fn principals(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT DISTINCT principal FROM grants").fetch_all(db).await
 }
 
-/// `catalog|database` of every product that can be or was subscribed to.
-pub async fn product_databases(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT DISTINCT d.aws_account_id || '|' || lower(p.source_database)
+/// Where a product lives, for where its grants go.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProductPlaceRow {
+    pub catalog_mode: CatalogMode,
+    pub domain_slug: String,
+    pub slug: String,
+    pub account_id: String,
+    pub source_database: String,
+}
+
+/// `catalog|database` of every product that can be or was subscribed to, where its grants go.
+pub async fn product_databases(db: impl PgExecutor<'_>, governance_account: &str) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<ProductPlaceRow> = sqlx::query_as(
+        "SELECT d.catalog_mode, d.slug AS domain_slug, p.slug, d.aws_account_id AS account_id, p.source_database
          FROM products p JOIN domains d ON d.id = p.domain_id WHERE p.status <> 'draft'",
     )
     .fetch_all(db)
-    .await
+    .await?;
+    let mut out: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let place = ProductPlace {
+                mode: r.catalog_mode,
+                domain: &r.domain_slug,
+                product: &r.slug,
+                producer_account: &r.account_id,
+                source_database: &r.source_database,
+            };
+            let target = place.grant_target(governance_account);
+            format!("{}|{}", target.catalog_id, target.database.to_lowercase())
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 /// How to read a product's catalog now.

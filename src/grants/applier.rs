@@ -85,7 +85,12 @@ pub async fn apply(state: &AppState, subscription: Uuid, last_attempt: bool, rea
     let revoking: Vec<&GrantWork> = work.iter().filter(|g| g.state == GrantState::Revoking).collect();
     let granting: Vec<&GrantWork> = work.iter().filter(|g| g.state == GrantState::Pending).collect();
     revoke(state, subscription, &revoking, &mut run).await?;
-    grant(state, subscription, &granting, &mut run).await?;
+    if !granting.is_empty() && store::mirror_behind(&state.db, subscription).await? {
+        // The mirror job of the same sync is queued: grant once it has run.
+        run.transient.push("the product's mirror in the governance account is not up to date yet".into());
+    } else {
+        grant(state, subscription, &granting, &mut run).await?;
+    }
 
     let outcome = if run.transient.is_empty() {
         JobOutcome::Done(json!({

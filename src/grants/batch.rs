@@ -110,9 +110,11 @@ impl BatchCall {
 mod tests {
     use super::*;
     use crate::grants::lakeformation::Answer;
+    use crate::grants::resource::LfResource;
 
     fn entry(id: &str) -> Entry {
-        Entry { id: id.into(), principal: "p".into(), resource: json!({}), permissions: vec!["SELECT".into()], grant_option: vec![] }
+        let resource = LfResource::Database { catalog_id: "111122223333".into(), name: "db".into() };
+        Entry { id: id.into(), principal: "p".into(), resource, permissions: vec!["SELECT".into()], grant_option: vec![] }
     }
 
     fn failure(id: &str, code: &str, message: &str) -> EntryFailure {

@@ -12,6 +12,7 @@ use aws_sdk_lakeformation::types::{
 };
 use serde_json::Value;
 
+use super::resource::LfResource;
 use crate::BoxFuture;
 use crate::aws::Aws;
 
@@ -23,8 +24,7 @@ pub const BATCH_LIMIT: usize = 20;
 pub struct Entry {
     pub id: String,
     pub principal: String,
-    /// The Lake Formation `Resource` in its JSON form (`{"Table": {...}}`, ...).
-    pub resource: Value,
+    pub resource: LfResource,
     pub permissions: Vec<String>,
     /// Permissions with the grant option: meshgov never grants these; a drift repair revokes
     /// them when someone did.
@@ -92,8 +92,7 @@ pub const LIST_PAGE: i32 = 1000;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Listed {
     pub principal: String,
-    /// The resource in its JSON form (`{"Table": {...}}`, ...), as in `grants.resource`.
-    pub resource: Value,
+    pub resource: LfResource,
     pub permissions: Vec<String>,
     /// Permissions held with the grant option: meshgov never grants these.
     pub grantable: Vec<String>,
@@ -127,8 +126,18 @@ fn strings(v: &Value, key: &str) -> Option<Vec<String>> {
     v.get(key).and_then(Value::as_array).map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
 }
 
-/// Our JSON form of a resource to the SDK's type.
-pub fn to_resource(v: &Value) -> Result<Resource, String> {
+/// A resource as the SDK's type.
+pub fn to_resource(r: &LfResource) -> Result<Resource, String> {
+    resource_of_json(&r.to_json())
+}
+
+/// The SDK's resource, read as meshgov's; `default_catalog` is the account whose catalog a
+/// resource without a catalog id is in. None for kinds meshgov never grants.
+pub fn from_resource(r: &Resource, default_catalog: &str) -> Option<LfResource> {
+    LfResource::from_json(&json_of_resource(r)?, default_catalog)
+}
+
+fn resource_of_json(v: &Value) -> Result<Resource, String> {
     let err = |e: aws_smithy_types::error::operation::BuildError| e.to_string();
     if let Some(d) = v.get("Database") {
         let db = DatabaseResource::builder().set_catalog_id(text(d, "CatalogId")).set_name(text(d, "Name")).build().map_err(err)?;
@@ -171,9 +180,8 @@ pub fn to_resource(v: &Value) -> Result<Resource, String> {
     Err(format!("unsupported resource {v}"))
 }
 
-/// The SDK's resource in our JSON form (the inverse of [`to_resource`]); None for kinds meshgov
-/// never grants.
-pub fn from_resource(r: &Resource) -> Option<Value> {
+/// The SDK's resource in Lake Formation's JSON form (the inverse of [`resource_of_json`]).
+fn json_of_resource(r: &Resource) -> Option<Value> {
     let opt = |v: Option<&str>| v.map(|s| Value::String(s.to_string()));
     let mut out = serde_json::Map::new();
     if let Some(d) = r.database() {
@@ -328,6 +336,7 @@ impl LakeFormation for SdkLakeFormation {
     fn list_permissions<'a>(&'a self, next_token: Option<String>) -> BoxFuture<'a, Result<PermissionPage, LfError>> {
         Box::pin(async move {
             let client = self.aws.lakeformation().await;
+            let own = self.aws.account_id().await;
             let out = client.list_permissions().max_results(LIST_PAGE).set_next_token(next_token).send().await.map_err(sdk_error)?;
             let names = |ps: &[Permission]| ps.iter().map(|p| p.as_str().to_string()).collect::<Vec<_>>();
             let entries = out
@@ -336,7 +345,7 @@ impl LakeFormation for SdkLakeFormation {
                 .filter_map(|p| {
                     Some(Listed {
                         principal: p.principal()?.data_lake_principal_identifier()?.to_string(),
-                        resource: from_resource(p.resource()?)?,
+                        resource: from_resource(p.resource()?, &own)?,
                         permissions: names(p.permissions()),
                         grantable: names(p.permissions_with_grant_option()),
                     })

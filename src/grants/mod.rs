@@ -3,8 +3,10 @@
 
 pub mod applier;
 pub mod batch;
+pub mod holder;
 pub mod jobs;
 pub mod lakeformation;
 pub mod model;
 pub mod plan;
+pub mod resource;
 pub mod store;

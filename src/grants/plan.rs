@@ -5,12 +5,14 @@
 //!   sorted) for a column subset; or SELECT on a DataCellsFilter for a row-filtered table (the
 //!   filter is created first, named after the subscription).
 //!
-//! Every resource carries the producer's account as its catalog id. `resource_key` is the
-//! canonical name of a resource, compared across subscriptions so that revoking one keeps what
-//! another live subscription of the same principal still needs.
+//! Every resource carries the catalog id of the account that holds the grants. A resource's key
+//! ([`LfResource::key`]) is compared across subscriptions so that revoking one keeps what another
+//! live subscription of the same principal still needs.
 
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+use super::resource::LfResource;
 
 /// A table of the approved scope, resolved against the product's schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,9 +25,7 @@ pub struct ResolvedTable {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedGrant {
-    pub resource_type: &'static str,
-    pub resource_key: String,
-    pub resource: Value,
+    pub resource: LfResource,
     pub permissions: Vec<String>,
     /// The data cells filter to create first (its `TableData`).
     pub filter: Option<Value>,
@@ -37,20 +37,19 @@ pub fn filter_name(subscription: Uuid) -> String {
 }
 
 pub fn plan(subscription: Uuid, catalog_id: &str, database: &str, tables: &[ResolvedTable]) -> Vec<PlannedGrant> {
+    let (catalog_id, database) = (catalog_id.to_string(), database.to_string());
     let mut out = vec![PlannedGrant {
-        resource_type: "database",
-        resource_key: format!("database|{catalog_id}|{database}"),
-        resource: json!({ "Database": { "CatalogId": catalog_id, "Name": database } }),
+        resource: LfResource::Database { catalog_id: catalog_id.clone(), name: database.clone() },
         permissions: vec!["DESCRIBE".into()],
         filter: None,
     }];
     for t in tables {
-        let name = &t.name;
+        let (catalog_id, database, table) = (catalog_id.clone(), database.clone(), t.name.clone());
         let grant = match (&t.row_filter, &t.columns) {
             (Some(expr), columns) => {
-                let filter_name = filter_name(subscription);
+                let name = filter_name(subscription);
                 let mut table_data = json!({
-                    "TableCatalogId": catalog_id, "DatabaseName": database, "TableName": name, "Name": filter_name,
+                    "TableCatalogId": catalog_id, "DatabaseName": database, "TableName": table, "Name": name,
                     "RowFilter": { "FilterExpression": expr },
                 });
                 match columns {
@@ -58,28 +57,18 @@ pub fn plan(subscription: Uuid, catalog_id: &str, database: &str, tables: &[Reso
                     None => table_data["ColumnWildcard"] = json!({}),
                 }
                 PlannedGrant {
-                    resource_type: "data_cells_filter",
-                    resource_key: format!("filter|{catalog_id}|{database}|{name}|{filter_name}"),
-                    resource: json!({ "DataCellsFilter": {
-                        "TableCatalogId": catalog_id, "DatabaseName": database, "TableName": name, "Name": filter_name,
-                    } }),
+                    resource: LfResource::DataCellsFilter { catalog_id, database, table, name },
                     permissions: vec!["SELECT".into()],
                     filter: Some(table_data),
                 }
             }
             (None, Some(cols)) => PlannedGrant {
-                resource_type: "table_with_columns",
-                resource_key: format!("columns|{catalog_id}|{database}|{name}|{}", cols.join(",")),
-                resource: json!({ "TableWithColumns": {
-                    "CatalogId": catalog_id, "DatabaseName": database, "Name": name, "ColumnNames": cols,
-                } }),
+                resource: LfResource::Columns { catalog_id, database, table, columns: cols.clone() },
                 permissions: vec!["SELECT".into()],
                 filter: None,
             },
             (None, None) => PlannedGrant {
-                resource_type: "table",
-                resource_key: format!("table|{catalog_id}|{database}|{name}"),
-                resource: json!({ "Table": { "CatalogId": catalog_id, "DatabaseName": database, "Name": name } }),
+                resource: LfResource::Table { catalog_id, database, name: table },
                 permissions: vec!["DESCRIBE".into(), "SELECT".into()],
                 filter: None,
             },
@@ -102,12 +91,12 @@ mod tests {
             ResolvedTable { name: "c".into(), columns: None, row_filter: Some("x = 1".into()) },
         ];
         let p = plan(id, "111122223333", "db", &tables);
-        let kinds: Vec<&str> = p.iter().map(|g| g.resource_type).collect();
+        let kinds: Vec<&str> = p.iter().map(|g| g.resource.kind()).collect();
         assert_eq!(kinds, ["database", "table", "table_with_columns", "data_cells_filter"]);
         assert_eq!(p[0].permissions, ["DESCRIBE"]);
         assert_eq!(p[1].permissions, ["DESCRIBE", "SELECT"]);
-        assert_eq!(p[2].resource_key, "columns|111122223333|db|b|x,y");
+        assert_eq!(p[2].resource.key(), "columns|111122223333|db|b|x,y");
         assert_eq!(p[3].filter.as_ref().unwrap()["ColumnWildcard"], json!({}));
-        assert_eq!(p[3].resource["DataCellsFilter"]["TableName"], "c");
+        assert_eq!(p[3].resource.to_json()["DataCellsFilter"]["TableName"], "c");
     }
 }

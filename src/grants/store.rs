@@ -5,6 +5,7 @@ use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::plan::PlannedGrant;
+use super::resource::LfResource;
 use super::model::{Grant, GrantState};
 
 /// A grant the worker has to act on.
@@ -14,7 +15,8 @@ pub struct GrantWork {
     pub principal: String,
     pub resource_type: String,
     pub resource_key: String,
-    pub resource: Value,
+    #[sqlx(json)]
+    pub resource: LfResource,
     pub permissions: Vec<String>,
     pub filter: Option<Value>,
     pub state: GrantState,
@@ -29,9 +31,9 @@ pub async fn insert(
     grants: &[PlannedGrant],
 ) -> sqlx::Result<()> {
     let ids: Vec<Uuid> = grants.iter().map(|_| Uuid::now_v7()).collect();
-    let types: Vec<&str> = grants.iter().map(|g| g.resource_type).collect();
-    let keys: Vec<&str> = grants.iter().map(|g| g.resource_key.as_str()).collect();
-    let resources: Vec<&Value> = grants.iter().map(|g| &g.resource).collect();
+    let types: Vec<&str> = grants.iter().map(|g| g.resource.kind()).collect();
+    let keys: Vec<String> = grants.iter().map(|g| g.resource.key()).collect();
+    let resources: Vec<Value> = grants.iter().map(|g| g.resource.to_json()).collect();
     // Postgres arrays of arrays must be rectangular: each grant's permissions travel as one string.
     let permissions: Vec<String> = grants.iter().map(|g| g.permissions.join(",")).collect();
     let filters: Vec<Option<&Value>> = grants.iter().map(|g| g.filter.as_ref()).collect();
@@ -211,7 +213,8 @@ pub struct ProductGrant {
     pub principal: String,
     pub catalog_id: String,
     pub resource_type: String,
-    pub resource: Value,
+    #[sqlx(json)]
+    pub resource: LfResource,
     pub filter: Option<Value>,
 }
 
@@ -234,4 +237,18 @@ pub async fn mark_one_revoking(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<
         .execute(tx)
         .await?;
     Ok(())
+}
+
+/// Whether the subscription's product is in central mode and its mirror does not match its schema
+/// yet: grants on the mirror would name tables that are not there.
+pub async fn mirror_behind(db: impl PgExecutor<'_>, subscription: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT d.catalog_mode = 'central' AND p.mirrored_version < p.schema_version
+         FROM subscriptions s JOIN products p ON p.id = s.product_id JOIN domains d ON d.id = p.domain_id
+         WHERE s.id = $1",
+    )
+    .bind(subscription)
+    .fetch_optional(db)
+    .await
+    .map(|behind| behind.unwrap_or(false))
 }

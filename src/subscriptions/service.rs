@@ -13,6 +13,7 @@ use super::store::{self, ListFilter, NewRow, ProductContext};
 use crate::AppState;
 use crate::audit::{self, Actor, NewEvent, target};
 use crate::domains::model::ApprovalPolicy;
+use crate::grants::holder::{CatalogMode, GrantTarget};
 use crate::grants::jobs::{ApplyGrants, RevokeGrants};
 use crate::grants::model::{Grant, Provisioning};
 use crate::grants::plan;
@@ -183,7 +184,8 @@ pub async fn request(
         let row = store::find(&mut *tx, id, true).await?.ok_or(sqlx::Error::RowNotFound)?;
         let system = Actor::system("auto-approve");
         let comment = Some("auto-approved: public product");
-        events.push(approve_in(&mut tx, &row, &product, resolved, row.requested_expires_at, &system, comment).await?);
+        let target = grant_target(state, &product).await?;
+        events.push(approve_in(&mut tx, &row, &product, &target, resolved, row.requested_expires_at, &system, comment).await?);
     }
     let row = store::find(&mut *tx, id, false).await?.ok_or(sqlx::Error::RowNotFound)?;
     key.complete(&mut tx, 201, &Subscription::from(row.clone())).await?;
@@ -191,12 +193,26 @@ pub async fn request(
     Ok(Requested::New(row))
 }
 
+/// Where the product's grants go: the governance account's mirror (central mode, which needs the
+/// governance account's id) or the producer's catalog.
+async fn grant_target(state: &AppState, product: &ProductContext) -> ApiResult<GrantTarget> {
+    let governance = match product.catalog_mode {
+        CatalogMode::Central => state.aws.governance_account().await.ok_or_else(|| {
+            ApiError::unavailable("governance_account_unknown", "STS could not say which AWS account meshgov runs in; try again")
+        })?,
+        CatalogMode::Producer => String::new(),
+    };
+    Ok(product.place().grant_target(&governance))
+}
+
 /// Stores an approval: the approved scope, its grants, the job that applies them; returns the
 /// audit event for the caller to append last (appending takes the chain lock until commit).
+#[allow(clippy::too_many_arguments)]
 async fn approve_in(
     tx: &mut PgConnection,
     row: &SubscriptionRow,
     product: &ProductContext,
+    target: &GrantTarget,
     approved: Resolved,
     expires_at: Option<DateTime<Utc>>,
     actor: &Actor,
@@ -206,8 +222,8 @@ async fn approve_in(
         return Err(ApiError::conflict("scope_outdated", "the product has no tables to grant"));
     }
     store::approve(tx, row.id, &approved.scope, expires_at, &actor.sub, comment).await?;
-    let planned = plan::plan(row.id, &product.account_id, &product.source_database, &approved.tables);
-    crate::grants::store::insert(tx, row.id, &row.principal, &product.account_id, &planned).await?;
+    let planned = plan::plan(row.id, &target.catalog_id, &target.database, &approved.tables);
+    crate::grants::store::insert(tx, row.id, &row.principal, &target.catalog_id, &planned).await?;
     let job = ApplyGrants { subscription_id: row.id }.enqueue(tx, Some(product.domain_id), &actor.sub).await?;
     Ok(NewEvent::new(
         actor.clone(),
@@ -280,7 +296,8 @@ pub async fn decide(
                 Some(narrowed) => narrowed,
                 None => scope::resolve_approved(requested, &product.schema.0)?,
             };
-            approve_in(&mut tx, &row, &product, approved, expires_at, &actor, note.as_deref()).await?
+            let target = grant_target(state, &product).await?;
+            approve_in(&mut tx, &row, &product, &target, approved, expires_at, &actor, note.as_deref()).await?
         }
         Decision::Reject => {
             store::reject(&mut tx, id, &caller.sub, note.as_deref()).await?;

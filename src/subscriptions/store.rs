@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::model::{Scope, SubscriptionRow, SubscriptionStatus};
 use crate::db::trusted;
 use crate::domains::model::ApprovalPolicy;
+use crate::grants::holder::{CatalogMode, ProductPlace};
 use crate::schema::SchemaDocument;
 
 const COLUMNS: &str = "s.id, s.product_id, p.slug AS product_slug, p.domain_id AS product_domain_id,
@@ -36,12 +37,25 @@ pub struct ProductContext {
     pub domain_slug: String,
     pub account_id: String,
     pub approval_policy: ApprovalPolicy,
+    pub catalog_mode: CatalogMode,
+}
+
+impl ProductContext {
+    pub fn place(&self) -> ProductPlace<'_> {
+        ProductPlace {
+            mode: self.catalog_mode,
+            domain: &self.domain_slug,
+            product: &self.slug,
+            producer_account: &self.account_id,
+            source_database: &self.source_database,
+        }
+    }
 }
 
 const PRODUCT: &str = "SELECT p.id, p.slug, p.status, p.status = 'draft' AS draft, p.status = 'published' AS published,
     p.schema_version, p.schema,
     p.source_database, p.auto_approve, d.id AS domain_id, d.slug AS domain_slug, d.aws_account_id AS account_id,
-    d.approval_policy
+    d.approval_policy, d.catalog_mode
     FROM products p JOIN domains d ON d.id = p.domain_id";
 
 /// The product, share-locked so it cannot be retired while a request for it is being stored.

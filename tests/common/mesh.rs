@@ -1,7 +1,9 @@
 //! A mesh on the AWS emulator for the tests of grants and drift: the test acts as its own
 //! governance account (credentials from AssumeRole into a fresh account), with fresh producer and
 //! consumer accounts, so tests run in parallel and every ListPermissions / call-log / fault is
-//! this test's alone.
+//! this test's alone. Domains are in `central` mode: products are read from the producer's Glue
+//! catalog by a real sync, mirrored into the governance account's catalog (`sales__orders`), and
+//! granted on there.
 
 use aws_sdk_lakeformation::types::Resource;
 use meshgov::config::AwsConfig;
@@ -36,6 +38,7 @@ impl Mesh {
         let mut config = Config::for_tests("postgres://unused", SECRET);
         config.aws = AwsConfig::emulator(&endpoint());
         config.aws.static_credentials = Some((creds.access_key_id().to_string(), creds.secret_access_key().to_string()));
+        config.aws.principal_arn = Some(format!("arn:aws:iam::{gov}:role/meshgov"));
         let state = AppState::new(config, pool.clone());
         let app = TestApp { router: meshgov::app(state.clone()), pool };
         let base = base_config().await;
@@ -59,15 +62,29 @@ impl Mesh {
     }
 
     /// A published product `domain/slug` over `sales_db` with the given tables (columns a, b, c
-    /// and region each), its schema set directly as a sync would.
+    /// and region each): the tables are created in the producer's Glue catalog, and publishing
+    /// syncs them and mirrors them into the governance account's catalog, as in production.
     pub async fn product(&self, domain: &str, slug: &str, tables: &[&str], extra: Value) {
-        let mut body = json!({ "source": { "database": "sales_db" } });
+        let mut body = json!({ "source": { "database": "sales_db", "tables": tables } });
         merge(&mut body, extra);
-        let p = self.app.create_product(domain, slug, body).await;
-        let columns: &[&str] = &["a", "b", "c", "region"];
-        let schema: Vec<(&str, &[&str])> = tables.iter().map(|t| (*t, columns)).collect();
-        self.app.give_schema(&p, &schema).await;
+        self.glue_tables(tables).await;
+        self.sync_role(domain).await;
+        self.app.create_product(domain, slug, body).await;
         self.app.lifecycle(domain, slug, "publish").await;
+        self.run_jobs().await;
+        let p = self.app.get(&format!("/api/v1/domains/{domain}/products/{slug}"), &admin()).await.body;
+        assert_eq!(p["sync"]["status"], "ok", "the product was synced: {p}");
+        let mirrored: i32 = sqlx::query_scalar("SELECT mirrored_version FROM products WHERE slug = $1")
+            .bind(slug)
+            .fetch_one(&self.app.pool)
+            .await
+            .unwrap();
+        assert_eq!(i64::from(mirrored), p["schema_version"].as_i64().unwrap(), "the product was mirrored: {p}");
+    }
+
+    /// The catalog and database the grants on `sales/orders` name: the governance account's mirror.
+    pub fn grant_db(&self) -> String {
+        format!("{}.sales__orders", self.gov)
     }
 
     pub fn request_body(&self, principal: &str, tables: Value) -> Value {
@@ -121,7 +138,7 @@ impl Mesh {
                 let principal = p.principal().and_then(|x| x.data_lake_principal_identifier()).unwrap_or("");
                 let mut perms: Vec<&str> = p.permissions().iter().map(|x| x.as_str()).collect();
                 perms.sort();
-                format!("{principal} {} {}", resource_text(p.resource().unwrap()), perms.join("+"))
+                format!("{principal} {} {}", resource_text(p.resource().unwrap(), &self.gov), perms.join("+"))
             })
             .collect();
         out.sort();
@@ -168,11 +185,11 @@ impl Mesh {
     }
 
     pub fn db(&self, table: &str) -> String {
-        format!("{} table {}.sales_db.{table}", "", self.producer).trim().to_string()
+        format!("table {}.{table}", self.grant_db())
     }
 
     pub fn expect_db(&self, principal: &str) -> String {
-        format!("{principal} database {}.sales_db DESCRIBE", self.producer)
+        format!("{principal} database {} DESCRIBE", self.grant_db())
     }
 
     pub fn expect_table(&self, principal: &str, table: &str) -> String {
@@ -198,9 +215,12 @@ impl Mesh {
         for t in tables {
             let sd = aws_sdk_glue::types::StorageDescriptor::builder()
                 .set_columns(Some(vec![col("a"), col("b"), col("c"), col("region")]))
+                .location(format!("s3://sales-data/{t}/"))
                 .build();
             let input = aws_sdk_glue::types::TableInput::builder().name(*t).storage_descriptor(sd).build().unwrap();
-            glue.create_table().database_name("sales_db").table_input(input).send().await.unwrap();
+            if let Err(e) = glue.create_table().database_name("sales_db").table_input(input).send().await {
+                assert!(e.as_service_error().is_some_and(|e| e.is_already_exists_exception()), "{e:?}");
+            }
         }
     }
 
@@ -215,17 +235,18 @@ impl Mesh {
     }
 }
 
-pub fn resource_text(r: &Resource) -> String {
+/// A resource as text; one listed without a catalog id is in `own`, the caller's catalog.
+pub fn resource_text(r: &Resource, own: &str) -> String {
     if let Some(d) = r.database() {
-        return format!("database {}.{}", d.catalog_id().unwrap_or("-"), d.name());
+        return format!("database {}.{}", d.catalog_id().unwrap_or(own), d.name());
     }
     if let Some(t) = r.table() {
-        return format!("table {}.{}.{}", t.catalog_id().unwrap_or("-"), t.database_name(), t.name().unwrap_or("*"));
+        return format!("table {}.{}.{}", t.catalog_id().unwrap_or(own), t.database_name(), t.name().unwrap_or("*"));
     }
     if let Some(t) = r.table_with_columns() {
         return format!(
             "columns {}.{}.{}[{}]",
-            t.catalog_id().unwrap_or("-"),
+            t.catalog_id().unwrap_or(own),
             t.database_name(),
             t.name(),
             t.column_names().join(",")
@@ -234,7 +255,7 @@ pub fn resource_text(r: &Resource) -> String {
     if let Some(f) = r.data_cells_filter() {
         return format!(
             "filter {}.{}.{}/{}",
-            f.table_catalog_id().unwrap_or("-"),
+            f.table_catalog_id().unwrap_or(own),
             f.database_name().unwrap_or(""),
             f.table_name().unwrap_or(""),
             f.name().unwrap_or("")

@@ -134,6 +134,14 @@ impl TestApp {
         assert_eq!(r.status, 200, "{}", r.body);
         r.body["items"][0].clone()
     }
+
+    /// The last audit event with `action`.
+    pub async fn last_event_of(&self, action: &str) -> Value {
+        let r = self.get(&format!("/api/v1/audit?action={action}&limit=1"), &steward()).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body["items"][0].is_object(), "no {action} event: {}", r.body);
+        r.body["items"][0].clone()
+    }
 }
 
 /// A request being built.
