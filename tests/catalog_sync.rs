@@ -6,7 +6,7 @@
 mod common;
 
 use aws_sdk_glue::types::{Column, DatabaseInput, StorageDescriptor, TableInput};
-use common::aws::{config_in, endpoint, fresh_account, lf_permissions};
+use common::aws::{config_in, endpoint, fresh_account, lf_list};
 use common::*;
 use meshgov::config::AwsConfig;
 use meshgov::jobs::worker;
@@ -21,17 +21,50 @@ struct Mesh {
     state: AppState,
     account: String,
     glue: aws_sdk_glue::Client,
+    /// This test's governance account (where central mode's mirrors and grants are).
+    gov: String,
 }
 
 impl Mesh {
     async fn new(pool: PgPool) -> Mesh {
+        let gov = fresh_account();
+        let creds = common::mesh::credentials_in(&gov).await;
         let mut config = Config::for_tests("postgres://unused", SECRET);
         config.aws = AwsConfig::emulator(&endpoint());
+        config.aws.static_credentials = Some((creds.access_key_id().to_string(), creds.secret_access_key().to_string()));
+        config.aws.principal_arn = Some(format!("arn:aws:iam::{gov}:role/meshgov"));
         let state = AppState::new(config, pool.clone());
         let app = TestApp { router: meshgov::app(state.clone()), pool };
         let account = fresh_account();
         let glue = producer_glue(&account).await;
-        Mesh { app, state, account, glue }
+        Mesh { app, state, account, glue, gov }
+    }
+
+    /// The governance account's Glue, where central mode's mirrors are.
+    async fn gov_glue(&self) -> aws_sdk_glue::Client {
+        aws_sdk_glue::Client::new(&config_in(&self.gov, "meshgov").await)
+    }
+
+    /// Glue calls made in the governance account that change the catalog.
+    async fn gov_glue_writes(&self) -> usize {
+        let calls: Value = reqwest::get(format!("{}/_emulator/calls?service=glue&account={}", endpoint(), self.gov))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        calls["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["operation"].as_str().is_some_and(|o| !o.starts_with("Get")))
+            .count()
+    }
+
+    /// What the governance account's Lake Formation grants `principal`.
+    async fn lf_grants_of(&self, principal: &str) -> Vec<String> {
+        let client = aws_sdk_lakeformation::Client::new(&config_in(&self.gov, "meshgov").await);
+        grants_text(lf_list(&client).await, principal)
     }
 
     fn role(&self) -> String {
@@ -438,9 +471,8 @@ async fn sync_and_readiness_refusals(pool: PgPool) {
 }
 
 /// What Lake Formation (the emulator, governance account) grants `principal`, as sorted lines.
-async fn lf_grants_of(principal: &str) -> Vec<String> {
-    let mut out: Vec<String> = lf_permissions()
-        .await
+fn grants_text(listed: Vec<aws_sdk_lakeformation::types::PrincipalResourcePermissions>, principal: &str) -> Vec<String> {
+    let mut out: Vec<String> = listed
         .iter()
         .filter(|p| p.principal().and_then(|x| x.data_lake_principal_identifier()) == Some(principal))
         .map(|p| {
@@ -488,8 +520,8 @@ async fn a_dropped_table_or_column_takes_its_grants_along_and_names_the_subscrip
         ids.push(id);
     }
     worker::run_until_idle(&m.state).await.unwrap();
-    assert_eq!(lf_grants_of(&narrow).await, ["columns orders [id,note]", "database sales__orders"]);
-    assert_eq!(lf_grants_of(&wide).await, ["database sales__orders", "table orders", "table returns"]);
+    assert_eq!(m.lf_grants_of(&narrow).await, ["columns orders [id,note]", "database sales__orders"]);
+    assert_eq!(m.lf_grants_of(&wide).await, ["database sales__orders", "table orders", "table returns"]);
 
     // The producer drops a column and a table.
     m.replace_table("sales_db", "orders", &[("id", "bigint"), ("amount", "double")], &[]).await;
@@ -497,8 +529,8 @@ async fn a_dropped_table_or_column_takes_its_grants_along_and_names_the_subscrip
     assert_eq!(m.sync("/domains/sales").await["status"], "succeeded");
     worker::run_until_idle(&m.state).await.unwrap();
 
-    assert_eq!(lf_grants_of(&narrow).await, ["columns orders [id]", "database sales__orders"], "note is gone from the column grant");
-    assert_eq!(lf_grants_of(&wide).await, ["database sales__orders", "table orders"], "the dropped table's grant is revoked");
+    assert_eq!(m.lf_grants_of(&narrow).await, ["columns orders [id]", "database sales__orders"], "note is gone from the column grant");
+    assert_eq!(m.lf_grants_of(&wide).await, ["database sales__orders", "table orders"], "the dropped table's grant is revoked");
     for id in &ids {
         let s = m.app.get(&format!("/api/v1/subscriptions/{id}"), &steward()).await.body;
         assert_eq!((s["status"].as_str(), s["provisioning"].as_str()), (Some("approved"), Some("granted")), "{s}");
@@ -517,4 +549,117 @@ async fn a_dropped_table_or_column_takes_its_grants_along_and_names_the_subscrip
     let event = m.app.get("/api/v1/audit?action=product.schema_changed&limit=1", &steward()).await.body["items"][0].clone();
     let effects: Vec<&str> = event["details"]["grant_effects"].as_array().unwrap().iter().map(|e| e["effect"].as_str().unwrap()).collect();
     assert!(effects.contains(&"grant_revoked") && effects.contains(&"columns_narrowed"), "{event}");
+}
+
+/// The governance account's mirror of `database`: each table's columns, partition keys, location
+/// and meshgov's parameters.
+async fn mirror_of(m: &Mesh, database: &str) -> Vec<(String, Vec<String>, Vec<String>, Option<String>, Value)> {
+    let page = m.gov_glue().await.get_tables().database_name(database).send().await.unwrap();
+    let mut out: Vec<_> = page
+        .table_list()
+        .iter()
+        .map(|t| {
+            let sd = t.storage_descriptor().unwrap();
+            let names = |cols: &[Column]| cols.iter().map(|c| format!("{}:{}", c.name(), c.r#type().unwrap_or(""))).collect::<Vec<_>>();
+            let params: serde_json::Map<String, Value> = t
+                .parameters()
+                .unwrap()
+                .iter()
+                .filter(|(k, _)| k.starts_with("meshgov:") && k.as_str() != "meshgov:definition")
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            (t.name().to_string(), names(sd.columns()), names(t.partition_keys()), sd.location().map(str::to_string), Value::Object(params))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[sqlx::test]
+async fn central_mode_mirrors_the_product_into_the_governance_catalog_and_follows_its_changes(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("sales").await;
+    let domain = m.app.get("/api/v1/domains/sales", &admin()).await.body;
+    assert_eq!(domain["catalog_mode"], "central", "new domains are central: {domain}");
+    m.database("sales_db").await;
+    m.table("sales_db", "orders", &[("id", "bigint"), ("amount", "double")], &[("day", "string")]).await;
+    m.table("sales_db", "returns", &[("id", "bigint")], &[]).await;
+    m.app.create_product("sales", "orders", json!({ "source": { "database": "sales_db" } })).await;
+    m.app.lifecycle("sales", "orders", "publish").await;
+    worker::run_until_idle(&m.state).await.unwrap();
+
+    // One database per product, named after it, holding the producer's definitions and their source.
+    let source = |table: &str, version: &str| {
+        json!({ "meshgov:source_account": m.account, "meshgov:source_database": "sales_db",
+                "meshgov:source_table": table, "meshgov:schema_version": version })
+    };
+    assert_eq!(
+        mirror_of(&m, "sales__orders").await,
+        vec![
+            (
+                "orders".to_string(),
+                vec!["id:bigint".to_string(), "amount:double".into()],
+                vec!["day:string".to_string()],
+                Some("s3://producer-data/orders/".to_string()),
+                source("orders", "1")
+            ),
+            ("returns".to_string(), vec!["id:bigint".to_string()], vec![], Some("s3://producer-data/returns/".to_string()), source("returns", "1")),
+        ]
+    );
+    let db = m.gov_glue().await.get_database().name("sales__orders").send().await.unwrap();
+    assert_eq!(db.database().unwrap().parameters().unwrap()["meshgov:source_account"], m.account);
+    assert_eq!(m.app.last_event_of("catalog.mirrored").await["details"]["created"], json!(["orders", "returns"]));
+
+    // A sync that finds nothing new writes nothing to Glue and queues no mirror work.
+    let writes = m.gov_glue_writes().await;
+    assert!(writes >= 3, "the first mirror wrote the database and two tables ({writes})");
+    assert_eq!(m.sync("/domains/sales/products/orders").await["status"], "succeeded");
+    assert_eq!(m.gov_glue_writes().await, writes, "a no-change sync writes nothing");
+    let mirror_jobs: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'mirror_product'").fetch_one(&m.app.pool).await.unwrap();
+    assert_eq!(mirror_jobs, 1);
+
+    // A column added and one removed, a table dropped: the mirror follows, touching only those.
+    m.replace_table("sales_db", "orders", &[("id", "bigint"), ("note", "string")], &[("day", "string")]).await;
+    m.drop_table("sales_db", "returns").await;
+    assert_eq!(m.sync("/domains/sales").await["status"], "succeeded");
+    worker::run_until_idle(&m.state).await.unwrap();
+    assert_eq!(
+        mirror_of(&m, "sales__orders").await,
+        vec![(
+            "orders".to_string(),
+            vec!["id:bigint".to_string(), "note:string".into()],
+            vec!["day:string".to_string()],
+            Some("s3://producer-data/orders/".to_string()),
+            source("orders", "2")
+        )]
+    );
+    let mirrored = m.app.last_event_of("catalog.mirrored").await;
+    assert_eq!((&mirrored["details"]["updated"], &mirrored["details"]["deleted"]), (&json!(["orders"]), &json!(["returns"])));
+    assert_eq!(m.gov_glue_writes().await, writes + 2, "one update, one delete");
+}
+
+#[sqlx::test]
+async fn the_mirror_registers_the_producer_locations_with_the_data_access_role(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    let role = format!("arn:aws:iam::{}:role/meshgov-data-access", m.gov);
+    let body = json!({ "slug": "sales", "name": "sales", "aws_account_id": m.account, "sync_role_arn": m.role(),
+                       "data_access_role_arn": role });
+    assert_eq!(m.app.post("/api/v1/domains", &admin(), body).await.status, 201);
+    m.database("sales_db").await;
+    m.table("sales_db", "orders", &[("id", "bigint")], &[]).await;
+    m.app.create_product("sales", "orders", json!({ "source": { "database": "sales_db" } })).await;
+    m.app.lifecycle("sales", "orders", "publish").await;
+    worker::run_until_idle(&m.state).await.unwrap();
+
+    let lf = aws_sdk_lakeformation::Client::new(&config_in(&m.gov, "meshgov").await);
+    let registered = lf.list_resources().send().await.unwrap();
+    let mine: Vec<(&str, Option<&str>)> = registered
+        .resource_info_list()
+        .iter()
+        .filter(|r| r.resource_arn() == Some("arn:aws:s3:::producer-data/orders"))
+        .map(|r| (r.resource_arn().unwrap(), r.role_arn()))
+        .collect();
+    assert_eq!(mine, [("arn:aws:s3:::producer-data/orders", Some(role.as_str()))]);
+    assert_eq!(m.app.last_event_of("catalog.mirrored").await["details"]["registered"], json!(["arn:aws:s3:::producer-data/orders"]));
 }

@@ -564,3 +564,53 @@ async fn public_products_may_auto_approve(pool: PgPool) {
     assert_eq!(m.lf_state().await, expected);
     assert_eq!(m.audit("subscription.approved", &target(&id)).await.len(), 1);
 }
+
+#[sqlx::test]
+async fn the_governance_account_may_grant_on_its_mirror_but_not_on_the_producers_catalog(pool: PgPool) {
+    use meshgov::grants::lakeformation::Entry;
+    use meshgov::grants::resource::LfResource;
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let entry = |id: &str, catalog: &str, database: &str| Entry {
+        id: id.into(),
+        principal: analyst.clone(),
+        resource: LfResource::Table { catalog_id: catalog.into(), database: database.into(), name: "orders".into() },
+        permissions: vec!["SELECT".into()],
+        grant_option: vec![],
+    };
+    // What meshgov did before the catalog modes: the governance account granting on a table the
+    // producer owns to a consumer's role. Lake Formation refuses it; so does the emulator.
+    let answer = m
+        .state
+        .lakeformation
+        .batch_grant(&[entry("old", &m.producer, "sales_db"), entry("mirror", &m.gov, "sales__orders")])
+        .await
+        .unwrap();
+    let refused: Vec<(&str, &str)> = answer.failures.iter().map(|f| (f.id.as_str(), f.code.as_str())).collect();
+    assert_eq!(refused, [("old", "AccessDeniedException")]);
+    assert_eq!(m.lf_state().await, [format!("{analyst} {} SELECT", m.db("orders"))], "the mirror grant alone");
+}
+
+#[sqlx::test]
+async fn the_catalog_mode_changes_only_while_no_grant_is_live(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let id = m.request(&m.role("analyst"), Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    m.run_jobs().await;
+    let to_producer = json!({ "catalog_mode": "producer", "grant_role_arn": format!("arn:aws:iam::{}:role/meshgov-grants", m.producer) });
+    let r = m.app.patch("/api/v1/domains/sales", &admin(), to_producer.clone()).await;
+    assert_eq!((r.status.as_u16(), r.body["code"].as_str()), (409, Some("domain_has_live_grants")), "{}", r.body);
+    assert_eq!(m.app.get("/api/v1/domains/sales", &admin()).await.body["catalog_mode"], "central", "nothing changed");
+
+    m.revoke(&id).await;
+    m.run_jobs().await;
+    let r = m.app.patch("/api/v1/domains/sales", &admin(), to_producer).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["catalog_mode"], "producer");
+    // The grant role lives in the domain's account.
+    let elsewhere = json!({ "grant_role_arn": format!("arn:aws:iam::{}:role/meshgov-grants", m.consumer) });
+    let r = m.app.patch("/api/v1/domains/sales", &admin(), elsewhere).await;
+    assert_eq!((r.status.as_u16(), r.body["errors"][0]["code"].as_str()), (422, Some("account_mismatch")), "{}", r.body);
+}
