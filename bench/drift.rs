@@ -37,6 +37,7 @@ use meshgov::grants::lakeformation::{
     to_resource,
 };
 use meshgov::grants::plan::{self, PlannedGrant, ResolvedTable};
+use meshgov::grants::holder::LfAccount;
 use meshgov::grants::resource::LfResource;
 use meshgov::schema::{Column, SchemaDocument, TableSchema};
 use meshgov::{AppState, Config};
@@ -93,22 +94,22 @@ impl TimedLf {
 }
 
 impl LakeFormation for TimedLf {
-    fn batch_grant<'a>(&'a self, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
-        self.inner.batch_grant(entries)
+    fn batch_grant<'a>(&'a self, account: &'a LfAccount, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
+        self.inner.batch_grant(account, entries)
     }
-    fn batch_revoke<'a>(&'a self, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
-        self.inner.batch_revoke(entries)
+    fn batch_revoke<'a>(&'a self, account: &'a LfAccount, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
+        self.inner.batch_revoke(account, entries)
     }
-    fn create_data_cells_filter<'a>(&'a self, table_data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
-        self.inner.create_data_cells_filter(table_data)
+    fn create_data_cells_filter<'a>(&'a self, account: &'a LfAccount, table_data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
+        self.inner.create_data_cells_filter(account, table_data)
     }
-    fn delete_data_cells_filter<'a>(&'a self, table_data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
-        self.inner.delete_data_cells_filter(table_data)
+    fn delete_data_cells_filter<'a>(&'a self, account: &'a LfAccount, table_data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
+        self.inner.delete_data_cells_filter(account, table_data)
     }
-    fn list_permissions<'a>(&'a self, next_token: Option<String>) -> BoxFuture<'a, Result<PermissionPage, LfError>> {
+    fn list_permissions<'a>(&'a self, account: &'a LfAccount, next_token: Option<String>) -> BoxFuture<'a, Result<PermissionPage, LfError>> {
         Box::pin(async move {
             let t = Instant::now();
-            let page = self.inner.list_permissions(next_token).await;
+            let page = self.inner.list_permissions(account, next_token).await;
             let took = t.elapsed();
             let mut s = self.stats.lock().unwrap();
             if s.list_calls == 0 {
@@ -127,19 +128,19 @@ struct MemoryLf {
 }
 
 impl LakeFormation for MemoryLf {
-    fn batch_grant<'a>(&'a self, _: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
+    fn batch_grant<'a>(&'a self, _: &'a LfAccount, _: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
         unimplemented!("the benchmark's in-memory Lake Formation only lists")
     }
-    fn batch_revoke<'a>(&'a self, _: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
+    fn batch_revoke<'a>(&'a self, _: &'a LfAccount, _: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
         unimplemented!("the benchmark's in-memory Lake Formation only lists")
     }
-    fn create_data_cells_filter<'a>(&'a self, _: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
+    fn create_data_cells_filter<'a>(&'a self, _: &'a LfAccount, _: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
         unimplemented!("the benchmark's in-memory Lake Formation only lists")
     }
-    fn delete_data_cells_filter<'a>(&'a self, _: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
+    fn delete_data_cells_filter<'a>(&'a self, _: &'a LfAccount, _: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
         unimplemented!("the benchmark's in-memory Lake Formation only lists")
     }
-    fn list_permissions<'a>(&'a self, next_token: Option<String>) -> BoxFuture<'a, Result<PermissionPage, LfError>> {
+    fn list_permissions<'a>(&'a self, _: &'a LfAccount, next_token: Option<String>) -> BoxFuture<'a, Result<PermissionPage, LfError>> {
         Box::pin(async move {
             let from: usize = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
             let to = (from + LIST_PAGE as usize).min(self.entries.len());
@@ -523,7 +524,7 @@ async fn batch_all(lf: Arc<SdkLakeFormation>, entries: Vec<Entry>, revoke: bool)
         let permit = gate.acquire_owned().await.unwrap();
         calls.spawn(async move {
             let _permit = permit;
-            let answer = if revoke { lf.batch_revoke(&batch).await } else { lf.batch_grant(&batch).await };
+            let answer = if revoke { lf.batch_revoke(&LfAccount::Governance, &batch).await } else { lf.batch_grant(&LfAccount::Governance, &batch).await };
             let answer = answer.unwrap_or_else(|e| panic!("batch call failed: {e}"));
             assert!(answer.failures.is_empty(), "batch entries failed: {:?}", answer.failures);
             done.lock().unwrap().push((Instant::now(), batch.len()));
@@ -662,7 +663,7 @@ async fn list_everything(lf: &dyn LakeFormation) -> Vec<Listed> {
     let mut all = Vec::new();
     let mut token = None;
     loop {
-        let page = lf.list_permissions(token).await.unwrap();
+        let page = lf.list_permissions(&LfAccount::Governance, token).await.unwrap();
         all.extend(page.entries);
         match page.next_token {
             Some(t) => token = Some(t),

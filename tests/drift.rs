@@ -10,6 +10,7 @@ use aws_sdk_lakeformation::types::{
     DataLakePrincipal, DatabaseResource, Permission, Resource, TableResource, TableWithColumnsResource,
 };
 use common::mesh::Mesh;
+use meshgov::grants::holder::CatalogMode;
 use common::*;
 use meshgov::drift;
 use serde_json::{Value, json};
@@ -19,9 +20,9 @@ fn principal(arn: &str) -> DataLakePrincipal {
     DataLakePrincipal::builder().data_lake_principal_identifier(arn).build()
 }
 
-fn table(catalog: &str, name: &str) -> Resource {
+fn table(catalog: &str, database: &str, name: &str) -> Resource {
     Resource::builder()
-        .table(TableResource::builder().catalog_id(catalog).database_name("sales__orders").name(name).build().unwrap())
+        .table(TableResource::builder().catalog_id(catalog).database_name(database).name(name).build().unwrap())
         .build()
 }
 
@@ -74,7 +75,16 @@ fn kinds(report: &Value) -> (usize, usize, usize) {
 
 #[sqlx::test]
 async fn a_grant_revoked_by_hand_is_missing_and_reconcile_restores_it(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    a_grant_revoked_by_hand_is_missing_and_reconcile_restores_it_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn a_grant_revoked_by_hand_is_missing_and_reconcile_restores_it_in_producer_mode(pool: PgPool) {
+    a_grant_revoked_by_hand_is_missing_and_reconcile_restores_it_in(pool, CatalogMode::Producer).await
+}
+
+async fn a_grant_revoked_by_hand_is_missing_and_reconcile_restores_it_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.catalog(&["orders"]).await;
     let analyst = m.role("analyst");
     let id = m.granted(&analyst, json!([{ "name": "orders", "columns": ["b", "a"] }])).await;
@@ -89,8 +99,8 @@ async fn a_grant_revoked_by_hand_is_missing_and_reconcile_restores_it(pool: PgPo
 
     // Someone revokes the column grant in the console.
     let columns = TableWithColumnsResource::builder()
-        .catalog_id(&m.gov)
-        .database_name("sales__orders")
+        .catalog_id(m.holder())
+        .database_name(m.grant_database())
         .name("orders")
         .column_names("a")
         .column_names("b")
@@ -178,7 +188,16 @@ async fn a_grant_revoked_by_hand_is_missing_and_reconcile_restores_it(pool: PgPo
 
 #[sqlx::test]
 async fn permissions_granted_by_hand_are_unexpected_and_reconcile_revokes_them(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    permissions_granted_by_hand_are_unexpected_and_reconcile_revokes_them_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn permissions_granted_by_hand_are_unexpected_and_reconcile_revokes_them_in_producer_mode(pool: PgPool) {
+    permissions_granted_by_hand_are_unexpected_and_reconcile_revokes_them_in(pool, CatalogMode::Producer).await
+}
+
+async fn permissions_granted_by_hand_are_unexpected_and_reconcile_revokes_them_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.catalog(&["orders", "refunds"]).await;
     let analyst = m.role("analyst");
     let id = m.granted(&analyst, json!([{ "name": "orders" }])).await;
@@ -186,10 +205,10 @@ async fn permissions_granted_by_hand_are_unexpected_and_reconcile_revokes_them(p
 
     // By hand: another table of the product, and more than SELECT on the subscribed one; and a
     // grant to a principal meshgov does not manage, which is none of its business.
-    m.grant_by_hand(&analyst, table(&m.gov, "refunds"), &[Permission::Select]).await;
-    m.grant_by_hand(&analyst, table(&m.gov, "orders"), &[Permission::Alter]).await;
+    m.grant_by_hand(&analyst, table(m.holder(), &m.grant_database(), "refunds"), &[Permission::Select]).await;
+    m.grant_by_hand(&analyst, table(m.holder(), &m.grant_database(), "orders"), &[Permission::Alter]).await;
     let stranger = format!("arn:aws:iam::{}:role/stranger", m.consumer);
-    m.grant_by_hand(&stranger, table(&m.gov, "refunds"), &[Permission::Select]).await;
+    m.grant_by_hand(&stranger, table(m.holder(), &m.grant_database(), "refunds"), &[Permission::Select]).await;
 
     let report = m.drift().await;
     assert_eq!(kinds(&report), (0, 2, 0), "{report}");
@@ -229,7 +248,7 @@ async fn a_permission_left_by_a_revoked_subscription_names_it(pool: PgPool) {
     m.run_jobs().await;
     assert!(m.lf_state().await.is_empty());
     // Granted again by hand after the revoke.
-    m.grant_by_hand(&analyst, table(&m.gov, "orders"), &[Permission::Select, Permission::Describe]).await;
+    m.grant_by_hand(&analyst, table(m.holder(), &m.grant_database(), "orders"), &[Permission::Select, Permission::Describe]).await;
 
     let report = m.drift().await;
     assert_eq!(kinds(&report), (0, 1, 0), "{report}");
@@ -273,7 +292,7 @@ async fn the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone(poo
     let granted = m.lf_state().await;
 
     let database = Resource::builder()
-        .database(DatabaseResource::builder().catalog_id(&m.gov).name("sales__orders").build().unwrap())
+        .database(DatabaseResource::builder().catalog_id(m.holder()).name(m.grant_database()).build().unwrap())
         .build();
     m.lf.revoke_permissions()
         .principal(principal(&analyst))
@@ -282,7 +301,7 @@ async fn the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone(poo
         .send()
         .await
         .unwrap();
-    m.grant_by_hand(&analyst, table(&m.gov, "refunds"), &[Permission::Select]).await;
+    m.grant_by_hand(&analyst, table(m.holder(), &m.grant_database(), "refunds"), &[Permission::Select]).await;
 
     assert!(drift::jobs::enqueue_if_due(&m.state, Duration::from_secs(600)).await.unwrap());
     // One reconcile at a time: a second replica's tick queues nothing.
@@ -338,7 +357,7 @@ async fn a_grant_option_given_by_hand_is_revoked_and_the_subscribed_permission_s
     m.granted(&analyst, json!([{ "name": "orders" }])).await;
     m.lf.grant_permissions()
         .principal(principal(&analyst))
-        .resource(table(&m.gov, "orders"))
+        .resource(table(m.holder(), &m.grant_database(), "orders"))
         .permissions(Permission::Select)
         .permissions_with_grant_option(Permission::Select)
         .send()

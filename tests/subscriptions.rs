@@ -8,6 +8,7 @@ mod common;
 
 use common::aws::fresh_account;
 use common::mesh::Mesh;
+use meshgov::grants::holder::CatalogMode;
 use common::*;
 use meshgov::subscriptions::expiry;
 use serde_json::{Value, json};
@@ -173,7 +174,16 @@ async fn reject_and_cancel_are_decisions_with_audit_events(pool: PgPool) {
 
 #[sqlx::test]
 async fn approval_grants_exactly_the_expected_permissions(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    approval_grants_exactly_the_expected_permissions_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn approval_grants_exactly_the_expected_permissions_in_producer_mode(pool: PgPool) {
+    approval_grants_exactly_the_expected_permissions_in(pool, CatalogMode::Producer).await
+}
+
+async fn approval_grants_exactly_the_expected_permissions_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
     let analyst = m.role("analyst");
     let sub = m.request(&analyst, Value::Null).await;
@@ -241,7 +251,16 @@ async fn approvers_narrow_tables_columns_and_expiry_but_never_widen(pool: PgPool
 
 #[sqlx::test]
 async fn revoking_removes_only_what_no_other_live_subscription_needs(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    revoking_removes_only_what_no_other_live_subscription_needs_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn revoking_removes_only_what_no_other_live_subscription_needs_in_producer_mode(pool: PgPool) {
+    revoking_removes_only_what_no_other_live_subscription_needs_in(pool, CatalogMode::Producer).await
+}
+
+async fn revoking_removes_only_what_no_other_live_subscription_needs_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
     let analyst = m.role("analyst");
     let all = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
@@ -277,7 +296,16 @@ async fn revoking_removes_only_what_no_other_live_subscription_needs(pool: PgPoo
 
 #[sqlx::test]
 async fn expiry_and_retirement_revoke_automatically(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    expiry_and_retirement_revoke_automatically_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn expiry_and_retirement_revoke_automatically_in_producer_mode(pool: PgPool) {
+    expiry_and_retirement_revoke_automatically_in(pool, CatalogMode::Producer).await
+}
+
+async fn expiry_and_retirement_revoke_automatically_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders"], json!({})).await;
     let analyst = m.role("analyst");
     let mut body = m.request_body(&analyst, Value::Null);
@@ -445,7 +473,7 @@ async fn a_crash_after_lake_formation_answered_reapplies_without_a_second_audit_
     let sub: uuid::Uuid = id.parse().unwrap();
     let work = meshgov::grants::store::actionable(&m.app.pool, sub).await.unwrap();
     let refs: Vec<&meshgov::grants::store::GrantWork> = work.iter().collect();
-    m.state.lakeformation.batch_grant(&meshgov::grants::applier::entries(&refs)).await.unwrap();
+    m.state.lakeformation.batch_grant(&meshgov::grants::holder::LfAccount::Governance, &meshgov::grants::applier::entries(&refs)).await.unwrap();
     assert_eq!(m.lf_state().await.len(), 3);
     assert_eq!(m.get(&id).await["provisioning"], "granting", "not recorded");
 
@@ -488,7 +516,16 @@ async fn revoking_what_is_already_gone_counts_as_done(pool: PgPool) {
 
 #[sqlx::test]
 async fn row_filters_become_data_cells_filters_end_to_end(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    row_filters_become_data_cells_filters_end_to_end_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn row_filters_become_data_cells_filters_end_to_end_in_producer_mode(pool: PgPool) {
+    row_filters_become_data_cells_filters_end_to_end_in(pool, CatalogMode::Producer).await
+}
+
+async fn row_filters_become_data_cells_filters_end_to_end_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     // The filter's table must exist in the producer's Glue catalog.
     m.glue_tables(&["orders"]).await;
     m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
@@ -506,7 +543,7 @@ async fn row_filters_become_data_cells_filters_end_to_end(pool: PgPool) {
     assert_eq!(m.get(&id).await["provisioning"], "granted");
 
     let filters = m.lf.list_data_cells_filter().send().await.unwrap();
-    let created: Vec<_> = filters.data_cells_filters().iter().filter(|f| f.table_catalog_id() == m.gov).collect();
+    let created: Vec<_> = filters.data_cells_filters().iter().filter(|f| f.table_catalog_id() == m.holder()).collect();
     assert_eq!(created.len(), 1);
     assert_eq!(created[0].name(), name);
     assert_eq!(created[0].row_filter().and_then(|r| r.filter_expression()), Some(filter));
@@ -525,7 +562,7 @@ async fn row_filters_become_data_cells_filters_end_to_end(pool: PgPool) {
     assert_eq!(m.get(&id).await["provisioning"], "revoked");
     assert!(m.lf_state().await.is_empty());
     let filters = m.lf.list_data_cells_filter().send().await.unwrap();
-    assert!(filters.data_cells_filters().iter().all(|f| f.table_catalog_id() != m.gov), "the filter is deleted");
+    assert!(filters.data_cells_filters().iter().all(|f| f.table_catalog_id() != m.holder()), "the filter is deleted");
     assert_eq!(m.audit("lakeformation.delete_data_cells_filter", &target(&id)).await.len(), 1);
 }
 
@@ -584,7 +621,7 @@ async fn the_governance_account_may_grant_on_its_mirror_but_not_on_the_producers
     let answer = m
         .state
         .lakeformation
-        .batch_grant(&[entry("old", &m.producer, "sales_db"), entry("mirror", &m.gov, "sales__orders")])
+        .batch_grant(&meshgov::grants::holder::LfAccount::Governance, &[entry("old", &m.producer, "sales_db"), entry("mirror", &m.gov, "sales__orders")])
         .await
         .unwrap();
     let refused: Vec<(&str, &str)> = answer.failures.iter().map(|f| (f.id.as_str(), f.code.as_str())).collect();
@@ -613,4 +650,21 @@ async fn the_catalog_mode_changes_only_while_no_grant_is_live(pool: PgPool) {
     let elsewhere = json!({ "grant_role_arn": format!("arn:aws:iam::{}:role/meshgov-grants", m.consumer) });
     let r = m.app.patch("/api/v1/domains/sales", &admin(), elsewhere).await;
     assert_eq!((r.status.as_u16(), r.body["errors"][0]["code"].as_str()), (422, Some("account_mismatch")), "{}", r.body);
+}
+
+#[sqlx::test]
+async fn producer_mode_without_a_grant_role_fails_visibly(pool: PgPool) {
+    let m = Mesh::in_mode(pool, CatalogMode::Producer).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let r = m.app.patch("/api/v1/domains/sales", &admin(), json!({ "grant_role_arn": null })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id = m.request(&m.role("analyst"), Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    m.run_jobs().await;
+    let got = m.get(&id).await;
+    assert_eq!(got["provisioning"], "grant_failed", "{got}");
+    let error = got["grants"][0]["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("grant_role_arn"), "the error names what is missing: {got}");
+    assert!(m.lf_calls("BatchGrantPermissions").await.is_empty(), "no call was made in any account");
+    assert_eq!(m.audit("grant.failed", &target(&id)).await.len(), 1);
 }

@@ -66,10 +66,7 @@ impl Aws {
     /// Lake Formation answers when two writers touch one resource at once and which the SDK does
     /// not retry by itself.
     pub async fn lakeformation(&self) -> aws_sdk_lakeformation::Client {
-        let config = aws_sdk_lakeformation::config::Builder::from(self.sdk().await)
-            .retry_classifier(RetryConcurrentModification)
-            .build();
-        aws_sdk_lakeformation::Client::from_conf(config)
+        lakeformation_client(self.sdk().await)
     }
 
     pub async fn sts(&self) -> aws_sdk_sts::Client {
@@ -92,6 +89,13 @@ impl Aws {
             .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
             .build())
     }
+}
+
+/// A Lake Formation client for `sdk` (the governance account's, or an assumed role's) that also
+/// retries `ConcurrentModificationException` within the call.
+pub fn lakeformation_client(sdk: &SdkConfig) -> aws_sdk_lakeformation::Client {
+    let config = aws_sdk_lakeformation::config::Builder::from(sdk).retry_classifier(RetryConcurrentModification).build();
+    aws_sdk_lakeformation::Client::from_conf(config)
 }
 
 /// Classifies Lake Formation's `ConcurrentModificationException` as transient (restJson1 names

@@ -19,6 +19,7 @@ use super::store::{self, DesiredRow, ProductSource};
 use crate::AppState;
 use crate::audit::{self, Actor, NewEvent, target};
 use crate::catalog_sync::glue::{ProducerAccess, ReadErrorKind};
+use crate::grants::holder::LfAccount;
 use crate::grants::lakeformation::LfError;
 use crate::grants::model::GrantState;
 use crate::grants::resource::LfResource;
@@ -44,18 +45,33 @@ pub struct Trigger {
     pub actor: Actor,
 }
 
-/// Every page of `ListPermissions`.
-async fn list_all(state: &AppState) -> Result<Vec<compare::Listed>, LfError> {
-    let mut all = Vec::new();
-    let mut token = None;
-    loop {
-        let page = state.lakeformation.list_permissions(token).await?;
-        all.extend(page.entries);
-        match page.next_token {
-            Some(t) => token = Some(t),
-            None => return Ok(all),
+/// Every account whose Lake Formation holds grants: the governance account (central mode) and
+/// each producer-mode domain meshgov grants in, by catalog id.
+pub async fn lf_accounts(state: &AppState) -> sqlx::Result<Vec<(String, LfAccount)>> {
+    let mut out = vec![(state.aws.account_id().await, LfAccount::Governance)];
+    for holder in crate::grants::store::producer_holders(&state.db).await? {
+        if let Ok(account) = holder.account() {
+            out.push((holder.account_id.clone(), account));
         }
     }
+    Ok(out)
+}
+
+/// Every page of `ListPermissions`, in every account that holds grants.
+async fn list_all(state: &AppState) -> Result<Vec<compare::Listed>, DriftError> {
+    let mut all = Vec::new();
+    for (_, account) in lf_accounts(state).await? {
+        let mut token = None;
+        loop {
+            let page = state.lakeformation.list_permissions(&account, token).await.map_err(DriftError::Aws)?;
+            all.extend(page.entries);
+            match page.next_token {
+                Some(t) => token = Some(t),
+                None => break,
+            }
+        }
+    }
+    Ok(all)
 }
 
 /// The current tables of each product's database, read concurrently (bounded like the workers);
@@ -144,7 +160,7 @@ pub async fn check(state: &AppState, trigger: &Trigger) -> Result<(CheckSummary,
             managed.databases.insert(Managed::database_of(&resource));
         }
     }
-    let listed = list_all(state).await.map_err(DriftError::Aws)?;
+    let listed = list_all(state).await?;
 
     let present_products: HashSet<Uuid> =
         rows.iter().filter(|g| expectation(g) == Some(Expectation::Present)).map(|g| g.product_id).collect();

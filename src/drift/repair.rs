@@ -21,6 +21,7 @@ use crate::AppState;
 use crate::audit::{self, Actor, NewEvent, target};
 use crate::catalog_sync::jobs::SyncProduct;
 use crate::grants::batch::{self, EntryOutcome, Reason};
+use crate::grants::holder::LfAccount;
 use crate::grants::lakeformation::{BATCH_LIMIT, Entry};
 use crate::grants::resource::LfResource;
 use crate::jobs::{BackgroundJob, JobOutcome};
@@ -158,9 +159,23 @@ pub(super) async fn revoke_unexpected(state: &AppState, principal: &str, entries
     let mut transient = Vec::new();
     let mut failed = Vec::new();
     let mut revoked = 0;
-    for batch in work.chunks(BATCH_LIMIT) {
+    // Each permission is revoked in the Lake Formation of the account that owns its resource.
+    let accounts: HashMap<String, LfAccount> = check::lf_accounts(state).await?.into_iter().collect();
+    let mut by_account: BTreeMap<String, Vec<(PlannedRevoke, Entry)>> = BTreeMap::new();
+    for (r, e) in work {
+        by_account.entry(r.resource.catalog_id().to_string()).or_default().push((r, e));
+    }
+    let mut batches: Vec<(&String, &[(PlannedRevoke, Entry)])> = Vec::new();
+    for (catalog, work) in &by_account {
+        batches.extend(work.chunks(BATCH_LIMIT).map(|batch| (catalog, batch)));
+    }
+    for (catalog, batch) in batches {
+        let Some(account) = accounts.get(catalog) else {
+            failed.push(format!("no account meshgov grants in owns catalog {catalog}"));
+            continue;
+        };
         let entries: Vec<Entry> = batch.iter().map(|(_, e)| e.clone()).collect();
-        let call = batch::revoke(state.lakeformation.as_ref(), &entries).await;
+        let call = batch::revoke(state.lakeformation.as_ref(), account, &entries).await;
         if !call.answered {
             // Refused as a whole: one error for the batch, and nothing to record.
             match call.outcomes.first() {

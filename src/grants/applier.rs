@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::batch::{self, BatchCall, EntryOutcome, Reason};
+use super::holder::LfAccount;
 use super::lakeformation::{BATCH_LIMIT, Entry};
 use super::model::GrantState;
 use super::store::{self, GrantWork};
@@ -55,8 +56,9 @@ pub struct Applied {
     pub granted: Vec<(Uuid, String)>,
 }
 
-#[derive(Default)]
 struct Run {
+    /// Whose Lake Formation the calls go to.
+    account: LfAccount,
     reason: Option<Reason>,
     granted_grants: Vec<(Uuid, String)>,
     transient: Vec<String>,
@@ -81,7 +83,32 @@ pub async fn apply(state: &AppState, subscription: Uuid, last_attempt: bool, rea
     store::lock_principal(&mut lock, &principal).await?;
 
     let work = store::actionable(&state.db, subscription).await?;
-    let mut run = Run { reason, ..Run::default() };
+    let holder = store::holder_of(&state.db, subscription).await?.map(|h| h.account());
+    let account = match holder {
+        Some(Ok(account)) => account,
+        Some(Err(why)) if !work.is_empty() => {
+            // Nothing can be granted or revoked until the domain names its grant role.
+            let mut tx = state.db.begin().await?;
+            store::fail_remaining(&mut tx, subscription, &why).await?;
+            store::refresh_provisioning(&mut tx, subscription).await?;
+            let details = json!({ "error": why });
+            audit::commit(tx, [NewEvent::new(actor(), "grant.failed", target::subscription(subscription), details)]).await?;
+            lock.rollback().await?;
+            return Ok(Applied { outcome: JobOutcome::Fatal(why), granted: Vec::new() });
+        }
+        _ => LfAccount::Governance,
+    };
+    let mut run = Run {
+        account,
+        reason,
+        granted_grants: Vec::new(),
+        transient: Vec::new(),
+        granted: 0,
+        revoked: 0,
+        kept: 0,
+        failed: 0,
+        calls: 0,
+    };
     let revoking: Vec<&GrantWork> = work.iter().filter(|g| g.state == GrantState::Revoking).collect();
     let granting: Vec<&GrantWork> = work.iter().filter(|g| g.state == GrantState::Pending).collect();
     revoke(state, subscription, &revoking, &mut run).await?;
@@ -180,7 +207,7 @@ async fn revoke(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run
     }
     for batch in to_call.chunks(BATCH_LIMIT) {
         run.calls += 1;
-        let call = batch::revoke(state.lakeformation.as_ref(), &entries(batch)).await;
+        let call = batch::revoke(state.lakeformation.as_ref(), &run.account, &entries(batch)).await;
         // Filter grants are done once their filter is gone too.
         let mut finished = Vec::new();
         let mut waiting = pick(batch, &call, transient);
@@ -227,7 +254,7 @@ async fn grant(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run:
     }
     for batch in ready.chunks(BATCH_LIMIT) {
         run.calls += 1;
-        let call = batch::grant(state.lakeformation.as_ref(), &entries(batch)).await;
+        let call = batch::grant(state.lakeformation.as_ref(), &run.account, &entries(batch)).await;
         let ok = pick(batch, &call, |o| o.is_done().then_some(None));
         let waiting = pick(batch, &call, transient);
         let permanent = pick(batch, &call, failed);
@@ -253,7 +280,7 @@ async fn grant(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run:
 /// Creates a grant's data cells filter; true when it exists afterwards.
 async fn create_filter(state: &AppState, subscription: Uuid, g: &GrantWork, filter: &Value, run: &mut Run) -> sqlx::Result<bool> {
     run.calls += 1;
-    match state.lakeformation.create_data_cells_filter(filter).await {
+    match state.lakeformation.create_data_cells_filter(&run.account, filter).await {
         Ok(answer) => {
             let details = json!({ "aws_request_id": answer.request_id, "filter": filter });
             record_call(state, subscription, &[], Some(("lakeformation.create_data_cells_filter", details))).await?;
@@ -276,7 +303,7 @@ async fn create_filter(state: &AppState, subscription: Uuid, g: &GrantWork, filt
 /// Deletes a revoked grant's data cells filter; a filter already gone counts as done.
 async fn delete_filter(state: &AppState, subscription: Uuid, filter: &Value, run: &mut Run) -> sqlx::Result<Result<(), String>> {
     run.calls += 1;
-    match state.lakeformation.delete_data_cells_filter(filter).await {
+    match state.lakeformation.delete_data_cells_filter(&run.account, filter).await {
         Ok(answer) => {
             let details = json!({ "aws_request_id": answer.request_id, "filter": filter });
             record_call(state, subscription, &[], Some(("lakeformation.delete_data_cells_filter", details))).await?;

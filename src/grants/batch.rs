@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::holder::LfAccount;
 use super::lakeformation::{Entry, EntryFailure, LakeFormation, LfError, retryable_code};
 
 const NO_PERMISSIONS_REVOKED: &str = "No permissions revoked";
@@ -55,12 +56,12 @@ enum Op {
     Revoke,
 }
 
-pub async fn grant(lf: &dyn LakeFormation, entries: &[Entry]) -> BatchCall {
-    call(Op::Grant, lf.batch_grant(entries).await, entries)
+pub async fn grant(lf: &dyn LakeFormation, account: &LfAccount, entries: &[Entry]) -> BatchCall {
+    call(Op::Grant, lf.batch_grant(account, entries).await, entries)
 }
 
-pub async fn revoke(lf: &dyn LakeFormation, entries: &[Entry]) -> BatchCall {
-    call(Op::Revoke, lf.batch_revoke(entries).await, entries)
+pub async fn revoke(lf: &dyn LakeFormation, account: &LfAccount, entries: &[Entry]) -> BatchCall {
+    call(Op::Revoke, lf.batch_revoke(account, entries).await, entries)
 }
 
 fn describe(code: &str, message: &str) -> String {

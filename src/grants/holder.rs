@@ -27,6 +27,14 @@ impl CatalogMode {
     }
 }
 
+/// The Lake Formation a grant is made in: the governance account's own (central mode), or a
+/// producer's, through the domain's grant role (producer mode).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LfAccount {
+    Governance,
+    Producer { domain: String, account_id: String, role_arn: String, external_id: String },
+}
+
 /// The catalog and database a product's grants name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantTarget {

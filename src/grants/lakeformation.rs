@@ -1,6 +1,7 @@
-//! Lake Formation behind a small trait: what the grant applier needs, and nothing else. The SDK
-//! implementation uses the governance account's client (`state.aws.lakeformation()`), so the same
-//! code runs against AWS, moto, or the fault-injecting emulator.
+//! Lake Formation behind a small trait: what the grant applier and drift need, and nothing else.
+//! Every call names the account whose Lake Formation it is made in ([`LfAccount`]): the governance
+//! account's own client, or a producer's through its grant role, so the same code runs against AWS,
+//! moto, or the fault-injecting emulator.
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use aws_sdk_lakeformation::types::{
 };
 use serde_json::Value;
 
+use super::holder::LfAccount;
 use super::resource::LfResource;
 use crate::BoxFuture;
 use crate::aws::Aws;
@@ -74,15 +76,16 @@ pub fn retryable_code(code: &str) -> bool {
         || code == "InternalFailure"
 }
 
+/// Each call is made in `account`'s Lake Formation: the governance account's, or a producer's.
 pub trait LakeFormation: Send + Sync {
-    fn batch_grant<'a>(&'a self, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>>;
-    fn batch_revoke<'a>(&'a self, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>>;
+    fn batch_grant<'a>(&'a self, account: &'a LfAccount, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>>;
+    fn batch_revoke<'a>(&'a self, account: &'a LfAccount, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>>;
     /// Creates a data cells filter from its `TableData` JSON.
-    fn create_data_cells_filter<'a>(&'a self, table_data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>>;
-    fn delete_data_cells_filter<'a>(&'a self, table_data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>>;
-    /// One page of every permission in the governance account's catalog (`ListPermissions`
-    /// without a filter, at most [`LIST_PAGE`] entries); the next page's token, if any.
-    fn list_permissions<'a>(&'a self, next_token: Option<String>) -> BoxFuture<'a, Result<PermissionPage, LfError>>;
+    fn create_data_cells_filter<'a>(&'a self, account: &'a LfAccount, table_data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>>;
+    fn delete_data_cells_filter<'a>(&'a self, account: &'a LfAccount, table_data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>>;
+    /// One page of every permission in `account`'s catalog (`ListPermissions` without a filter,
+    /// at most [`LIST_PAGE`] entries); the next page's token, if any.
+    fn list_permissions<'a>(&'a self, account: &'a LfAccount, next_token: Option<String>) -> BoxFuture<'a, Result<PermissionPage, LfError>>;
 }
 
 /// ListPermissions' largest page.
@@ -111,6 +114,33 @@ pub struct SdkLakeFormation {
 impl SdkLakeFormation {
     pub fn new(aws: Arc<Aws>) -> SdkLakeFormation {
         SdkLakeFormation { aws }
+    }
+
+    /// The client acting in `account`: the governance account's own credentials, or the
+    /// producer's grant role (assumed with the domain's external id, cached).
+    async fn client(&self, account: &LfAccount) -> Result<aws_sdk_lakeformation::Client, LfError> {
+        match account {
+            LfAccount::Governance => Ok(self.aws.lakeformation().await),
+            LfAccount::Producer { domain, role_arn, external_id, .. } => {
+                // Session names show up in the producer's CloudTrail: name the domain.
+                let session = format!("meshgov-grants-{domain}");
+                let config = self.aws.config_as(role_arn, external_id, &session).await.map_err(|e| LfError {
+                    code: "AssumeRoleFailed".into(),
+                    message: e.to_string(),
+                    retryable: e.retryable,
+                    request_id: None,
+                })?;
+                Ok(crate::aws::lakeformation_client(&config))
+            }
+        }
+    }
+
+    /// The account whose catalog a resource listed without a catalog id is in.
+    async fn own_catalog(&self, account: &LfAccount) -> String {
+        match account {
+            LfAccount::Governance => self.aws.account_id().await,
+            LfAccount::Producer { account_id, .. } => account_id.clone(),
+        }
     }
 }
 
@@ -293,33 +323,33 @@ fn table_data(v: &Value) -> Result<DataCellsFilter, LfError> {
 }
 
 impl LakeFormation for SdkLakeFormation {
-    fn batch_grant<'a>(&'a self, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
+    fn batch_grant<'a>(&'a self, account: &'a LfAccount, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
         Box::pin(async move {
-            let client = self.aws.lakeformation().await;
+            let client = self.client(account).await?;
             let out = client.batch_grant_permissions().set_entries(Some(to_entries(entries)?)).send().await.map_err(sdk_error)?;
             Ok(Answer { request_id: out.request_id().map(str::to_string), failures: failures(out.failures()) })
         })
     }
 
-    fn batch_revoke<'a>(&'a self, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
+    fn batch_revoke<'a>(&'a self, account: &'a LfAccount, entries: &'a [Entry]) -> BoxFuture<'a, Result<Answer, LfError>> {
         Box::pin(async move {
-            let client = self.aws.lakeformation().await;
+            let client = self.client(account).await?;
             let out = client.batch_revoke_permissions().set_entries(Some(to_entries(entries)?)).send().await.map_err(sdk_error)?;
             Ok(Answer { request_id: out.request_id().map(str::to_string), failures: failures(out.failures()) })
         })
     }
 
-    fn create_data_cells_filter<'a>(&'a self, data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
+    fn create_data_cells_filter<'a>(&'a self, account: &'a LfAccount, data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
         Box::pin(async move {
-            let client = self.aws.lakeformation().await;
+            let client = self.client(account).await?;
             let out = client.create_data_cells_filter().table_data(table_data(data)?).send().await.map_err(sdk_error)?;
             Ok(Answer { request_id: out.request_id().map(str::to_string), failures: Vec::new() })
         })
     }
 
-    fn delete_data_cells_filter<'a>(&'a self, data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
+    fn delete_data_cells_filter<'a>(&'a self, account: &'a LfAccount, data: &'a Value) -> BoxFuture<'a, Result<Answer, LfError>> {
         Box::pin(async move {
-            let client = self.aws.lakeformation().await;
+            let client = self.client(account).await?;
             let out = client
                 .delete_data_cells_filter()
                 .set_table_catalog_id(text(data, "TableCatalogId"))
@@ -333,10 +363,10 @@ impl LakeFormation for SdkLakeFormation {
         })
     }
 
-    fn list_permissions<'a>(&'a self, next_token: Option<String>) -> BoxFuture<'a, Result<PermissionPage, LfError>> {
+    fn list_permissions<'a>(&'a self, account: &'a LfAccount, next_token: Option<String>) -> BoxFuture<'a, Result<PermissionPage, LfError>> {
         Box::pin(async move {
-            let client = self.aws.lakeformation().await;
-            let own = self.aws.account_id().await;
+            let client = self.client(account).await?;
+            let own = self.own_catalog(account).await;
             let out = client.list_permissions().max_results(LIST_PAGE).set_next_token(next_token).send().await.map_err(sdk_error)?;
             let names = |ps: &[Permission]| ps.iter().map(|p| p.as_str().to_string()).collect::<Vec<_>>();
             let entries = out

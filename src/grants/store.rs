@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::plan::PlannedGrant;
 use super::resource::LfResource;
+use super::holder::{CatalogMode, LfAccount};
 use super::model::{Grant, GrantState};
 
 /// A grant the worker has to act on.
@@ -251,4 +252,54 @@ pub async fn mirror_behind(db: impl PgExecutor<'_>, subscription: Uuid) -> sqlx:
     .fetch_optional(db)
     .await
     .map(|behind| behind.unwrap_or(false))
+}
+
+/// Where a subscription's grants are made: its product's domain, with its catalog mode and roles.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HolderRow {
+    pub catalog_mode: CatalogMode,
+    pub domain: String,
+    pub account_id: String,
+    pub grant_role_arn: Option<String>,
+    pub external_id: String,
+}
+
+impl HolderRow {
+    /// The Lake Formation to call; an error names what the domain lacks.
+    pub fn account(&self) -> Result<LfAccount, String> {
+        match (self.catalog_mode, &self.grant_role_arn) {
+            (CatalogMode::Central, _) => Ok(LfAccount::Governance),
+            (CatalogMode::Producer, Some(role)) => Ok(LfAccount::Producer {
+                domain: self.domain.clone(),
+                account_id: self.account_id.clone(),
+                role_arn: role.clone(),
+                external_id: self.external_id.clone(),
+            }),
+            (CatalogMode::Producer, None) => Err(format!(
+                "domain {:?} is in producer mode without a grant_role_arn: meshgov cannot grant in its account",
+                self.domain
+            )),
+        }
+    }
+}
+
+pub async fn holder_of(db: impl PgExecutor<'_>, subscription: Uuid) -> sqlx::Result<Option<HolderRow>> {
+    sqlx::query_as(
+        "SELECT d.catalog_mode, d.slug AS domain, d.aws_account_id AS account_id, d.grant_role_arn, d.external_id
+         FROM subscriptions s JOIN products p ON p.id = s.product_id JOIN domains d ON d.id = p.domain_id
+         WHERE s.id = $1",
+    )
+    .bind(subscription)
+    .fetch_optional(db)
+    .await
+}
+
+/// The producer-mode domains meshgov can grant in (with a grant role): the accounts drift lists.
+pub async fn producer_holders(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<HolderRow>> {
+    sqlx::query_as(
+        "SELECT catalog_mode, slug AS domain, aws_account_id AS account_id, grant_role_arn, external_id
+         FROM domains WHERE catalog_mode = 'producer' AND grant_role_arn IS NOT NULL ORDER BY slug",
+    )
+    .fetch_all(db)
+    .await
 }

@@ -7,6 +7,7 @@
 
 use aws_sdk_lakeformation::types::Resource;
 use meshgov::config::AwsConfig;
+use meshgov::grants::holder::CatalogMode;
 use meshgov::jobs::worker;
 use meshgov::{AppState, Config};
 use serde_json::{Value, json};
@@ -28,11 +29,21 @@ pub struct Mesh {
     pub gov: String,
     pub producer: String,
     pub consumer: String,
+    /// The Lake Formation that holds the grants: the governance account's (central mode) or the
+    /// producer's (producer mode).
     pub lf: aws_sdk_lakeformation::Client,
+    pub mode: CatalogMode,
 }
 
 impl Mesh {
+    /// The mesh with `sales` in central mode (the default).
     pub async fn new(pool: PgPool) -> Mesh {
+        Mesh::in_mode(pool, CatalogMode::Central).await
+    }
+
+    /// The mesh with `sales` in `mode`; in producer mode meshgov grants through a grant role in
+    /// the producer's account.
+    pub async fn in_mode(pool: PgPool, mode: CatalogMode) -> Mesh {
         let gov = fresh_account();
         let creds = credentials_in(&gov).await;
         let mut config = Config::for_tests("postgres://unused", SECRET);
@@ -41,14 +52,32 @@ impl Mesh {
         config.aws.principal_arn = Some(format!("arn:aws:iam::{gov}:role/meshgov"));
         let state = AppState::new(config, pool.clone());
         let app = TestApp { router: meshgov::app(state.clone()), pool };
+        let producer = fresh_account();
+        let holder_creds = match mode {
+            CatalogMode::Central => creds,
+            CatalogMode::Producer => credentials_in(&producer).await,
+        };
         let base = base_config().await;
         let lf = aws_sdk_lakeformation::Client::from_conf(
-            aws_sdk_lakeformation::config::Builder::from(&base).credentials_provider(creds).build(),
+            aws_sdk_lakeformation::config::Builder::from(&base).credentials_provider(holder_creds).build(),
         );
-        let m = Mesh { app, state, gov, producer: fresh_account(), consumer: fresh_account(), lf };
+        let m = Mesh { app, state, gov, producer, consumer: fresh_account(), lf, mode };
         m.domain("sales", &m.producer.clone(), "stewards").await;
+        if mode == CatalogMode::Producer {
+            let body = json!({ "catalog_mode": "producer", "grant_role_arn": format!("arn:aws:iam::{}:role/meshgov-grants", m.producer) });
+            let r = m.app.patch("/api/v1/domains/sales", &admin(), body).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
         m.domain("marketing", &m.consumer.clone(), "stewards").await;
         m
+    }
+
+    /// The account whose Lake Formation holds the grants.
+    pub fn holder(&self) -> &str {
+        match self.mode {
+            CatalogMode::Central => &self.gov,
+            CatalogMode::Producer => &self.producer,
+        }
     }
 
     pub async fn domain(&self, slug: &str, account: &str, policy: &str) {
@@ -74,17 +103,31 @@ impl Mesh {
         self.run_jobs().await;
         let p = self.app.get(&format!("/api/v1/domains/{domain}/products/{slug}"), &admin()).await.body;
         assert_eq!(p["sync"]["status"], "ok", "the product was synced: {p}");
-        let mirrored: i32 = sqlx::query_scalar("SELECT mirrored_version FROM products WHERE slug = $1")
-            .bind(slug)
-            .fetch_one(&self.app.pool)
-            .await
-            .unwrap();
-        assert_eq!(i64::from(mirrored), p["schema_version"].as_i64().unwrap(), "the product was mirrored: {p}");
+        if self.mode == CatalogMode::Central {
+            let mirrored: i32 = sqlx::query_scalar("SELECT mirrored_version FROM products WHERE slug = $1")
+                .bind(slug)
+                .fetch_one(&self.app.pool)
+                .await
+                .unwrap();
+            assert_eq!(i64::from(mirrored), p["schema_version"].as_i64().unwrap(), "the product was mirrored: {p}");
+        }
     }
 
-    /// The catalog and database the grants on `sales/orders` name: the governance account's mirror.
+    /// The database the grants on `sales/orders` name.
+    pub fn grant_database(&self) -> String {
+        match self.mode {
+            CatalogMode::Central => "sales__orders".into(),
+            CatalogMode::Producer => "sales_db".into(),
+        }
+    }
+
+    /// The catalog and database the grants on `sales/orders` name: the governance account's mirror,
+    /// or the producer's own database.
     pub fn grant_db(&self) -> String {
-        format!("{}.sales__orders", self.gov)
+        match self.mode {
+            CatalogMode::Central => format!("{}.sales__orders", self.gov),
+            CatalogMode::Producer => format!("{}.sales_db", self.producer),
+        }
     }
 
     pub fn request_body(&self, principal: &str, tables: Value) -> Value {
@@ -138,7 +181,7 @@ impl Mesh {
                 let principal = p.principal().and_then(|x| x.data_lake_principal_identifier()).unwrap_or("");
                 let mut perms: Vec<&str> = p.permissions().iter().map(|x| x.as_str()).collect();
                 perms.sort();
-                format!("{principal} {} {}", resource_text(p.resource().unwrap(), &self.gov), perms.join("+"))
+                format!("{principal} {} {}", resource_text(p.resource().unwrap(), self.holder()), perms.join("+"))
             })
             .collect();
         out.sort();
@@ -149,7 +192,7 @@ impl Mesh {
         let r: Value = reqwest::get(format!(
             "{}/_emulator/calls?service=lakeformation&operation={operation}&account={}",
             endpoint(),
-            self.gov
+            self.holder()
         ))
         .await
         .unwrap()
@@ -161,7 +204,7 @@ impl Mesh {
 
     /// Injects a Lake Formation fault for this test's governance account only; returns its id.
     pub async fn fault(&self, operation: &str, error: &str, count: i64, extra: Value) -> String {
-        let mut body = json!({ "service": "lakeformation", "operation": operation, "error": error, "count": count, "account": self.gov });
+        let mut body = json!({ "service": "lakeformation", "operation": operation, "error": error, "count": count, "account": self.holder() });
         merge(&mut body, extra);
         let r = reqwest::Client::new().post(format!("{}/_emulator/faults", endpoint())).json(&body).send().await.unwrap();
         assert!(r.status().is_success());
