@@ -165,11 +165,24 @@ def drop_column(endpoint: str, domain: str, database: str, table: str, column: s
           file=sys.stderr)
 
 
-def list_permissions(endpoint: str, principal: str) -> None:
-    """What Lake Formation in the governance account grants PRINCIPAL, as JSON."""
+def lakeformation_in(endpoint: str, account: str | None):
+    """Lake Formation of ACCOUNT (a producer's, in producer mode), or of the governance account."""
+    if account is None:
+        return boto3.client("lakeformation", endpoint_url=endpoint, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+    sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/demo-admin", RoleSessionName="demo")["Credentials"]
+    return boto3.client("lakeformation", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["SessionToken"])
+
+
+def list_permissions(endpoint: str, principal: str, account: str | None = None) -> None:
+    """What Lake Formation grants PRINCIPAL, as JSON: in the governance account (central mode), or
+    in ACCOUNT (a producer-mode domain's)."""
     import json
-    lf = boto3.client("lakeformation", endpoint_url=endpoint, region_name="us-east-1",
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    lf = lakeformation_in(endpoint, account)
     # Lake Formation wants a resource with a principal filter: list everything, keep the principal's.
     entries, token = [], None
     while True:
@@ -182,12 +195,12 @@ def list_permissions(endpoint: str, principal: str) -> None:
     print(json.dumps([{"resource": e["Resource"], "permissions": e["Permissions"]} for e in entries], indent=1))
 
 
-def revoke_by_hand(endpoint: str, domain: str, database: str, table: str, principal: str) -> None:
-    """Revokes PRINCIPAL's grant on a table directly in Lake Formation, behind meshgov's back, as
-    someone in the console would: the drift report then lists it as missing."""
-    lf = boto3.client("lakeformation", endpoint_url=endpoint, region_name="us-east-1",
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
-    resource = {"Table": {"CatalogId": CATALOGS[domain][0], "DatabaseName": database, "Name": table}}
+def revoke_by_hand(endpoint: str, database: str, table: str, principal: str) -> None:
+    """Revokes PRINCIPAL's grant on a table of the governance account's catalog (a central-mode
+    mirror) directly in Lake Formation, behind meshgov's back, as someone in the console would: the
+    drift report then lists it as missing."""
+    lf = lakeformation_in(endpoint, None)
+    resource = {"Table": {"DatabaseName": database, "Name": table}}
     lf.revoke_permissions(Principal={"DataLakePrincipalIdentifier": principal}, Resource=resource,
                           Permissions=["SELECT", "DESCRIBE"])
     print(f"revoked SELECT, DESCRIBE on {database}.{table} from {principal} in Lake Formation", file=sys.stderr)
@@ -196,10 +209,10 @@ def revoke_by_hand(endpoint: str, domain: str, database: str, table: str, princi
 def main() -> None:
     endpoint = sys.argv[1]
     if sys.argv[2:3] == ["list-permissions"]:
-        list_permissions(endpoint, sys.argv[3])
+        list_permissions(endpoint, sys.argv[3], *sys.argv[4:5])
         return
     if sys.argv[2:3] == ["revoke-by-hand"]:
-        revoke_by_hand(endpoint, *sys.argv[3:7])
+        revoke_by_hand(endpoint, *sys.argv[3:6])
         return
     if sys.argv[2:3] == ["drop-column"]:
         drop_column(endpoint, *sys.argv[3:7])

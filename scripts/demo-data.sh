@@ -45,13 +45,20 @@ _expect() { # _expect WHAT STATUS...
     die "$what: HTTP $API_STATUS: $API_BODY"
 }
 
-_seed_domain() { # slug account name policy description owner
-    local slug=$1 account=$2 name=$3 policy=$4 description=$5 owner=$6
+_seed_domain() { # slug account name policy description owner [catalog_mode]
+    local slug=$1 account=$2 name=$3 policy=$4 description=$5 owner=$6 mode=${7:-central} roles
+    # Central mode: grants on a mirror in the governance account, whose data access role reads the
+    # producer's data; producer mode: grants in the producer's account, through its grant role.
+    if [[ $mode == producer ]]; then
+        roles="\"grant_role_arn\":\"arn:aws:iam::$account:role/meshgov-grants\""
+    else
+        roles="\"data_access_role_arn\":\"arn:aws:iam::123456789012:role/meshgov-data-access\""
+    fi
     api POST /api/v1/domains "$SEED_ADMIN" "$(
         cat <<JSON
 {"slug":"$slug","name":"$name","description":"$description","aws_account_id":"$account",
  "sync_role_arn":"arn:aws:iam::$account:role/meshgov-catalog-reader",
- "owners":["$owner"],"approval_policy":"$policy"}
+ "owners":["$owner"],"approval_policy":"$policy","catalog_mode":"$mode",$roles}
 JSON
     )"
     _expect "create domain $slug" 201 409
@@ -106,7 +113,7 @@ seed_demo_mesh() {
         "marketing-data@example.com"
     _seed_domain retail-pos 444455556666 "Retail point of sale" stewards \
         "Point-of-sale data shared by retail partners, and the master data of their stores." \
-        "retail-pos-data@example.com"
+        "retail-pos-data@example.com" producer
 
     _seed_product sales published '{"slug":"daily-sell-out","name":"Daily sell-out",
  "description":"Units and value sold to consumers per SKU, store and day, harmonised across retail partners. Refreshed daily at 06:00 UTC.",

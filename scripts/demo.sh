@@ -149,7 +149,8 @@ EOF
 if ((${#aws_env[@]})); then
     cat <<EOF
 
-Marketing's subscription to sales/daily-sell-out, approved by sales' owner, and what Lake Formation grants:
+Marketing's subscription to sales/daily-sell-out, approved by sales' owner, and what Lake Formation grants
+(sales is in central mode: the grant is on the mirror sales__daily_sell_out in the governance account):
 curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/subscriptions/$DEMO_SUBSCRIPTION
 $EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL list-permissions arn:aws:iam::333344445555:role/marketing-analytics
 
@@ -160,7 +161,7 @@ curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/domains/sales/product
 
 Someone revokes a grant by hand in Lake Formation: the drift report lists it as missing, and
 reconcile grants it again (the periodic reconcile would too, within MESHGOV_RECONCILE_INTERVAL):
-$EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL revoke-by-hand sales sales_curated sku_dim arn:aws:iam::333344445555:role/marketing-analytics
+$EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL revoke-by-hand sales__daily_sell_out sku_dim arn:aws:iam::333344445555:role/marketing-analytics
 curl -s -H "Authorization: Bearer \$STEWARD" $BASE/api/v1/drift
 curl -s -X POST -H "Authorization: Bearer \$STEWARD" '$BASE/api/v1/reconcile?apply=true'
 curl -s -H "Authorization: Bearer \$STEWARD" $BASE/api/v1/drift
