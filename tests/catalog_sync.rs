@@ -23,6 +23,9 @@ struct Mesh {
     glue: aws_sdk_glue::Client,
     /// This test's governance account (where central mode's mirrors and grants are).
     gov: String,
+    /// The account whose Lake Formation holds the grants (the governance account, or the producer's
+    /// in producer mode).
+    holder: String,
 }
 
 impl Mesh {
@@ -37,7 +40,7 @@ impl Mesh {
         let app = TestApp { router: meshgov::app(state.clone()), pool };
         let account = fresh_account();
         let glue = producer_glue(&account).await;
-        Mesh { app, state, account, glue, gov }
+        Mesh { app, state, account, glue, holder: gov.clone(), gov }
     }
 
     /// The governance account's Glue, where central mode's mirrors are.
@@ -61,9 +64,9 @@ impl Mesh {
             .count()
     }
 
-    /// What the governance account's Lake Formation grants `principal`.
+    /// What the Lake Formation holding the grants grants `principal`.
     async fn lf_grants_of(&self, principal: &str) -> Vec<String> {
-        let client = aws_sdk_lakeformation::Client::new(&config_in(&self.gov, "meshgov").await);
+        let client = aws_sdk_lakeformation::Client::new(&config_in(&self.holder, "meshgov").await);
         grants_text(lf_list(&client).await, principal)
     }
 
@@ -71,9 +74,10 @@ impl Mesh {
         format!("arn:aws:iam::{}:role/meshgov-catalog-reader", self.account)
     }
 
-    /// A domain in this test's account, with a sync role.
+    /// A domain in this test's account, with a sync role (central mode, with a data access role).
     async fn domain(&self, slug: &str) {
-        let body = json!({ "slug": slug, "name": slug, "aws_account_id": self.account, "sync_role_arn": self.role() });
+        let body = json!({ "slug": slug, "name": slug, "aws_account_id": self.account, "sync_role_arn": self.role(),
+                           "data_access_role_arn": format!("arn:aws:iam::{}:role/meshgov-data-access", self.gov) });
         let r = self.app.post("/api/v1/domains", &admin(), body).await;
         assert_eq!(r.status, 201, "{}", r.body);
     }
@@ -434,11 +438,21 @@ async fn readiness_reports_each_check(pool: PgPool) {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["ready"], true, "{}", r.body);
     let names: Vec<&str> = r.body["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["assume_role", "read_catalog", "lake_formation"]);
+    assert_eq!(names, ["assume_role", "read_catalog", "data_access_role", "mirror_catalog", "lake_formation"]);
+    assert_eq!(r.body["catalog_mode"], "central");
     let policy = &r.body["trust_policy"]["Statement"][0];
     assert_eq!(policy["Action"], "sts:AssumeRole");
     let external_id = m.app.get("/api/v1/domains/sales", &admin()).await.body["external_id"].clone();
     assert_eq!(policy["Condition"]["StringEquals"]["sts:ExternalId"], external_id);
+    // The policies of the central mode's roles, filled in for this domain.
+    let policies: Vec<&str> = r.body["policies"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(policies, ["sync_role", "data_access_role", "producer_bucket_policy", "producer_kms_key_policy"]);
+    let sync = &r.body["policies"][0]["document"];
+    assert_eq!(sync["trust"]["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"], external_id);
+    assert_eq!(sync["trust"]["Statement"][0]["Principal"]["AWS"], format!("arn:aws:iam::{}:role/meshgov", m.gov));
+    let bucket = &r.body["policies"][2]["document"]["Statement"][0];
+    assert_eq!(bucket["Principal"]["AWS"], format!("arn:aws:iam::{}:role/meshgov-data-access", m.gov));
+    assert!(!r.body.to_string().contains("<EXTERNAL_ID>") && !r.body.to_string().contains("<GOVERNANCE_ACCOUNT>"), "{}", r.body);
 
     m.app.create_product("sales", "ghost", json!({ "source": { "database": "no_such_db" } })).await;
     let r = m.app.get("/api/v1/domains/sales/readiness", &admin()).await;
@@ -494,8 +508,24 @@ fn grants_text(listed: Vec<aws_sdk_lakeformation::types::PrincipalResourcePermis
 
 #[sqlx::test]
 async fn a_dropped_table_or_column_takes_its_grants_along_and_names_the_subscriptions(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    consequences_in(pool, "central").await
+}
+
+#[sqlx::test]
+async fn a_dropped_table_or_column_takes_its_grants_along_in_producer_mode(pool: PgPool) {
+    consequences_in(pool, "producer").await
+}
+
+async fn consequences_in(pool: PgPool, mode: &str) {
+    let mut m = Mesh::new(pool).await;
     m.domain("sales").await;
+    if mode == "producer" {
+        let grant_role = format!("arn:aws:iam::{}:role/meshgov-grants", m.account);
+        let r = m.app.patch("/api/v1/domains/sales", &admin(), json!({ "catalog_mode": "producer", "grant_role_arn": grant_role })).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        m.holder = m.account.clone();
+    }
+    let db = if mode == "producer" { "database sales_db" } else { "database sales__orders" };
     m.database("sales_db").await;
     m.table("sales_db", "orders", &[("id", "bigint"), ("amount", "double"), ("note", "string")], &[]).await;
     m.table("sales_db", "returns", &[("id", "bigint")], &[]).await;
@@ -520,8 +550,8 @@ async fn a_dropped_table_or_column_takes_its_grants_along_and_names_the_subscrip
         ids.push(id);
     }
     worker::run_until_idle(&m.state).await.unwrap();
-    assert_eq!(m.lf_grants_of(&narrow).await, ["columns orders [id,note]", "database sales__orders"]);
-    assert_eq!(m.lf_grants_of(&wide).await, ["database sales__orders", "table orders", "table returns"]);
+    assert_eq!(m.lf_grants_of(&narrow).await, ["columns orders [id,note]", db]);
+    assert_eq!(m.lf_grants_of(&wide).await, [db, "table orders", "table returns"]);
 
     // The producer drops a column and a table.
     m.replace_table("sales_db", "orders", &[("id", "bigint"), ("amount", "double")], &[]).await;
@@ -529,8 +559,8 @@ async fn a_dropped_table_or_column_takes_its_grants_along_and_names_the_subscrip
     assert_eq!(m.sync("/domains/sales").await["status"], "succeeded");
     worker::run_until_idle(&m.state).await.unwrap();
 
-    assert_eq!(m.lf_grants_of(&narrow).await, ["columns orders [id]", "database sales__orders"], "note is gone from the column grant");
-    assert_eq!(m.lf_grants_of(&wide).await, ["database sales__orders", "table orders"], "the dropped table's grant is revoked");
+    assert_eq!(m.lf_grants_of(&narrow).await, ["columns orders [id]", db], "note is gone from the column grant");
+    assert_eq!(m.lf_grants_of(&wide).await, [db, "table orders"], "the dropped table's grant is revoked");
     for id in &ids {
         let s = m.app.get(&format!("/api/v1/subscriptions/{id}"), &steward()).await.body;
         assert_eq!((s["status"].as_str(), s["provisioning"].as_str()), (Some("approved"), Some("granted")), "{s}");
@@ -662,4 +692,33 @@ async fn the_mirror_registers_the_producer_locations_with_the_data_access_role(p
         .collect();
     assert_eq!(mine, [("arn:aws:s3:::producer-data/orders", Some(role.as_str()))]);
     assert_eq!(m.app.last_event_of("catalog.mirrored").await["details"]["registered"], json!(["arn:aws:s3:::producer-data/orders"]));
+}
+
+#[sqlx::test]
+async fn readiness_in_producer_mode_checks_the_grant_role_and_its_lake_formation(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    let grant_role = format!("arn:aws:iam::{}:role/meshgov-grants", m.account);
+    let body = json!({ "slug": "sales", "name": "sales", "aws_account_id": m.account, "sync_role_arn": m.role(),
+                       "catalog_mode": "producer", "grant_role_arn": grant_role });
+    assert_eq!(m.app.post("/api/v1/domains", &admin(), body).await.status, 201);
+    let check = |body: &Value, name: &str| body["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).cloned().unwrap();
+
+    let r = m.app.get("/api/v1/domains/sales/readiness", &admin()).await;
+    assert_eq!(r.body["catalog_mode"], "producer");
+    assert_eq!(check(&r.body, "grant_role")["ok"], true, "{}", r.body);
+    let lf = check(&r.body, "lake_formation");
+    assert_eq!(lf["ok"], false, "the grant role is no data lake administrator yet: {}", r.body);
+    assert!(lf["detail"].as_str().unwrap().contains("not a data lake administrator"), "{lf}");
+    let policies: Vec<&str> = r.body["policies"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(policies, ["sync_role", "grant_role"]);
+    assert_eq!(r.body["policies"][1]["role_arn"], grant_role);
+
+    // The producer makes its grant role a data lake administrator: ready.
+    let producer_lf = aws_sdk_lakeformation::Client::new(&config_in(&m.account, "producer-admin").await);
+    let admin_role = aws_sdk_lakeformation::types::DataLakePrincipal::builder().data_lake_principal_identifier(&grant_role).build();
+    let settings = aws_sdk_lakeformation::types::DataLakeSettings::builder().data_lake_admins(admin_role).build();
+    producer_lf.put_data_lake_settings().data_lake_settings(settings).send().await.unwrap();
+    let r = m.app.get("/api/v1/domains/sales/readiness", &admin()).await;
+    assert_eq!(check(&r.body, "lake_formation")["ok"], true, "{}", r.body);
+    assert_eq!(r.body["ready"], true, "{}", r.body);
 }

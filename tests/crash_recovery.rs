@@ -62,10 +62,16 @@ async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> 
     }
 }
 
-/// What Lake Formation (the emulator's default governance account) grants principals of `account`.
-async fn lf_grants_in(account: &str) -> Vec<String> {
-    let mut out: Vec<String> = lf_permissions()
-        .await
+/// What Lake Formation grants principals of `account`: the emulator's default (governance)
+/// account's, or `holder`'s (a producer's, in producer mode).
+async fn lf_grants_in(account: &str, holder: Option<&str>) -> Vec<String> {
+    let listed = match holder {
+        None => lf_permissions().await,
+        Some(holder) => {
+            common::aws::lf_list(&aws_sdk_lakeformation::Client::new(&common::aws::config_in(holder, "meshgov").await)).await
+        }
+    };
+    let mut out: Vec<String> = listed
         .iter()
         .filter_map(|p| {
             let principal = p.principal().and_then(|x| x.data_lake_principal_identifier())?;
@@ -89,6 +95,15 @@ async fn lf_grants_in(account: &str) -> Vec<String> {
 
 #[sqlx::test]
 async fn killed_mid_batch_and_restarted_lake_formation_holds_exactly_the_approved_grants(pool: PgPool) {
+    killed_mid_batch_in(pool, false).await
+}
+
+#[sqlx::test]
+async fn killed_mid_batch_and_restarted_in_producer_mode(pool: PgPool) {
+    killed_mid_batch_in(pool, true).await
+}
+
+async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
     meshgov::install_crypto_provider();
     let mut config = Config::for_tests("postgres://unused", SECRET);
     config.aws = AwsConfig::emulator(&endpoint());
@@ -116,10 +131,17 @@ async fn killed_mid_batch_and_restarted_lake_formation_holds_exactly_the_approve
     let mut conn = pool.acquire().await.unwrap();
     meshgov::catalog_sync::store::replace_schema(&mut conn, id, &schema).await.unwrap();
     drop(conn);
-    // Central mode: grants name the governance account's mirror, made as a sync's job would.
-    let state = meshgov::AppState::new(config.clone(), pool.clone());
-    let mirrored = meshgov::catalog_sync::mirror::run(&state, id).await.unwrap();
-    assert!(matches!(mirrored, meshgov::jobs::JobOutcome::Done(_)), "{mirrored:?}");
+    if producer_mode {
+        let grant_role = format!("arn:aws:iam::{producer_account}:role/meshgov-grants");
+        let r = app.patch("/api/v1/domains/sales", &admin(), json!({ "catalog_mode": "producer", "grant_role_arn": grant_role })).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    } else {
+        // Central mode: grants name the governance account's mirror, made as a sync's job would.
+        let state = meshgov::AppState::new(config.clone(), pool.clone());
+        let mirrored = meshgov::catalog_sync::mirror::run(&state, id).await.unwrap();
+        assert!(matches!(mirrored, meshgov::jobs::JobOutcome::Done(_)), "{mirrored:?}");
+    }
+    let (database, holder) = if producer_mode { ("sales_db", Some(producer_account.as_str())) } else { ("sales__orders", None) };
     app.lifecycle("sales", "orders", "publish").await;
 
     let principals: Vec<String> =
@@ -171,14 +193,14 @@ async fn killed_mid_batch_and_restarted_lake_formation_holds_exactly_the_approve
         .iter()
         .flat_map(|p| {
             [
-                format!("{p} database sales__orders DESCRIBE"),
+                format!("{p} database {database} DESCRIBE"),
                 format!("{p} table orders DESCRIBE+SELECT"),
                 format!("{p} table returns DESCRIBE+SELECT"),
             ]
         })
         .collect();
     expected.sort();
-    assert_eq!(lf_grants_in(&consumer_account).await, expected, "exactly the approved grants");
+    assert_eq!(lf_grants_in(&consumer_account, holder).await, expected, "exactly the approved grants");
     let per_subscription: Vec<i64> = sqlx::query_scalar(
         "SELECT count(e.seq) FROM subscriptions s
          LEFT JOIN audit_events e ON e.target = 'subscription:' || s.id AND e.action = 'lakeformation.batch_grant'

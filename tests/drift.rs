@@ -240,7 +240,16 @@ async fn permissions_granted_by_hand_are_unexpected_and_reconcile_revokes_them_i
 
 #[sqlx::test]
 async fn a_permission_left_by_a_revoked_subscription_names_it(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    a_permission_left_by_a_revoked_subscription_names_it_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn a_permission_left_by_a_revoked_subscription_names_it_in_producer_mode(pool: PgPool) {
+    a_permission_left_by_a_revoked_subscription_names_it_in(pool, CatalogMode::Producer).await
+}
+
+async fn a_permission_left_by_a_revoked_subscription_names_it_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.catalog(&["orders"]).await;
     let analyst = m.role("analyst");
     let id = m.granted(&analyst, json!([{ "name": "orders" }])).await;
@@ -258,7 +267,16 @@ async fn a_permission_left_by_a_revoked_subscription_names_it(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_table_dropped_at_the_producer_orphans_its_grants_and_reconcile_syncs(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    a_table_dropped_at_the_producer_orphans_its_grants_and_reconcile_syncs_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn a_table_dropped_at_the_producer_orphans_its_grants_and_reconcile_syncs_in_producer_mode(pool: PgPool) {
+    a_table_dropped_at_the_producer_orphans_its_grants_and_reconcile_syncs_in(pool, CatalogMode::Producer).await
+}
+
+async fn a_table_dropped_at_the_producer_orphans_its_grants_and_reconcile_syncs_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.catalog(&["orders", "refunds"]).await;
     let analyst = m.role("analyst");
     let id = m.granted(&analyst, json!([{ "name": "orders" }, { "name": "refunds" }])).await;
@@ -285,7 +303,16 @@ async fn a_table_dropped_at_the_producer_orphans_its_grants_and_reconcile_syncs(
 
 #[sqlx::test]
 async fn the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone_in_producer_mode(pool: PgPool) {
+    the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone_in(pool, CatalogMode::Producer).await
+}
+
+async fn the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.catalog(&["orders", "refunds"]).await;
     let analyst = m.role("analyst");
     m.granted(&analyst, json!([{ "name": "orders" }])).await;
@@ -320,7 +347,16 @@ async fn the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone(poo
 
 #[sqlx::test]
 async fn lake_formation_unavailable_is_a_503_and_records_nothing(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    lake_formation_unavailable_is_a_503_and_records_nothing_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn lake_formation_unavailable_is_a_503_and_records_nothing_in_producer_mode(pool: PgPool) {
+    lake_formation_unavailable_is_a_503_and_records_nothing_in(pool, CatalogMode::Producer).await
+}
+
+async fn lake_formation_unavailable_is_a_503_and_records_nothing_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.catalog(&["orders"]).await;
     m.granted(&m.role("analyst"), json!([{ "name": "orders" }])).await;
     let fault = m.fault("ListPermissions", "InternalServiceException", 100, json!({})).await;
@@ -351,7 +387,16 @@ async fn only_stewards_and_admins_see_and_repair_drift(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_grant_option_given_by_hand_is_revoked_and_the_subscribed_permission_stays(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    a_grant_option_given_by_hand_is_revoked_and_the_subscribed_permission_stays_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn a_grant_option_given_by_hand_is_revoked_and_the_subscribed_permission_stays_in_producer_mode(pool: PgPool) {
+    a_grant_option_given_by_hand_is_revoked_and_the_subscribed_permission_stays_in(pool, CatalogMode::Producer).await
+}
+
+async fn a_grant_option_given_by_hand_is_revoked_and_the_subscribed_permission_stays_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.catalog(&["orders"]).await;
     let analyst = m.role("analyst");
     m.granted(&analyst, json!([{ "name": "orders" }])).await;

@@ -215,7 +215,16 @@ async fn approval_grants_exactly_the_expected_permissions_in(pool: PgPool, mode:
 
 #[sqlx::test]
 async fn approvers_narrow_tables_columns_and_expiry_but_never_widen(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    approvers_narrow_tables_columns_and_expiry_but_never_widen_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn approvers_narrow_tables_columns_and_expiry_but_never_widen_in_producer_mode(pool: PgPool) {
+    approvers_narrow_tables_columns_and_expiry_but_never_widen_in(pool, CatalogMode::Producer).await
+}
+
+async fn approvers_narrow_tables_columns_and_expiry_but_never_widen_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders", "refunds", "returns"], json!({})).await;
     let analyst = m.role("analyst");
     let expiry = chrono::Utc::now() + chrono::Duration::days(30);
@@ -344,7 +353,16 @@ async fn expiry_and_retirement_revoke_automatically_in(pool: PgPool, mode: Catal
 
 #[sqlx::test]
 async fn forty_five_grants_go_out_in_three_batches(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    forty_five_grants_go_out_in_three_batches_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn forty_five_grants_go_out_in_three_batches_in_producer_mode(pool: PgPool) {
+    forty_five_grants_go_out_in_three_batches_in(pool, CatalogMode::Producer).await
+}
+
+async fn forty_five_grants_go_out_in_three_batches_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     let tables: Vec<String> = (0..44).map(|i| format!("t{i:02}")).collect();
     let names: Vec<&str> = tables.iter().map(String::as_str).collect();
     m.product("sales", "orders", &names, json!({})).await;
@@ -366,7 +384,16 @@ async fn forty_five_grants_go_out_in_three_batches(pool: PgPool) {
 
 #[sqlx::test]
 async fn throttling_twice_is_retried_by_the_sdk(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    throttling_twice_is_retried_by_the_sdk_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn throttling_twice_is_retried_by_the_sdk_in_producer_mode(pool: PgPool) {
+    throttling_twice_is_retried_by_the_sdk_in(pool, CatalogMode::Producer).await
+}
+
+async fn throttling_twice_is_retried_by_the_sdk_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders"], json!({})).await;
     let id = m.request(&m.role("analyst"), Value::Null).await["id"].as_str().unwrap().to_string();
     m.approve(&id, json!({})).await;
@@ -380,7 +407,16 @@ async fn throttling_twice_is_retried_by_the_sdk(pool: PgPool) {
 
 #[sqlx::test]
 async fn concurrent_modification_is_retried_by_the_sdk_or_the_job(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    concurrent_modification_is_retried_by_the_sdk_or_the_job_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn concurrent_modification_is_retried_by_the_sdk_or_the_job_in_producer_mode(pool: PgPool) {
+    concurrent_modification_is_retried_by_the_sdk_or_the_job_in(pool, CatalogMode::Producer).await
+}
+
+async fn concurrent_modification_is_retried_by_the_sdk_or_the_job_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
     let analyst = m.role("analyst");
     let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
@@ -410,7 +446,16 @@ async fn concurrent_modification_is_retried_by_the_sdk_or_the_job(pool: PgPool) 
 
 #[sqlx::test]
 async fn a_permanent_failure_is_visible_and_a_steward_retry_succeeds(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    a_permanent_failure_is_visible_and_a_steward_retry_succeeds_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn a_permanent_failure_is_visible_and_a_steward_retry_succeeds_in_producer_mode(pool: PgPool) {
+    a_permanent_failure_is_visible_and_a_steward_retry_succeeds_in(pool, CatalogMode::Producer).await
+}
+
+async fn a_permanent_failure_is_visible_and_a_steward_retry_succeeds_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders"], json!({})).await;
     let analyst = m.role("analyst");
     let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
@@ -443,7 +488,16 @@ async fn a_permanent_failure_is_visible_and_a_steward_retry_succeeds(pool: PgPoo
 
 #[sqlx::test]
 async fn transient_failures_end_failed_after_the_last_attempt(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    transient_failures_end_failed_after_the_last_attempt_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn transient_failures_end_failed_after_the_last_attempt_in_producer_mode(pool: PgPool) {
+    transient_failures_end_failed_after_the_last_attempt_in(pool, CatalogMode::Producer).await
+}
+
+async fn transient_failures_end_failed_after_the_last_attempt_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders"], json!({})).await;
     let id = m.request(&m.role("analyst"), Value::Null).await["id"].as_str().unwrap().to_string();
     m.approve(&id, json!({})).await;
@@ -464,7 +518,16 @@ async fn transient_failures_end_failed_after_the_last_attempt(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_crash_after_lake_formation_answered_reapplies_without_a_second_audit_event(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    a_crash_after_lake_formation_answered_reapplies_without_a_second_audit_event_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn a_crash_after_lake_formation_answered_reapplies_without_a_second_audit_event_in_producer_mode(pool: PgPool) {
+    a_crash_after_lake_formation_answered_reapplies_without_a_second_audit_event_in(pool, CatalogMode::Producer).await
+}
+
+async fn a_crash_after_lake_formation_answered_reapplies_without_a_second_audit_event_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
     let analyst = m.role("analyst");
     let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
@@ -473,7 +536,7 @@ async fn a_crash_after_lake_formation_answered_reapplies_without_a_second_audit_
     let sub: uuid::Uuid = id.parse().unwrap();
     let work = meshgov::grants::store::actionable(&m.app.pool, sub).await.unwrap();
     let refs: Vec<&meshgov::grants::store::GrantWork> = work.iter().collect();
-    m.state.lakeformation.batch_grant(&meshgov::grants::holder::LfAccount::Governance, &meshgov::grants::applier::entries(&refs)).await.unwrap();
+    m.state.lakeformation.batch_grant(&m.lf_account().await, &meshgov::grants::applier::entries(&refs)).await.unwrap();
     assert_eq!(m.lf_state().await.len(), 3);
     assert_eq!(m.get(&id).await["provisioning"], "granting", "not recorded");
 
@@ -488,7 +551,16 @@ async fn a_crash_after_lake_formation_answered_reapplies_without_a_second_audit_
 
 #[sqlx::test]
 async fn revoking_what_is_already_gone_counts_as_done(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    revoking_what_is_already_gone_counts_as_done_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn revoking_what_is_already_gone_counts_as_done_in_producer_mode(pool: PgPool) {
+    revoking_what_is_already_gone_counts_as_done_in(pool, CatalogMode::Producer).await
+}
+
+async fn revoking_what_is_already_gone_counts_as_done_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders"], json!({})).await;
     let analyst = m.role("analyst");
     let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
@@ -499,7 +571,7 @@ async fn revoking_what_is_already_gone_counts_as_done(pool: PgPool) {
         .lf
         .revoke_permissions()
         .principal(aws_sdk_lakeformation::types::DataLakePrincipal::builder().data_lake_principal_identifier(&analyst).build())
-        .resource(meshgov::grants::lakeformation::to_resource(&meshgov::grants::resource::LfResource::Table { catalog_id: m.gov.clone(), database: "sales__orders".into(), name: "orders".into() }).unwrap())
+        .resource(meshgov::grants::lakeformation::to_resource(&meshgov::grants::resource::LfResource::Table { catalog_id: m.holder().into(), database: m.grant_database(), name: "orders".into() }).unwrap())
         .permissions(aws_sdk_lakeformation::types::Permission::Select)
         .permissions(aws_sdk_lakeformation::types::Permission::Describe)
         .send()
@@ -579,7 +651,16 @@ async fn at_most_ten_row_filters_per_subscription(pool: PgPool) {
 
 #[sqlx::test]
 async fn public_products_may_auto_approve(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    public_products_may_auto_approve_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn public_products_may_auto_approve_in_producer_mode(pool: PgPool) {
+    public_products_may_auto_approve_in(pool, CatalogMode::Producer).await
+}
+
+async fn public_products_may_auto_approve_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     // Only public products may auto-approve, on create and on change.
     let r = m
         .app

@@ -1,5 +1,9 @@
-//! Can meshgov work with a domain? Checked item by item, live against AWS: the sync role can be
-//! assumed, the product databases can be read, Lake Formation in the governance account answers.
+//! Can meshgov work with a domain? Checked item by item, live against AWS, for the domain's catalog
+//! mode: the sync role can be assumed and the product databases read; in central mode, the data
+//! access role is set (a governance-account role) and the governance catalog and Lake Formation
+//! answer; in producer mode, the grant role can be assumed and administers Lake Formation in the
+//! producer's account. The answer carries the policies each role needs (from `deploy/iam/`, filled in
+//! for the domain), and the statements the producer adds to its bucket and key policies.
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -8,11 +12,12 @@ use utoipa::ToSchema;
 use super::glue::ProducerAccess;
 use super::store;
 use crate::AppState;
-use crate::domains::model::DomainRow;
+use crate::domains::model::{CatalogMode, DomainRow};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DomainReadiness {
     pub domain: String,
+    pub catalog_mode: CatalogMode,
     /// True when every check passed.
     pub ready: bool,
     pub checks: Vec<Check>,
@@ -20,6 +25,70 @@ pub struct DomainReadiness {
     /// principal: `MESHGOV_AWS_PRINCIPAL_ARN`, or asked of STS).
     #[schema(value_type = Option<Object>)]
     pub trust_policy: Option<Value>,
+    /// What each role of the domain's mode needs, and what the producer adds to its bucket and
+    /// key policies (central mode), filled in for this domain where meshgov knows the values.
+    pub policies: Vec<RolePolicy>,
+    /// The S3 locations of the domain's synced tables: the `<BUCKET>/<PREFIX>` of the policies.
+    pub s3_locations: Vec<String>,
+}
+
+/// One role's policies (or a resource policy's statements).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RolePolicy {
+    /// `sync_role`, `grant_role`, `data_access_role`, `producer_bucket_policy` or
+    /// `producer_kms_key_policy`.
+    pub name: String,
+    /// The account it is created in.
+    pub account: String,
+    /// The role, when the domain names it.
+    pub role_arn: Option<String>,
+    /// `{ "trust": …, "permissions": … }` for a role, the statements for a resource policy.
+    #[schema(value_type = Object)]
+    pub document: Value,
+}
+
+const SYNC_ROLE: &str = include_str!("../../deploy/iam/producer-sync-role.json");
+const GRANT_ROLE: &str = include_str!("../../deploy/iam/producer-grant-role.json");
+const DATA_ACCESS_ROLE: &str = include_str!("../../deploy/iam/data-access-role.json");
+const BUCKET_POLICY: &str = include_str!("../../deploy/iam/producer-bucket-policy.json");
+const KMS_KEY_POLICY: &str = include_str!("../../deploy/iam/producer-kms-key-policy.json");
+
+/// A policy template of `deploy/iam/` with what meshgov knows put in; unknown values stay as
+/// their `<PLACEHOLDER>`.
+fn fill(template: &str, principal: Option<&str>, governance: Option<&str>, domain: &DomainRow) -> Value {
+    let mut text = template.to_string();
+    if let Some(principal) = principal {
+        text = text.replace("\"arn:aws:iam::<GOVERNANCE_ACCOUNT>:role/meshgov\"", &format!("\"{principal}\""));
+    }
+    if let Some(role) = &domain.data_access_role_arn {
+        text = text.replace("arn:aws:iam::<GOVERNANCE_ACCOUNT>:role/meshgov-data-access", role);
+    }
+    if let Some(governance) = governance {
+        text = text.replace("<GOVERNANCE_ACCOUNT>", governance);
+    }
+    text = text.replace("<PRODUCER_ACCOUNT>", &domain.aws_account_id).replace("<EXTERNAL_ID>", &domain.external_id);
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+fn policies(principal: Option<&str>, governance: Option<&str>, domain: &DomainRow) -> Vec<RolePolicy> {
+    let producer = || domain.aws_account_id.clone();
+    let policy = |name: &str, account: String, role_arn: Option<&String>, template: &str| RolePolicy {
+        name: name.into(),
+        account,
+        role_arn: role_arn.cloned(),
+        document: fill(template, principal, governance, domain),
+    };
+    let mut out = vec![policy("sync_role", producer(), domain.sync_role_arn.as_ref(), SYNC_ROLE)];
+    match domain.catalog_mode {
+        CatalogMode::Central => {
+            let governance = governance.unwrap_or("<GOVERNANCE_ACCOUNT>").to_string();
+            out.push(policy("data_access_role", governance, domain.data_access_role_arn.as_ref(), DATA_ACCESS_ROLE));
+            out.push(policy("producer_bucket_policy", producer(), None, BUCKET_POLICY));
+            out.push(policy("producer_kms_key_policy", producer(), None, KMS_KEY_POLICY));
+        }
+        CatalogMode::Producer => out.push(policy("grant_role", producer(), domain.grant_role_arn.as_ref(), GRANT_ROLE)),
+    }
+    out
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -87,22 +156,86 @@ pub async fn check_domain(state: &AppState, domain: &DomainRow) -> sqlx::Result<
             }
         },
     }
-    let lf = state.aws.lakeformation().await;
-    checks.push(check(
-        "lake_formation",
-        match lf.get_data_lake_settings().send().await {
-            Ok(out) => {
-                let admins = out.data_lake_settings().map(|s| s.data_lake_admins().len()).unwrap_or(0);
-                Ok(format!("Lake Formation answers in the governance account ({admins} data lake admin(s))"))
+    let governance = state.aws.governance_account().await;
+    match domain.catalog_mode {
+        CatalogMode::Central => {
+            checks.push(check(
+                "data_access_role",
+                match (&domain.data_access_role_arn, &governance) {
+                    (None, _) => Err("no data_access_role_arn: Lake Formation cannot read the producer's data for the mirror".into()),
+                    (Some(role), Some(gov)) if role.split(':').nth(4) != Some(gov.as_str()) => {
+                        Err(format!("{role} is not a role of the governance account {gov}"))
+                    }
+                    (Some(role), _) => Ok(format!("{role} registers the producer's S3 locations")),
+                },
+            ));
+            let glue = aws_sdk_glue::Client::new(state.aws.sdk().await);
+            checks.push(check(
+                "mirror_catalog",
+                match glue.get_databases().max_results(1).send().await {
+                    Ok(_) => Ok("the governance account's Glue catalog answers (the mirror is kept there)".into()),
+                    Err(e) => Err(format!("Glue GetDatabases in the governance account: {}", crate::aws::describe(&e))),
+                },
+            ));
+            let lf = state.aws.lakeformation().await;
+            checks.push(check("lake_formation", data_lake_settings(&lf, "the governance account", None).await));
+        }
+        CatalogMode::Producer => match (&domain.grant_role_arn, super::service::access_of(domain)) {
+            (Some(role), Some(access)) => {
+                let session = format!("meshgov-grants-{}", domain.slug);
+                match state.aws.config_as(role, &access.external_id, &session).await {
+                    Ok(config) => {
+                        checks.push(check("grant_role", Ok(format!("assumed {role}"))));
+                        let lf = crate::aws::lakeformation_client(&config);
+                        let account = format!("the producer's account {}", domain.aws_account_id);
+                        checks.push(check("lake_formation", data_lake_settings(&lf, &account, Some(role)).await));
+                    }
+                    Err(e) => {
+                        checks.push(check("grant_role", Err(e.to_string())));
+                        checks.push(check("lake_formation", Err("needs the grant role".into())));
+                    }
+                }
             }
-            Err(e) => Err(format!("Lake Formation GetDataLakeSettings: {}", crate::aws::describe(&e))),
+            (None, _) => {
+                checks.push(check("grant_role", Err("no grant_role_arn: meshgov cannot grant in the producer's account".into())));
+                checks.push(check("lake_formation", Err("needs the grant role".into())));
+            }
+            (Some(_), None) => {
+                checks.push(check("grant_role", Err("set the sync role too: both are assumed with the domain's external id".into())));
+                checks.push(check("lake_formation", Err("needs the grant role".into())));
+            }
         },
-    ));
+    }
+    let targets = store::products_to_sync(&state.db, domain.id, None).await?;
+    let s3_locations = store::table_locations(&state.db, &targets.iter().map(|t| t.id).collect::<Vec<_>>()).await?;
     let principal = state.aws.principal_arn().await;
     Ok(DomainReadiness {
         domain: domain.slug.clone(),
+        catalog_mode: domain.catalog_mode,
         ready: checks.iter().all(|c| c.ok),
         checks,
-        trust_policy: principal.map(|p| trust_policy(&p, &domain.external_id)),
+        trust_policy: principal.as_deref().map(|p| trust_policy(p, &domain.external_id)),
+        policies: policies(principal.as_deref(), governance.as_deref(), domain),
+        s3_locations,
     })
+}
+
+/// Whether Lake Formation answers in an account, and (for a grant role) whether the role is one
+/// of its data lake administrators, who may grant on every catalog resource of the account.
+async fn data_lake_settings(lf: &aws_sdk_lakeformation::Client, account: &str, admin: Option<&str>) -> Result<String, String> {
+    let out = lf
+        .get_data_lake_settings()
+        .send()
+        .await
+        .map_err(|e| format!("Lake Formation GetDataLakeSettings in {account}: {}", crate::aws::describe(&e)))?;
+    let admins: Vec<&str> = out
+        .data_lake_settings()
+        .map(|s| s.data_lake_admins().iter().filter_map(|a| a.data_lake_principal_identifier()).collect())
+        .unwrap_or_default();
+    match admin {
+        Some(role) if !admins.contains(&role) => {
+            Err(format!("{role} is not a data lake administrator in {account}: register it (PutDataLakeSettings) so it may grant"))
+        }
+        _ => Ok(format!("Lake Formation answers in {account} ({} data lake admin(s))", admins.len())),
+    }
 }

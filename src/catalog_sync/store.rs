@@ -201,3 +201,14 @@ pub async fn mirrored(tx: &mut PgConnection, product_id: Uuid, version: Option<i
     .await?;
     Ok(())
 }
+
+/// The distinct S3 locations of the synced tables of `products`.
+pub async fn table_locations(db: impl PgExecutor<'_>, products: &[Uuid]) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT t ->> 'location' FROM products p, jsonb_array_elements(p.schema -> 'tables') t
+         WHERE p.id = ANY($1) AND t ->> 'location' IS NOT NULL ORDER BY 1",
+    )
+    .bind(products)
+    .fetch_all(db)
+    .await
+}

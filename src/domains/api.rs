@@ -114,6 +114,7 @@ async fn get_domain(State(state): State<AppState>, caller: Caller, AppPath(slug)
     responses(
         (status = 200, description = "The changed domain", body = Domain, headers(("ETag" = String))),
         (status = 404, description = "No such domain", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The catalog mode cannot change while grants on the domain's products are live", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The domain changed since the given ETag", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

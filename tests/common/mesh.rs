@@ -72,6 +72,26 @@ impl Mesh {
         m
     }
 
+    /// The Lake Formation meshgov calls for the grants on `sales/orders`.
+    pub async fn lf_account(&self) -> meshgov::grants::holder::LfAccount {
+        use meshgov::grants::holder::LfAccount;
+        match self.mode {
+            CatalogMode::Central => LfAccount::Governance,
+            CatalogMode::Producer => {
+                let external_id: String = sqlx::query_scalar("SELECT external_id FROM domains WHERE slug = 'sales'")
+                    .fetch_one(&self.app.pool)
+                    .await
+                    .unwrap();
+                LfAccount::Producer {
+                    domain: "sales".into(),
+                    account_id: self.producer.clone(),
+                    role_arn: format!("arn:aws:iam::{}:role/meshgov-grants", self.producer),
+                    external_id,
+                }
+            }
+        }
+    }
+
     /// The account whose Lake Formation holds the grants.
     pub fn holder(&self) -> &str {
         match self.mode {
