@@ -1,4 +1,5 @@
-"""Tests for the cross-account rules (`enforce_ownership`), RAM invitations and resource links.
+"""Tests for the cross-account rules (`enforce_ownership`) and RAM invitations (resource links:
+test_links.py).
 
 They run against an emulator of their own, because they change its settings.
 Run:  python -m pytest emulator/ -q     (needs emulator/requirements-test.txt)
@@ -249,40 +250,6 @@ def test_a_data_cells_filter_on_another_accounts_table_needs_select_with_grant_o
     other.lf.grant_permissions(Principal=role(other.id), Resource={"DataCellsFilter": ref}, Permissions=["SELECT"])
     # The owner creates filters on its own table without any grant.
     producer.lf.create_data_cells_filter(TableData={**data, "Name": uid("own")})
-
-
-def test_resource_links_are_stored_and_their_grants_are_their_own(acct, table):
-    producer, consumer = acct(PRODUCER), acct(CONSUMER)
-    db, name = table
-    link_db, local_db, link_table = uid("link_db"), uid("local"), uid("link_t")
-    consumer.glue.create_database(DatabaseInput={
-        "Name": link_db, "TargetDatabase": {"CatalogId": PRODUCER, "DatabaseName": db}})
-    consumer.glue.create_database(DatabaseInput={"Name": local_db})
-    consumer.glue.create_table(DatabaseName=local_db, TableInput={
-        "Name": link_table, "TargetTable": {"CatalogId": PRODUCER, "DatabaseName": db, "Name": name}})
-
-    got = consumer.glue.get_database(Name=link_db)["Database"]
-    assert got["TargetDatabase"] == {"CatalogId": PRODUCER, "DatabaseName": db}
-    assert got["CatalogId"] == CONSUMER
-    got = consumer.glue.get_table(DatabaseName=local_db, Name=link_table)["Table"]
-    assert got["TargetTable"] == {"CatalogId": PRODUCER, "DatabaseName": db, "Name": name}
-    assert link_table in [t["Name"] for t in consumer.glue.get_tables(DatabaseName=local_db)["TableList"]]
-    assert link_db in [d["Name"] for d in consumer.glue.get_databases()["DatabaseList"]]
-
-    # A link belongs to the account that made it: granting on it needs no grant on its target.
-    analyst = role(CONSUMER, "link-reader")
-    consumer.lf.grant_permissions(Principal=analyst, Resource={"Database": {"Name": link_db}}, Permissions=["DESCRIBE"])
-    consumer.lf.grant_permissions(Principal=analyst, Resource={"Table": {"DatabaseName": local_db, "Name": link_table}},
-                                  Permissions=["DESCRIBE"])
-    assert [p["Principal"] for p in consumer.lf.list_permissions(
-        Resource={"Database": {"Name": link_db}})["PrincipalResourcePermissions"]] == [analyst]
-    assert [p["Principal"] for p in consumer.lf.list_permissions(Resource={
-        "Table": {"DatabaseName": local_db, "Name": link_table}})["PrincipalResourcePermissions"]] == [analyst]
-    # The target's grants are untouched by the link's.
-    on_target = producer.lf.list_permissions(
-        Resource={"Table": {"DatabaseName": db, "Name": name}})["PrincipalResourcePermissions"]
-    assert analyst not in [p["Principal"] for p in on_target]
-    consumer.lf.revoke_permissions(Principal=analyst, Resource={"Database": {"Name": link_db}}, Permissions=["DESCRIBE"])
 
 
 def test_settings_default_on_and_the_permissive_behaviour_only_when_turned_off():

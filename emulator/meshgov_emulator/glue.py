@@ -1,8 +1,10 @@
-"""Glue: GetTables and GetDatabases paged as AWS pages them (moto returns everything at once)."""
+"""Glue: GetTables and GetDatabases paged as AWS pages them (moto returns everything at once);
+GetTable and GetTables follow resource links (links.py)."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
+from . import links
 from .call import Call
 from .moto_app import MotoApp
 from .paging import page_size, paginate, query_key, read_token
@@ -12,7 +14,11 @@ from .wire import Response, json_response
 GLUE_PAGE_MAX = 100
 
 
-def _paged(moto: MotoApp, call: Call, op: str, list_key: str, query_fields: tuple[str, ...]) -> Response:
+Fetch = Callable[[Call, dict[str, Any]], tuple[int, Any, Response]]
+
+
+def _paged(moto: MotoApp, call: Call, op: str, list_key: str, query_fields: tuple[str, ...],
+           fetch: Fetch | None = None) -> Response:
     params = call.params()
     # AWS: MaxResults 1..100; larger values are served as 100 (documented choice).
     size = page_size(params.get("MaxResults"), GLUE_PAGE_MAX, GLUE_PAGE_MAX, cap=True)
@@ -21,7 +27,7 @@ def _paged(moto: MotoApp, call: Call, op: str, list_key: str, query_fields: tupl
     if token is not None:
         read_token(token, op, qkey)  # invalid token -> InvalidInputException before any work
     forwarded = {k: v for k, v in params.items() if k not in ("MaxResults", "NextToken")}
-    status, data, resp = moto.send_json(call, forwarded)
+    status, data, resp = (fetch or moto.send_json)(call, forwarded)
     if status != 200 or not isinstance(data, dict):
         return resp
     items = data.get(list_key) or []
@@ -35,7 +41,8 @@ def _paged(moto: MotoApp, call: Call, op: str, list_key: str, query_fields: tupl
 
 
 def get_tables(moto: MotoApp, call: Call) -> Response:
-    return _paged(moto, call, "GetTables", "TableList", ("CatalogId", "DatabaseName", "Expression"))
+    return _paged(moto, call, "GetTables", "TableList", ("CatalogId", "DatabaseName", "Expression"),
+                  lambda c, forwarded: links.get_tables(moto, c, forwarded))
 
 
 def get_databases(moto: MotoApp, call: Call) -> Response:
@@ -44,6 +51,7 @@ def get_databases(moto: MotoApp, call: Call) -> Response:
 
 # The Glue operations the emulator answers itself; the others go to moto as they are.
 OPERATIONS: dict[str, Callable[[MotoApp, Call], Response]] = {
+    "GetTable": links.get_table,
     "GetTables": get_tables,
     "GetDatabases": get_databases,
 }
