@@ -1,6 +1,9 @@
 //! Catalog sync benchmark: a full sync of N producer accounts × M tables and a no-change re-sync,
 //! through meshgov's job worker, against the AWS emulator — compared with the same Glue reads in a
-//! plain loop (assume role, GetTables page by page), which is the floor for any sync.
+//! plain loop (assume role, GetTables page by page), which is the floor for any sync. First in
+//! producer mode (reads only), then in central mode: the same domains switched to it, so the next
+//! sync writes every table into the governance account's mirror (the mirror's first build), and a
+//! no-change re-sync after it, which writes nothing.
 //!
 //! Run it with `bench/catalog_sync.sh` (starts Postgres and the emulator); it needs `DATABASE_URL`
 //! (a server where it may create a database) and `MESHGOV_TEST_AWS_ENDPOINT`.
@@ -58,8 +61,8 @@ async fn main() {
     for (i, account) in ids.iter().enumerate() {
         let slug = format!("producer-{i}");
         sqlx::query(
-            "INSERT INTO domains (id, slug, name, aws_account_id, sync_role_arn, external_id)
-             VALUES ($1, $2, $2, $3, $4, $5)",
+            "INSERT INTO domains (id, slug, name, aws_account_id, sync_role_arn, external_id, catalog_mode)
+             VALUES ($1, $2, $2, $3, $4, $5, 'producer')",
         )
         .bind(uuid::Uuid::now_v7())
         .bind(&slug)
@@ -97,7 +100,26 @@ async fn main() {
     let resync = sync_all(&state, &ids).await;
     let changes_after: i64 = sqlx::query_scalar("SELECT count(*) FROM schema_changes").fetch_one(&pool).await.unwrap();
     assert_eq!(changes_after, changes, "a no-change re-sync writes no change");
-    print_table(accounts, tables, bare, full, resync);
+
+    // 4. Central mode: the next sync builds each product's mirror (every table written once);
+    // 5. a no-change re-sync then writes nothing.
+    sqlx::query("UPDATE domains SET catalog_mode = 'central'").execute(&pool).await.unwrap();
+    let mirror_build = sync_all(&state, &ids).await;
+    let mirrored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM products WHERE mirrored_version = schema_version").fetch_one(&pool).await.unwrap();
+    assert_eq!(mirrored as usize, accounts, "every product mirrored");
+    let mirror_jobs = |pool: sqlx::PgPool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM jobs WHERE kind = 'mirror_product'").fetch_one(&pool).await.unwrap()
+    };
+    let jobs_before = mirror_jobs(pool.clone()).await;
+    let central_resync = sync_all(&state, &ids).await;
+    assert_eq!(mirror_jobs(pool.clone()).await, jobs_before, "a no-change re-sync queues no mirror work");
+    print_table(accounts, tables, bare, &[
+        ("full sync through meshgov, producer mode (first, 1 change per table)", full),
+        ("no-change re-sync, producer mode", resync),
+        ("sync in central mode, building the mirror (every table written)", mirror_build),
+        ("no-change re-sync, central mode (nothing written)", central_resync),
+    ]);
 
     drop(state);
     pool.close().await;
@@ -129,12 +151,9 @@ async fn bare_reads(config: &Config, ids: &[String], run: &str) -> usize {
     read_tables
 }
 
-fn print_table(accounts: usize, tables: usize, bare: Duration, full: Duration, resync: Duration) {
-    let rows = [
-        ("bare Glue reads (assume role + GetTables pages)", bare),
-        ("full sync through meshgov (first, 1 change per table)", full),
-        ("no-change re-sync through meshgov", resync),
-    ];
+fn print_table(accounts: usize, tables: usize, bare: Duration, measured: &[(&str, Duration)]) {
+    let mut rows = vec![("bare Glue reads (assume role + GetTables pages)", bare)];
+    rows.extend_from_slice(measured);
     println!("| {accounts} accounts × {tables} tables, {CONCURRENCY} at a time | wall time | tables/s | vs bare reads |");
     println!("|---|---|---|---|");
     for (name, took) in rows {

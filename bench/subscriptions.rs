@@ -95,6 +95,7 @@ async fn main() {
     let creds = credentials_in(&endpoint, &gov).await;
     config.aws = AwsConfig::emulator(&endpoint);
     config.aws.static_credentials = Some((creds.access_key_id().to_string(), creds.secret_access_key().to_string()));
+    config.aws.principal_arn = Some(format!("arn:aws:iam::{gov}:role/meshgov"));
     let state = AppState::new(config, pool.clone());
     let router = meshgov::app(state.clone());
 
@@ -245,7 +246,7 @@ async fn main() {
     let tenth = (durations.len() / 10).max(1);
     let mean = |d: &[f64]| d.iter().sum::<f64>() / d.len().max(1) as f64;
     let emulator_first_last = (mean(&durations[..tenth.min(durations.len())]), mean(&durations[durations.len().saturating_sub(tenth)..]));
-    let sampled = check_lake_formation(&endpoint, &creds, &pool, &provisioned).await;
+    let sampled = check_lake_formation(&endpoint, &creds, &pool, &provisioned, &gov).await;
     let (verify2, verify2_took) = verify(&router, &steward).await;
     eprintln!("audit chain verified after grants: {} events in {verify2_took:.1?}", verify2["events_checked"]);
 
@@ -343,8 +344,8 @@ async fn seed(pool: &PgPool, run: &str, s: &Settings) {
     sqlx::query(
         "WITH d AS (SELECT id, (row_number() OVER (ORDER BY slug) - 1)::int AS k FROM domains)
          INSERT INTO products (id, domain_id, slug, name, description, classification, tags, owner, source_database,
-                               schema, schema_version, schema_synced_at, status, published_at, sync_status, last_sync_at,
-                               created_at, updated_at)
+                               schema, schema_version, mirrored_version, schema_synced_at, status, published_at, sync_status,
+                               last_sync_at, created_at, updated_at)
          SELECT gen_random_uuid(), d.id, 'product-' || i,
                 format('%s %s %s', (ARRAY['Sales','Orders','Inventory','Customers','Returns','Payments','Shipments',
                                           'Campaigns','Pricing','Suppliers'])[1 + i % 10],
@@ -356,7 +357,8 @@ async fn seed(pool: &PgPool, run: &str, s: &Settings) {
                        (ARRAY['marketing','finance','supply chain','sales'])[1 + (i / 3) % 4]),
                 (ARRAY['public','internal','confidential','restricted'])[1 + i % 4],
                 ARRAY[(ARRAY['certified','gold','pii','finance','experimental'])[1 + i % 5], 'tier-' || (i % 3)],
-                'team-' || (i % 200), 'db_' || i, $2, 1, now(), 'published', now(), 'ok', now(),
+                -- Domains are in central mode: schema version 1, and its mirror as if already built.
+                'team-' || (i % 200), 'db_' || i, $2, 1, 1, now(), 'published', now(), 'ok', now(),
                 now() - make_interval(days => i % 700), now()
          FROM generate_series(0, $1 - 1) i JOIN d ON d.k = i % 40",
     )
@@ -668,13 +670,15 @@ async fn lf_calls(endpoint: &str, account: &str) -> Vec<Value> {
     r["calls"].as_array().cloned().unwrap_or_default()
 }
 
-/// ListPermissions in the governance account must show every grant of a sample of the provisioned
-/// subscriptions; returns how many subscriptions and grants were checked.
+/// ListPermissions in the governance account (`own`, the catalog of what it lists without a catalog
+/// id) must show every grant of a sample of the provisioned subscriptions; returns how many
+/// subscriptions and grants were checked.
 async fn check_lake_formation(
     endpoint: &str,
     creds: &aws_credential_types::Credentials,
     pool: &PgPool,
     provisioned: &[Uuid],
+    own: &str,
 ) -> (usize, usize) {
     let base = base_config(endpoint).await;
     let lf = aws_sdk_lakeformation::Client::from_conf(
@@ -688,13 +692,13 @@ async fn check_lake_formation(
             let principal = p.principal().and_then(|x| x.data_lake_principal_identifier()).unwrap_or("").to_string();
             let r = p.resource().unwrap();
             let key = if let Some(d) = r.database() {
-                format!("database|{}|{}", d.catalog_id().unwrap_or("-"), d.name())
+                format!("database|{}|{}", d.catalog_id().unwrap_or(own), d.name())
             } else if let Some(t) = r.table() {
-                format!("table|{}|{}|{}", t.catalog_id().unwrap_or("-"), t.database_name(), t.name().unwrap_or("*"))
+                format!("table|{}|{}|{}", t.catalog_id().unwrap_or(own), t.database_name(), t.name().unwrap_or("*"))
             } else if let Some(t) = r.table_with_columns() {
                 let mut cols: Vec<&str> = t.column_names().iter().map(String::as_str).collect();
                 cols.sort();
-                format!("columns|{}|{}|{}|{}", t.catalog_id().unwrap_or("-"), t.database_name(), t.name(), cols.join(","))
+                format!("columns|{}|{}|{}|{}", t.catalog_id().unwrap_or(own), t.database_name(), t.name(), cols.join(","))
             } else {
                 format!("{r:?}")
             };
