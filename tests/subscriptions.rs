@@ -20,7 +20,16 @@ fn target(id: &str) -> String {
 
 #[sqlx::test]
 async fn a_request_is_validated_against_the_schema_and_stored_once(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    a_request_is_validated_against_the_schema_and_stored_once_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn a_request_is_validated_against_the_schema_and_stored_once_in_producer_mode(pool: PgPool) {
+    a_request_is_validated_against_the_schema_and_stored_once_in(pool, CatalogMode::Producer).await
+}
+
+async fn a_request_is_validated_against_the_schema_and_stored_once_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
     let analyst = m.role("analyst");
     let post = |body: Value| {
@@ -99,7 +108,16 @@ async fn a_request_is_validated_against_the_schema_and_stored_once(pool: PgPool)
 
 #[sqlx::test]
 async fn products_must_be_published_and_synced(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    products_must_be_published_and_synced_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn products_must_be_published_and_synced_in_producer_mode(pool: PgPool) {
+    products_must_be_published_and_synced_in(pool, CatalogMode::Producer).await
+}
+
+async fn products_must_be_published_and_synced_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     // Never synced: published without a schema.
     m.app.create_product("sales", "orders", json!({ "source": { "database": "sales_db" } })).await;
     let body = m.request_body(&m.role("analyst"), Value::Null);
@@ -113,7 +131,16 @@ async fn products_must_be_published_and_synced(pool: PgPool) {
 
 #[sqlx::test]
 async fn every_refusal_is_a_403_problem(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    every_refusal_is_a_403_problem_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn every_refusal_is_a_403_problem_in_producer_mode(pool: PgPool) {
+    every_refusal_is_a_403_problem_in(pool, CatalogMode::Producer).await
+}
+
+async fn every_refusal_is_a_403_problem_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.domain("finance", &fresh_account(), "stewards").await;
     m.product("sales", "orders", &["orders"], json!({})).await;
     let body = m.request_body(&m.role("analyst"), Value::Null);
@@ -154,7 +181,16 @@ async fn every_refusal_is_a_403_problem(pool: PgPool) {
 
 #[sqlx::test]
 async fn reject_and_cancel_are_decisions_with_audit_events(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    reject_and_cancel_are_decisions_with_audit_events_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn reject_and_cancel_are_decisions_with_audit_events_in_producer_mode(pool: PgPool) {
+    reject_and_cancel_are_decisions_with_audit_events_in(pool, CatalogMode::Producer).await
+}
+
+async fn reject_and_cancel_are_decisions_with_audit_events_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
     let a = m.request(&m.role("a"), Value::Null).await["id"].as_str().unwrap().to_string();
     let b = m.request(&m.role("b"), Value::Null).await["id"].as_str().unwrap().to_string();
@@ -640,7 +676,16 @@ async fn row_filters_become_data_cells_filters_end_to_end_in(pool: PgPool, mode:
 
 #[sqlx::test]
 async fn at_most_ten_row_filters_per_subscription(pool: PgPool) {
-    let m = Mesh::new(pool).await;
+    at_most_ten_row_filters_per_subscription_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn at_most_ten_row_filters_per_subscription_in_producer_mode(pool: PgPool) {
+    at_most_ten_row_filters_per_subscription_in(pool, CatalogMode::Producer).await
+}
+
+async fn at_most_ten_row_filters_per_subscription_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
     let tables: Vec<String> = (0..11).map(|i| format!("t{i:02}")).collect();
     let names: Vec<&str> = tables.iter().map(String::as_str).collect();
     m.product("sales", "orders", &names, json!({})).await;
