@@ -794,3 +794,43 @@ async fn producer_mode_without_a_grant_role_fails_visibly(pool: PgPool) {
     assert!(m.lf_calls("BatchGrantPermissions").await.is_empty(), "no call was made in any account");
     assert_eq!(m.audit("grant.failed", &target(&id)).await.len(), 1);
 }
+
+#[sqlx::test]
+async fn a_revoke_while_the_grant_is_in_flight_leaves_no_access(pool: PgPool) {
+    a_revoke_while_the_grant_is_in_flight_in(pool, CatalogMode::Central).await
+}
+
+#[sqlx::test]
+async fn a_revoke_while_the_grant_is_in_flight_leaves_no_access_in_producer_mode(pool: PgPool) {
+    a_revoke_while_the_grant_is_in_flight_in(pool, CatalogMode::Producer).await
+}
+
+async fn a_revoke_while_the_grant_is_in_flight_in(pool: PgPool, mode: CatalogMode) {
+    let m = Mesh::in_mode(pool, mode).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    // The grant call takes two seconds; the steward revokes while it is in flight.
+    let fault = json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "delay_ms": 2000, "count": 1,
+                        "account": m.holder() });
+    let r = reqwest::Client::new().post(format!("{}/_emulator/faults", common::aws::endpoint())).json(&fault).send().await.unwrap();
+    assert!(r.status().is_success());
+    let state = m.state.clone();
+    let applying = tokio::spawn(async move { meshgov::jobs::worker::run_next(&state).await.unwrap() });
+    let running = "SELECT count(*) FROM jobs WHERE kind = 'apply_grants' AND status = 'running'";
+    while sqlx::query_scalar::<_, i64>(running).fetch_one(&m.app.pool).await.unwrap() == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    m.revoke(&id).await;
+    assert!(applying.await.unwrap(), "the grant job ran");
+    m.run_jobs().await;
+
+    let got = m.get(&id).await;
+    assert_eq!((got["status"].as_str(), got["provisioning"].as_str()), (Some("revoked"), Some("revoked")), "{got}");
+    assert!(got["grants"].as_array().unwrap().iter().all(|g| g["state"] == "revoked"), "{got}");
+    assert!(m.lf_state().await.is_empty(), "no access is left in Lake Formation");
+    assert_eq!(m.lf_calls("BatchGrantPermissions").await.len(), 1);
+    assert!(!m.lf_calls("BatchRevokePermissions").await.is_empty(), "what the grant call made was revoked");
+}

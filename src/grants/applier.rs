@@ -83,8 +83,9 @@ pub async fn apply(state: &AppState, subscription: Uuid, last_attempt: bool, rea
     store::lock_principal(&mut lock, &principal).await?;
 
     let work = store::actionable(&state.db, subscription).await?;
-    let holder = store::holder_of(&state.db, subscription).await?.map(|h| h.account());
-    let account = match holder {
+    let holder = store::holder_of(&state.db, subscription).await?;
+    let mirror_behind = holder.as_ref().is_some_and(|h| h.mirror_behind);
+    let account = match holder.map(|h| h.account()) {
         Some(Ok(account)) => account,
         Some(Err(why)) if !work.is_empty() => {
             // Nothing can be granted or revoked until the domain names its grant role.
@@ -112,7 +113,7 @@ pub async fn apply(state: &AppState, subscription: Uuid, last_attempt: bool, rea
     let revoking: Vec<&GrantWork> = work.iter().filter(|g| g.state == GrantState::Revoking).collect();
     let granting: Vec<&GrantWork> = work.iter().filter(|g| g.state == GrantState::Pending).collect();
     revoke(state, subscription, &revoking, &mut run).await?;
-    if !granting.is_empty() && store::mirror_behind(&state.db, subscription).await? {
+    if !granting.is_empty() && mirror_behind {
         // The mirror job of the same sync is queued: grant once it has run.
         run.transient.push("the product's mirror in the governance account is not up to date yet".into());
     } else {
@@ -158,7 +159,7 @@ impl Update {
 async fn record_call(state: &AppState, subscription: Uuid, updates: &[Update], event: Option<(&str, Value)>) -> sqlx::Result<()> {
     let mut tx = state.db.begin().await?;
     for u in updates {
-        store::record(&mut tx, &u.ids, u.state, u.error.as_deref(), true).await?;
+        store::record(&mut tx, &u.ids, u.state.called_from(), u.state, u.error.as_deref()).await?;
     }
     store::refresh_provisioning(&mut tx, subscription).await?;
     let mut events = Vec::new();

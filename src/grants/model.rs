@@ -52,6 +52,15 @@ impl GrantState {
         }
     }
 
+    /// The state a grant is in when meshgov makes the call that ends in this one: `pending` for a
+    /// grant call's outcomes, `revoking` for a revoke call's.
+    pub fn called_from(self) -> GrantState {
+        match self {
+            GrantState::Pending | GrantState::Granted | GrantState::GrantFailed => GrantState::Pending,
+            GrantState::Revoking | GrantState::Revoked | GrantState::RevokeFailed => GrantState::Revoking,
+        }
+    }
+
     /// Failed for good: worth an event of its own.
     pub fn is_failure(self) -> bool {
         matches!(self, GrantState::GrantFailed | GrantState::RevokeFailed)

@@ -125,25 +125,21 @@ pub async fn live_holder(
 }
 
 /// Records the outcome of one Lake Formation call for `ids`: their new state and error, one more
-/// attempt each.
-pub async fn record(
-    tx: &mut PgConnection,
-    ids: &[Uuid],
-    state: GrantState,
-    error: Option<&str>,
-    counted: bool,
-) -> sqlx::Result<()> {
+/// attempt each — for the grants still in `from`, the state the call was made for. A decision
+/// taken while the call was in flight (a revoke, an expiry, a retirement marks the grants
+/// `revoking`) is kept, not overwritten: the revoke job it queued then finds the grants to revoke.
+pub async fn record(tx: &mut PgConnection, ids: &[Uuid], from: GrantState, to: GrantState, error: Option<&str>) -> sqlx::Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
     sqlx::query(
-        "UPDATE grants SET state = $2, last_error = $3, attempts = attempts + $4, updated_at = now()
-         WHERE id = ANY($1)",
+        "UPDATE grants SET state = $3, last_error = $4, attempts = attempts + 1, updated_at = now()
+         WHERE id = ANY($1) AND state = $2",
     )
     .bind(ids)
-    .bind(state)
+    .bind(from)
+    .bind(to)
     .bind(error)
-    .bind(if counted { 1 } else { 0 })
     .execute(tx)
     .await?;
     Ok(())
@@ -240,20 +236,6 @@ pub async fn mark_one_revoking(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<
     Ok(())
 }
 
-/// Whether the subscription's product is in central mode and its mirror does not match its schema
-/// yet: grants on the mirror would name tables that are not there.
-pub async fn mirror_behind(db: impl PgExecutor<'_>, subscription: Uuid) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT d.catalog_mode = 'central' AND p.mirrored_version < p.schema_version
-         FROM subscriptions s JOIN products p ON p.id = s.product_id JOIN domains d ON d.id = p.domain_id
-         WHERE s.id = $1",
-    )
-    .bind(subscription)
-    .fetch_optional(db)
-    .await
-    .map(|behind| behind.unwrap_or(false))
-}
-
 /// Where a subscription's grants are made: its product's domain, with its catalog mode and roles.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HolderRow {
@@ -262,6 +244,9 @@ pub struct HolderRow {
     pub account_id: String,
     pub grant_role_arn: Option<String>,
     pub external_id: String,
+    /// Central mode, and the product's mirror does not match its schema yet: grants on the mirror
+    /// would name tables that are not there.
+    pub mirror_behind: bool,
 }
 
 impl HolderRow {
@@ -285,7 +270,8 @@ impl HolderRow {
 
 pub async fn holder_of(db: impl PgExecutor<'_>, subscription: Uuid) -> sqlx::Result<Option<HolderRow>> {
     sqlx::query_as(
-        "SELECT d.catalog_mode, d.slug AS domain, d.aws_account_id AS account_id, d.grant_role_arn, d.external_id
+        "SELECT d.catalog_mode, d.slug AS domain, d.aws_account_id AS account_id, d.grant_role_arn, d.external_id,
+                d.catalog_mode = 'central' AND p.mirrored_version < p.schema_version AS mirror_behind
          FROM subscriptions s JOIN products p ON p.id = s.product_id JOIN domains d ON d.id = p.domain_id
          WHERE s.id = $1",
     )
@@ -297,7 +283,8 @@ pub async fn holder_of(db: impl PgExecutor<'_>, subscription: Uuid) -> sqlx::Res
 /// The producer-mode domains meshgov can grant in (with a grant role): the accounts drift lists.
 pub async fn producer_holders(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<HolderRow>> {
     sqlx::query_as(
-        "SELECT catalog_mode, slug AS domain, aws_account_id AS account_id, grant_role_arn, external_id
+        "SELECT catalog_mode, slug AS domain, aws_account_id AS account_id, grant_role_arn, external_id,
+                false AS mirror_behind
          FROM domains WHERE catalog_mode = 'producer' AND grant_role_arn IS NOT NULL ORDER BY slug",
     )
     .fetch_all(db)
