@@ -47,6 +47,15 @@ async fn readyz_is_503_when_the_database_is_gone(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn the_api_answers_503_while_the_database_is_gone(pool: PgPool) {
+    let app = TestApp::new(pool);
+    app.create_domain("sales").await;
+    app.pool.close().await;
+    let r = app.get("/api/v1/domains/sales", &admin()).await;
+    assert_eq!((r.status.as_u16(), r.body["code"].as_str()), (503, Some("database_unavailable")), "{}", r.body);
+}
+
+#[sqlx::test]
 async fn metrics_count_requests_by_route_template(pool: PgPool) {
     let app = TestApp::new(pool);
     app.create_domain("sales").await;

@@ -146,10 +146,25 @@ impl std::error::Error for ApiError {}
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        if let sqlx::Error::PoolTimedOut = err {
-            return ApiError::unavailable("database_unavailable", "the database is not reachable");
+        if database_unreachable(&err) {
+            tracing::warn!(error = %err, "database unreachable");
+            return ApiError::unavailable("database_unavailable", "the database is not reachable; try again shortly");
         }
         ApiError::internal(err)
+    }
+}
+
+/// Whether an error means the database cannot be reached right now (it restarts, fails over, or
+/// the network drops), which a client may retry (503), rather than a bug (500): the pool timed out
+/// or is closed, the connection broke, or the server said it is shutting down or not accepting
+/// connections (SQLSTATE class 08, 57P01–57P03).
+pub fn database_unreachable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => {
+            db.code().is_some_and(|code| code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03"))
+        }
+        _ => false,
     }
 }
 
@@ -209,5 +224,19 @@ impl Violations {
 
     pub fn finish(self) -> ApiResult<()> {
         if self.0.is_empty() { Ok(()) } else { Err(ApiError::validation(self.0)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_database_is_a_503_not_a_500() {
+        let reset = sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "Connection reset by peer"));
+        for err in [reset, sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed] {
+            assert_eq!(ApiError::from(err).status.as_u16(), 503);
+        }
+        assert_eq!(ApiError::from(sqlx::Error::RowNotFound).status.as_u16(), 500);
     }
 }
