@@ -134,6 +134,9 @@ pub struct EventsConfig {
     pub webhook_allow_private: bool,
     /// Attempts per webhook delivery before it is dead-lettered (`MESHGOV_WEBHOOK_MAX_ATTEMPTS`).
     pub webhook_max_attempts: i32,
+    /// Workers per replica that deliver webhooks, beside the provisioning workers, which
+    /// deliveries never occupy (`MESHGOV_WEBHOOK_WORKERS`).
+    pub webhook_workers: usize,
 }
 
 impl Default for EventsConfig {
@@ -143,6 +146,7 @@ impl Default for EventsConfig {
             webhook_allow_http: false,
             webhook_allow_private: false,
             webhook_max_attempts: 8,
+            webhook_workers: 2,
         }
     }
 }
@@ -369,6 +373,10 @@ impl Config {
                     Ok(n) if (1..=50).contains(&n) => Ok(n),
                     _ => Err("expected a number from 1 to 50".into()),
                 }
+            }),
+            webhook_workers: env.parsed("MESHGOV_WEBHOOK_WORKERS", defaults.webhook_workers, |v| match v.parse::<usize>() {
+                Ok(n) if (1..=64).contains(&n) => Ok(n),
+                _ => Err("expected a number from 1 to 64".into()),
             }),
         };
         let log = LogConfig {

@@ -141,3 +141,28 @@ async fn the_scheduler_enqueues_each_due_domain_once(pool: PgPool) {
         sqlx::query_scalar("SELECT payload->>'domain' FROM jobs WHERE kind = 'sync_domain'").fetch_all(&pool).await.unwrap();
     assert_eq!(queued, ["sales"], "a due domain is queued once, however often the scheduler ticks");
 }
+
+#[sqlx::test]
+async fn webhook_deliveries_never_take_the_provisioning_workers(pool: PgPool) {
+    let st = state(&pool);
+    // A burst of deliveries queued first, then a grant job and an unknown kind.
+    let mut deliveries = Vec::new();
+    for _ in 0..5 {
+        deliveries.push(enqueue(&pool, &job("deliver_webhook", None, 3)).await);
+    }
+    let grant = enqueue(&pool, &job("apply_grants", None, 3)).await;
+    let unknown = enqueue(&pool, &job("from_a_newer_version", None, 3)).await;
+    let lease = Duration::from_secs(60);
+    let provisioning = st.jobs.kinds(meshgov::jobs::Lane::Provisioning);
+    let delivery = st.jobs.kinds(meshgov::jobs::Lane::Delivery);
+
+    // The provisioning workers skip the deliveries queued before the grant.
+    let first = store::claim_of(&pool, lease, provisioning).await.unwrap().unwrap();
+    let second = store::claim_of(&pool, lease, provisioning).await.unwrap().unwrap();
+    assert_eq!((first.id, second.id), (grant, unknown));
+    assert!(store::claim_of(&pool, lease, provisioning).await.unwrap().is_none(), "deliveries are not theirs");
+    // The delivery workers take only deliveries.
+    let claimed = store::claim_of(&pool, lease, delivery).await.unwrap().unwrap();
+    assert_eq!(claimed.id, deliveries[0]);
+    assert_eq!(claimed.kind, "deliver_webhook");
+}

@@ -12,4 +12,4 @@ pub mod worker;
 
 pub use model::{JobOutcome, JobRow};
 pub use crate::BoxFuture;
-pub use registry::{BackgroundJob, Duty, Registry};
+pub use registry::{BackgroundJob, Duty, Lane, Registry};

@@ -19,9 +19,19 @@ use crate::{AppState, BoxFuture};
 /// Attempts of a job kind that does not say otherwise.
 pub const DEFAULT_ATTEMPTS: i32 = 5;
 
+/// Which workers run a kind. Provisioning (grants, revokes, syncs, drift) has workers of its own
+/// that webhook deliveries never occupy, so a slow or failing receiver cannot delay access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Provisioning,
+    Delivery,
+}
+
 pub trait BackgroundJob: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The job's `kind`, stored with it and shown by `GET /jobs/{id}`.
     const KIND: &'static str;
+
+    const LANE: Lane = Lane::Provisioning;
 
     /// Runs before it ends `failed` for good.
     fn max_attempts(&self) -> i32 {
@@ -78,6 +88,7 @@ pub struct Duty {
 #[derive(Default)]
 pub struct Registry {
     handlers: HashMap<&'static str, Handler>,
+    deliveries: Vec<&'static str>,
     duties: Vec<Duty>,
 }
 
@@ -85,6 +96,9 @@ impl Registry {
     pub fn job<J: BackgroundJob>(mut self) -> Registry {
         let twice = self.handlers.insert(J::KIND, handle::<J>);
         assert!(twice.is_none(), "job kind {} registered twice", J::KIND);
+        if J::LANE == Lane::Delivery {
+            self.deliveries.push(J::KIND);
+        }
         self
     }
 
@@ -103,5 +117,14 @@ impl Registry {
 
     pub fn duties(&self) -> &[Duty] {
         &self.duties
+    }
+
+    /// The kinds a lane's workers claim; provisioning takes every kind but deliveries (an unknown
+    /// kind too, to fail it visibly).
+    pub fn kinds(&self, lane: Lane) -> super::store::Kinds<'_> {
+        match lane {
+            Lane::Provisioning => super::store::Kinds::Except(&self.deliveries),
+            Lane::Delivery => super::store::Kinds::Only(&self.deliveries),
+        }
     }
 }

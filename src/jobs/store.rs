@@ -55,15 +55,30 @@ pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<JobR
         .await
 }
 
-/// Claims the next runnable job: queued and due, or running with an expired lease (its worker
-/// died). The attempt is counted at claim time, so a job that crashes its worker still runs out
-/// of attempts instead of looping forever.
-pub async fn claim(db: &PgPool, lease: Duration) -> sqlx::Result<Option<JobRow>> {
+/// Which kinds a worker claims.
+#[derive(Debug, Clone, Copy)]
+pub enum Kinds<'a> {
+    Any,
+    Only(&'a [&'static str]),
+    Except(&'a [&'static str]),
+}
+
+/// Claims the next runnable job of `kinds`: queued and due, or running with an expired lease (its
+/// worker died). The attempt is counted at claim time, so a job that crashes its worker still runs
+/// out of attempts instead of looping forever.
+pub async fn claim_of(db: &PgPool, lease: Duration, kinds: Kinds<'_>) -> sqlx::Result<Option<JobRow>> {
+    let (only, except): (Option<&[&str]>, Option<&[&str]>) = match kinds {
+        Kinds::Any => (None, None),
+        Kinds::Only(k) => (Some(k), None),
+        Kinds::Except(k) => (None, Some(k)),
+    };
     sqlx::query_as(trusted(format!(
         "WITH next AS (
              SELECT id FROM jobs
-             WHERE (status = 'queued' AND run_after <= now())
-                OR (status = 'running' AND locked_until < now())
+             WHERE ((status = 'queued' AND run_after <= now())
+                    OR (status = 'running' AND locked_until < now()))
+               AND ($2::text[] IS NULL OR kind = ANY($2))
+               AND ($3::text[] IS NULL OR kind <> ALL($3))
              ORDER BY run_after
              LIMIT 1
              FOR UPDATE SKIP LOCKED),
@@ -75,8 +90,15 @@ pub async fn claim(db: &PgPool, lease: Duration) -> sqlx::Result<Option<JobRow>>
          SELECT {COLUMNS} FROM j LEFT JOIN domains d ON d.id = j.domain_id"
     )))
     .bind(lease.as_secs_f64())
+    .bind(only)
+    .bind(except)
     .fetch_optional(db)
     .await
+}
+
+/// Claims the next runnable job of any kind (see [`claim_of`]).
+pub async fn claim(db: &PgPool, lease: Duration) -> sqlx::Result<Option<JobRow>> {
+    claim_of(db, lease, Kinds::Any).await
 }
 
 /// Extends a running job's lease (its worker is alive and still at it).

@@ -6,6 +6,7 @@ use std::time::Duration;
 use rand::Rng;
 use tokio::sync::watch;
 
+use super::Lane;
 use super::model::{JobOutcome, JobRow};
 use super::store;
 use crate::AppState;
@@ -14,15 +15,18 @@ use crate::AppState;
 /// out (its worker died: crash, kill -9, lost host) is claimed again by any replica.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
-/// Runs `concurrency` worker loops until `shutdown` turns true; a job in progress is finished.
+/// Runs `concurrency` provisioning worker loops and `MESHGOV_WEBHOOK_WORKERS` delivery loops
+/// until `shutdown` turns true; a job in progress is finished.
 pub async fn run(state: AppState, concurrency: usize, shutdown: watch::Receiver<bool>) {
     let mut loops = tokio::task::JoinSet::new();
-    for _ in 0..concurrency {
+    let lanes = std::iter::repeat_n(Lane::Provisioning, concurrency)
+        .chain(std::iter::repeat_n(Lane::Delivery, state.config.events.webhook_workers));
+    for lane in lanes {
         let state = state.clone();
         let mut shutdown = shutdown.clone();
         loops.spawn(async move {
             while !*shutdown.borrow() {
-                match run_next(&state).await {
+                match run_next_in(&state, lane).await {
                     Ok(true) => continue,
                     Ok(false) => {}
                     Err(e) => tracing::warn!(error = %e, "job queue unavailable"),
@@ -47,10 +51,20 @@ pub async fn run_until_idle(state: &AppState) -> sqlx::Result<usize> {
     Ok(ran)
 }
 
-/// Claims and runs one job; false when none was due.
+/// Claims and runs one job of any kind; false when none was due.
 pub async fn run_next(state: &AppState) -> sqlx::Result<bool> {
+    run_claimed(state, store::claim(&state.db, state.config.sync.job_lease).await?).await
+}
+
+/// Claims and runs one job of `lane`; false when none was due.
+pub async fn run_next_in(state: &AppState, lane: Lane) -> sqlx::Result<bool> {
+    let claimed = store::claim_of(&state.db, state.config.sync.job_lease, state.jobs.kinds(lane)).await?;
+    run_claimed(state, claimed).await
+}
+
+async fn run_claimed(state: &AppState, job: Option<JobRow>) -> sqlx::Result<bool> {
     let lease = state.config.sync.job_lease;
-    let Some(job) = store::claim(&state.db, lease).await? else { return Ok(false) };
+    let Some(job) = job else { return Ok(false) };
     let heartbeat = {
         let (db, id) = (state.db.clone(), job.id);
         tokio::spawn(async move {

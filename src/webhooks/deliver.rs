@@ -14,10 +14,11 @@ use super::signature;
 use super::store;
 use crate::AppState;
 use crate::events::CloudEvent;
-use crate::jobs::{BackgroundJob, JobOutcome, JobRow};
+use crate::jobs::{BackgroundJob, JobOutcome, JobRow, Lane};
 
 impl BackgroundJob for DeliveryJob {
     const KIND: &'static str = "deliver_webhook";
+    const LANE: Lane = Lane::Delivery;
 
     fn max_attempts(&self) -> i32 {
         self.max_attempts
