@@ -53,6 +53,7 @@ async fn the_api_answers_503_while_the_database_is_gone(pool: PgPool) {
     app.pool.close().await;
     let r = app.get("/api/v1/domains/sales", &admin()).await;
     assert_eq!((r.status.as_u16(), r.body["code"].as_str()), (503, Some("database_unavailable")), "{}", r.body);
+    assert_eq!(r.header("retry-after"), Some("2"), "clients are told when to try again");
 }
 
 #[sqlx::test]

@@ -795,17 +795,35 @@ async fn producer_mode_without_a_grant_role_fails_visibly(pool: PgPool) {
     assert_eq!(m.audit("grant.failed", &target(&id)).await.len(), 1);
 }
 
+/// What ends a subscription while its grant call is in flight.
+#[derive(Clone, Copy)]
+enum Ending {
+    Revoke,
+    Expiry,
+    Retirement,
+}
+
 #[sqlx::test]
 async fn a_revoke_while_the_grant_is_in_flight_leaves_no_access(pool: PgPool) {
-    a_revoke_while_the_grant_is_in_flight_in(pool, CatalogMode::Central).await
+    a_revoke_while_the_grant_is_in_flight_in(pool, CatalogMode::Central, Ending::Revoke).await
 }
 
 #[sqlx::test]
 async fn a_revoke_while_the_grant_is_in_flight_leaves_no_access_in_producer_mode(pool: PgPool) {
-    a_revoke_while_the_grant_is_in_flight_in(pool, CatalogMode::Producer).await
+    a_revoke_while_the_grant_is_in_flight_in(pool, CatalogMode::Producer, Ending::Revoke).await
 }
 
-async fn a_revoke_while_the_grant_is_in_flight_in(pool: PgPool, mode: CatalogMode) {
+#[sqlx::test]
+async fn an_expiry_while_the_grant_is_in_flight_leaves_no_access(pool: PgPool) {
+    a_revoke_while_the_grant_is_in_flight_in(pool, CatalogMode::Central, Ending::Expiry).await
+}
+
+#[sqlx::test]
+async fn a_retirement_while_the_grant_is_in_flight_leaves_no_access(pool: PgPool) {
+    a_revoke_while_the_grant_is_in_flight_in(pool, CatalogMode::Central, Ending::Retirement).await
+}
+
+async fn a_revoke_while_the_grant_is_in_flight_in(pool: PgPool, mode: CatalogMode, ending: Ending) {
     let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders"], json!({})).await;
     let analyst = m.role("analyst");
@@ -823,12 +841,30 @@ async fn a_revoke_while_the_grant_is_in_flight_in(pool: PgPool, mode: CatalogMod
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    m.revoke(&id).await;
+    let ended = match ending {
+        Ending::Revoke => {
+            m.revoke(&id).await;
+            "revoked"
+        }
+        Ending::Expiry => {
+            sqlx::query("UPDATE subscriptions SET expires_at = now() - interval '1 second' WHERE id = $1::uuid")
+                .bind(&id)
+                .execute(&m.app.pool)
+                .await
+                .unwrap();
+            assert_eq!(expiry::expire_due(&m.state).await.unwrap(), 1);
+            "expired"
+        }
+        Ending::Retirement => {
+            m.app.lifecycle("sales", "orders", "retire").await;
+            "revoked"
+        }
+    };
     assert!(applying.await.unwrap(), "the grant job ran");
     m.run_jobs().await;
 
     let got = m.get(&id).await;
-    assert_eq!((got["status"].as_str(), got["provisioning"].as_str()), (Some("revoked"), Some("revoked")), "{got}");
+    assert_eq!((got["status"].as_str(), got["provisioning"].as_str()), (Some(ended), Some("revoked")), "{got}");
     assert!(got["grants"].as_array().unwrap().iter().all(|g| g["state"] == "revoked"), "{got}");
     assert!(m.lf_state().await.is_empty(), "no access is left in Lake Formation");
     assert_eq!(m.lf_calls("BatchGrantPermissions").await.len(), 1);

@@ -155,15 +155,16 @@ impl From<sqlx::Error> for ApiError {
 }
 
 /// Whether an error means the database cannot be reached right now (it restarts, fails over, or
-/// the network drops), which a client may retry (503), rather than a bug (500): the pool timed out
-/// or is closed, the connection broke, or the server said it is shutting down or not accepting
-/// connections (SQLSTATE class 08, 57P01–57P03).
+/// the network drops), which a client may retry (503, with `Retry-After`), rather than a bug (500):
+/// the pool timed out or is closed, the connection broke, or the server said it is shutting down,
+/// not accepting connections or read-only (SQLSTATE class 08, 57P01–57P03, 25006).
 pub fn database_unreachable(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
-        sqlx::Error::Database(db) => {
-            db.code().is_some_and(|code| code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03"))
-        }
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // 25006: a read-only transaction, what a failed-over replica answers until it is promoted.
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "25006")
+        }),
         _ => false,
     }
 }
@@ -175,6 +176,11 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+        // Unavailable for a moment (a database restarting or failing over, a dependency down):
+        // tell clients when to try again rather than let them hammer or give up.
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
         if self.www_authenticate {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
