@@ -347,16 +347,7 @@ async fn the_periodic_reconcile_regrants_missing_but_leaves_unexpected_alone_in(
 
 #[sqlx::test]
 async fn lake_formation_unavailable_is_a_503_and_records_nothing(pool: PgPool) {
-    lake_formation_unavailable_is_a_503_and_records_nothing_in(pool, CatalogMode::Central).await
-}
-
-#[sqlx::test]
-async fn lake_formation_unavailable_is_a_503_and_records_nothing_in_producer_mode(pool: PgPool) {
-    lake_formation_unavailable_is_a_503_and_records_nothing_in(pool, CatalogMode::Producer).await
-}
-
-async fn lake_formation_unavailable_is_a_503_and_records_nothing_in(pool: PgPool, mode: CatalogMode) {
-    let m = Mesh::in_mode(pool, mode).await;
+    let m = Mesh::new(pool).await;
     m.catalog(&["orders"]).await;
     m.granted(&m.role("analyst"), json!([{ "name": "orders" }])).await;
     let fault = m.fault("ListPermissions", "InternalServiceException", 100, json!({})).await;
@@ -365,6 +356,22 @@ async fn lake_formation_unavailable_is_a_503_and_records_nothing_in(pool: PgPool
     r.problem(503, "lake_formation_unavailable");
     let checks: i64 = sqlx::query_scalar("SELECT count(*) FROM drift_checks").fetch_one(&m.app.pool).await.unwrap();
     assert_eq!(checks, 0);
+}
+
+#[sqlx::test]
+async fn a_producer_account_that_cannot_be_listed_leaves_its_grants_unverified(pool: PgPool) {
+    let m = Mesh::in_mode(pool, CatalogMode::Producer).await;
+    m.catalog(&["orders"]).await;
+    let id = m.granted(&m.role("analyst"), json!([{ "name": "orders" }])).await;
+    // The producer's Lake Formation does not answer; the governance account's does.
+    let fault = m.fault("ListPermissions", "AccessDeniedException", 100, json!({})).await;
+    let report = m.drift().await;
+    m.clear_fault(&fault).await;
+    assert_eq!(kinds(&report), (0, 0, 0), "nothing is guessed missing: {report}");
+    let unverified = &report["check"]["unverified"];
+    assert_eq!(unverified[0]["product"], "orders", "{report}");
+    assert!(unverified[0]["error"].as_str().unwrap().contains("AccessDeniedException"), "{report}");
+    assert_eq!(m.get(&id).await["health"]["status"], "unverified", "not marked verified");
 }
 
 #[sqlx::test]

@@ -57,21 +57,40 @@ pub async fn lf_accounts(state: &AppState) -> sqlx::Result<Vec<(String, LfAccoun
     Ok(out)
 }
 
-/// Every page of `ListPermissions`, in every account that holds grants.
-async fn list_all(state: &AppState) -> Result<Vec<compare::Listed>, DriftError> {
+/// An account whose Lake Formation could not be listed: its grants are not judged.
+struct Unlisted {
+    catalog: String,
+    error: String,
+}
+
+/// Every page of `ListPermissions`, in every account that holds grants. The governance account
+/// must answer (503 otherwise); a producer account that does not (its grant role broke) is left
+/// out, so one producer cannot blind the check for everyone.
+async fn list_all(state: &AppState) -> Result<(Vec<compare::Listed>, Vec<Unlisted>), DriftError> {
     let mut all = Vec::new();
-    for (_, account) in lf_accounts(state).await? {
+    let mut unlisted = Vec::new();
+    for (catalog, account) in lf_accounts(state).await? {
+        let mut listed = Vec::new();
         let mut token = None;
-        loop {
-            let page = state.lakeformation.list_permissions(&account, token).await.map_err(DriftError::Aws)?;
-            all.extend(page.entries);
-            match page.next_token {
-                Some(t) => token = Some(t),
-                None => break,
+        let failed = loop {
+            match state.lakeformation.list_permissions(&account, token).await {
+                Ok(page) => {
+                    listed.extend(page.entries);
+                    match page.next_token {
+                        Some(t) => token = Some(t),
+                        None => break None,
+                    }
+                }
+                Err(e) if account == LfAccount::Governance => return Err(DriftError::Aws(e)),
+                Err(e) => break Some(e),
             }
+        };
+        match failed {
+            None => all.extend(listed),
+            Some(e) => unlisted.push(Unlisted { catalog, error: format!("Lake Formation could not list permissions: {e}") }),
         }
     }
-    Ok(all)
+    Ok((all, unlisted))
 }
 
 /// The current tables of each product's database, read concurrently (bounded like the workers);
@@ -160,7 +179,11 @@ pub async fn check(state: &AppState, trigger: &Trigger) -> Result<(CheckSummary,
             managed.databases.insert(Managed::database_of(&resource));
         }
     }
-    let listed = list_all(state).await?;
+    let (listed, unlisted) = list_all(state).await?;
+    let unlisted_in = |key: &str| {
+        let catalog = LfResource::from_key(key).map(|r| r.catalog_id().to_string()).unwrap_or_default();
+        unlisted.iter().find(|u| u.catalog == catalog)
+    };
 
     let present_products: HashSet<Uuid> =
         rows.iter().filter(|g| expectation(g) == Some(Expectation::Present)).map(|g| g.product_id).collect();
@@ -174,12 +197,27 @@ pub async fn check(state: &AppState, trigger: &Trigger) -> Result<(CheckSummary,
             unverified.push(Unverified { domain: s.domain_slug.clone(), product: s.slug.clone(), error: error.clone() });
         }
     }
+    // Products whose grants live in an account that could not be listed: not judged this time.
+    let mut not_listed: BTreeMap<(String, String), String> = BTreeMap::new();
+    for g in rows.iter().filter(|g| expectation(g) == Some(Expectation::Present)) {
+        if let (Some(u), Some(s)) = (unlisted_in(&g.resource_key), by_product.get(&g.product_id)) {
+            not_listed.insert((s.domain_slug.clone(), s.slug.clone()), u.error.clone());
+        }
+    }
+    for ((domain, product), error) in not_listed {
+        if !unverified.iter().any(|u: &Unverified| u.domain == domain && u.product == product) {
+            unverified.push(Unverified { domain, product, error });
+        }
+    }
     unverified.sort_by(|a, b| (&a.domain, &a.product).cmp(&(&b.domain, &b.product)));
 
     // Consumes the rows: at a hundred thousand grants, copies add up.
     let desired: Vec<Desired> = rows
         .into_iter()
         .filter_map(|g| {
+            if unlisted_in(&g.resource_key).is_some() {
+                return None;
+            }
             let expectation = expectation(&g)?;
             let orphaned = match (expectation, catalogs.get(&g.product_id)) {
                 (Expectation::Present, Some(Ok(tables))) => {

@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use crate::grants::resource::LfResource;
 
-/// A product whose producer catalog could not be read: whether its grants are orphaned is unknown.
+/// A product whose producer catalog could not be read (whether its grants are orphaned is unknown),
+/// or whose grants live in a producer account whose Lake Formation could not be listed (they are
+/// not judged).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Unverified {
     pub domain: String,
