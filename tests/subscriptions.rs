@@ -870,3 +870,34 @@ async fn a_revoke_while_the_grant_is_in_flight_in(pool: PgPool, mode: CatalogMod
     assert_eq!(m.lf_calls("BatchGrantPermissions").await.len(), 1);
     assert!(!m.lf_calls("BatchRevokePermissions").await.is_empty(), "what the grant call made was revoked");
 }
+
+#[sqlx::test]
+async fn a_revoke_during_the_last_failing_grant_attempt_still_revokes(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    // This attempt is the job's last, and Lake Formation fails the entries transiently, slowly.
+    sqlx::query("UPDATE jobs SET max_attempts = 1 WHERE kind = 'apply_grants'").execute(&m.app.pool).await.unwrap();
+    let fault = json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "error": "ConcurrentModificationException",
+                        "delay_ms": 2000, "count": 10, "account": m.holder(), "match": analyst });
+    let r = reqwest::Client::new().post(format!("{}/_emulator/faults", common::aws::endpoint())).json(&fault).send().await.unwrap();
+    assert!(r.status().is_success());
+    let state = m.state.clone();
+    let applying = tokio::spawn(async move { meshgov::jobs::worker::run_next(&state).await.unwrap() });
+    let running = "SELECT count(*) FROM jobs WHERE kind = 'apply_grants' AND status = 'running'";
+    while sqlx::query_scalar::<_, i64>(running).fetch_one(&m.app.pool).await.unwrap() == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    m.revoke(&id).await;
+    assert!(applying.await.unwrap());
+    m.run_jobs().await;
+
+    // The failed attempt did not mark the revoked grants `revoke_failed`: the revoke job ran on them.
+    let got = m.get(&id).await;
+    assert_eq!(got["provisioning"], "revoked", "{got}");
+    assert!(m.lf_state().await.is_empty());
+    assert!(!m.lf_calls("BatchRevokePermissions").await.is_empty(), "the revoke job made its call");
+}

@@ -90,7 +90,7 @@ pub async fn apply(state: &AppState, subscription: Uuid, last_attempt: bool, rea
         Some(Err(why)) if !work.is_empty() => {
             // Nothing can be granted or revoked until the domain names its grant role.
             let mut tx = state.db.begin().await?;
-            store::fail_remaining(&mut tx, subscription, &why).await?;
+            store::fail_remaining(&mut tx, &work, &why).await?;
             store::refresh_provisioning(&mut tx, subscription).await?;
             let details = json!({ "error": why });
             audit::commit(tx, [NewEvent::new(actor(), "grant.failed", target::subscription(subscription), details)]).await?;
@@ -128,7 +128,7 @@ pub async fn apply(state: &AppState, subscription: Uuid, last_attempt: bool, rea
         let error = run.transient.join("; ");
         if last_attempt {
             let mut tx = state.db.begin().await?;
-            store::fail_remaining(&mut tx, subscription, &error).await?;
+            store::fail_remaining(&mut tx, &work, &error).await?;
             store::refresh_provisioning(&mut tx, subscription).await?;
             let details = json!({ "error": error, "after_attempts": crate::jobs::registry::DEFAULT_ATTEMPTS });
             audit::commit(tx, [NewEvent::new(actor(), "grant.failed", target::subscription(subscription), details)]).await?;

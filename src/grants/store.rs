@@ -155,14 +155,17 @@ pub async fn keep(tx: &mut PgConnection, id: Uuid, holder: Uuid) -> sqlx::Result
     Ok(())
 }
 
-/// After the last attempt: what is still waiting ends failed, visibly.
-pub async fn fail_remaining(tx: &mut PgConnection, subscription: Uuid, error: &str) -> sqlx::Result<()> {
+/// After the last attempt: what is still waiting ends failed, visibly — only the grants a run was working on, still in the state it read them in: a grant a decision
+/// moved to `revoking` meanwhile is left for the revoke job that decision queued.
+pub async fn fail_remaining(tx: &mut PgConnection, worked_on: &[GrantWork], error: &str) -> sqlx::Result<()> {
+    let ids_in = |state: GrantState| worked_on.iter().filter(|g| g.state == state).map(|g| g.id).collect::<Vec<_>>();
     sqlx::query(
         "UPDATE grants SET state = CASE state WHEN 'pending' THEN 'grant_failed' ELSE 'revoke_failed' END,
-             last_error = coalesce(last_error, $2), updated_at = now()
-         WHERE subscription_id = $1 AND state IN ('pending', 'revoking')",
+             last_error = coalesce(last_error, $3), updated_at = now()
+         WHERE (id = ANY($1) AND state = 'pending') OR (id = ANY($2) AND state = 'revoking')",
     )
-    .bind(subscription)
+    .bind(ids_in(GrantState::Pending))
+    .bind(ids_in(GrantState::Revoking))
     .bind(error)
     .execute(tx)
     .await?;
