@@ -76,34 +76,43 @@ impl CatalogReader for GlueReader {
     fn tables<'a>(&'a self, access: &'a ProducerAccess, database: &'a str) -> BoxFuture<'a, Result<Vec<TableSchema>, ReadError>> {
         Box::pin(async move {
             let glue = self.client(access).await?;
-            let mut tables = Vec::new();
-            let mut next_token: Option<String> = None;
-            loop {
-                let page = glue
-                    .get_tables()
-                    .catalog_id(&access.account_id)
-                    .database_name(database)
-                    .max_results(PAGE_SIZE)
-                    .set_next_token(next_token.take())
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        let not_found = e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception());
-                        ReadError {
-                            kind: if not_found { ReadErrorKind::DatabaseNotFound } else { ReadErrorKind::Other },
-                            retryable: !not_found && is_retryable(&e),
-                            message: format!("Glue GetTables on {}.{database}: {}", access.account_id, aws::describe(&e)),
-                        }
-                    })?;
-                tables.extend(page.table_list().iter().map(table_schema));
-                match page.next_token() {
-                    Some(token) if !token.is_empty() => next_token = Some(token.to_string()),
-                    _ => break,
+            let tables = all_tables(&glue, Some(&access.account_id), database).await.map_err(|e| {
+                let not_found = e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception());
+                ReadError {
+                    kind: if not_found { ReadErrorKind::DatabaseNotFound } else { ReadErrorKind::Other },
+                    retryable: !not_found && is_retryable(&e),
+                    message: format!("Glue GetTables on {}.{database}: {}", access.account_id, aws::describe(&e)),
                 }
-            }
+            })?;
+            let mut tables: Vec<TableSchema> = tables.iter().map(table_schema).collect();
             tables.sort_by(|a, b| a.name.cmp(&b.name));
             Ok(tables)
         })
+    }
+}
+
+pub type GetTablesError =
+    aws_sdk_glue::error::SdkError<aws_sdk_glue::operation::get_tables::GetTablesError, aws_sdk_glue::config::http::HttpResponse>;
+
+/// Every table of `database`, page by page (`PAGE_SIZE` a page), in `catalog_id` or the caller's
+/// own catalog: the producer's for a sync, the governance account's for its mirror.
+pub async fn all_tables(glue: &aws_sdk_glue::Client, catalog_id: Option<&str>, database: &str) -> Result<Vec<Table>, GetTablesError> {
+    let mut tables = Vec::new();
+    let mut next_token: Option<String> = None;
+    loop {
+        let page = glue
+            .get_tables()
+            .set_catalog_id(catalog_id.map(str::to_string))
+            .database_name(database)
+            .max_results(PAGE_SIZE)
+            .set_next_token(next_token.take())
+            .send()
+            .await?;
+        tables.extend(page.table_list().iter().cloned());
+        match page.next_token() {
+            Some(token) if !token.is_empty() => next_token = Some(token.to_string()),
+            _ => return Ok(tables),
+        }
     }
 }
 

@@ -112,7 +112,7 @@ pub async fn run(state: &AppState, product_id: Uuid) -> sqlx::Result<JobOutcome>
     match reconcile(state.mirror.as_ref(), &p, &database).await {
         Ok(report) => {
             let mut tx = state.db.begin().await?;
-            store::mirrored(&mut tx, product_id, Some(p.schema_version), None).await?;
+            let now = store::mirrored(&mut tx, product_id, Some(p.schema_version), None).await?;
             let details = serde_json::to_value(&report).unwrap_or_default();
             let result = details.clone();
             if report.changed() {
@@ -120,6 +120,11 @@ pub async fn run(state: &AppState, product_id: Uuid) -> sqlx::Result<JobOutcome>
                 audit::commit(tx, [event]).await?;
             } else {
                 tx.commit().await?;
+            }
+            // A sync that changed the schema while this run mirrored joined this live job rather
+            // than queueing another: run again for it.
+            if now > p.schema_version {
+                return Ok(JobOutcome::Retry(format!("the schema moved to version {now} while version {} was mirrored", p.schema_version)));
             }
             Ok(JobOutcome::Done(result))
         }
@@ -264,29 +269,12 @@ fn table_input(t: &MirrorTable) -> Result<TableInput, MirrorError> {
 impl CatalogMirror for GlueMirror {
     fn tables<'a>(&'a self, database: &'a str) -> BoxFuture<'a, Result<Option<BTreeMap<String, Option<String>>>, MirrorError>> {
         Box::pin(async move {
-            let glue = self.glue().await;
-            let mut out = BTreeMap::new();
-            let mut next_token: Option<String> = None;
-            loop {
-                let page = match glue
-                    .get_tables()
-                    .database_name(database)
-                    .max_results(super::glue::PAGE_SIZE)
-                    .set_next_token(next_token.take())
-                    .send()
-                    .await
-                {
-                    Ok(page) => page,
-                    Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => return Ok(None),
-                    Err(e) => return Err(glue_error("GetTables", e)),
-                };
-                for t in page.table_list() {
-                    out.insert(t.name().to_string(), t.parameters().and_then(|p| p.get(DEFINITION)).cloned());
-                }
-                match page.next_token() {
-                    Some(token) if !token.is_empty() => next_token = Some(token.to_string()),
-                    _ => return Ok(Some(out)),
-                }
+            match super::glue::all_tables(&self.glue().await, None, database).await {
+                Ok(tables) => Ok(Some(
+                    tables.iter().map(|t| (t.name().to_string(), t.parameters().and_then(|p| p.get(DEFINITION)).cloned())).collect(),
+                )),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_entity_not_found_exception()) => Ok(None),
+                Err(e) => Err(glue_error("GetTables", e)),
             }
         })
     }

@@ -189,17 +189,18 @@ pub async fn mirror_source(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::R
     .await
 }
 
-/// Records a run of the mirror: the schema version it now matches, or why it could not.
-pub async fn mirrored(tx: &mut PgConnection, product_id: Uuid, version: Option<i32>, error: Option<&str>) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE products SET mirrored_version = coalesce($2, mirrored_version), mirror_error = $3 WHERE id = $1",
+/// Records a run of the mirror: the schema version it now matches (never going back, should a
+/// reclaimed run finish late), or why it could not. Returns the product's schema version now.
+pub async fn mirrored(tx: &mut PgConnection, product_id: Uuid, version: Option<i32>, error: Option<&str>) -> sqlx::Result<i32> {
+    sqlx::query_scalar(
+        "UPDATE products SET mirrored_version = greatest(mirrored_version, coalesce($2, 0)), mirror_error = $3
+         WHERE id = $1 RETURNING schema_version",
     )
     .bind(product_id)
     .bind(version)
     .bind(error)
-    .execute(tx)
-    .await?;
-    Ok(())
+    .fetch_one(tx)
+    .await
 }
 
 /// The distinct S3 locations of the synced tables of `products`.
