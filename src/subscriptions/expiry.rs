@@ -10,9 +10,6 @@ use crate::AppState;
 use crate::audit::{self, Actor};
 use crate::jobs::{BoxFuture, Duty};
 
-/// Any constant will do: it names the lock that lets one replica expire at a time.
-const EXPIRY_LOCK: i64 = 0x6d65_7368_6578_7072; // "meshexpr"
-
 pub const EXPIRY: Duty = Duty { name: "expiry", run: scheduled };
 
 fn scheduled(state: &AppState) -> BoxFuture<'_, sqlx::Result<usize>> {
@@ -23,8 +20,7 @@ fn scheduled(state: &AppState) -> BoxFuture<'_, sqlx::Result<usize>> {
 /// a time, under an advisory lock.
 pub async fn expire_due(state: &AppState) -> sqlx::Result<usize> {
     let mut lock = state.db.begin().await?;
-    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(EXPIRY_LOCK).fetch_one(&mut *lock).await?;
-    if !got {
+    if !store::try_lock_expiry(&mut lock).await? {
         return Ok(0);
     }
     let n = expire(&state.db).await?;

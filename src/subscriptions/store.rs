@@ -249,3 +249,11 @@ pub async fn list(db: &PgPool, f: &ListFilter, limit: i64) -> sqlx::Result<Vec<S
     q.push(" ORDER BY s.id DESC LIMIT ").push_bind(limit + 1);
     q.build_query_as().fetch_all(db).await
 }
+
+/// Any constant will do: it names the lock that lets one replica expire at a time.
+const EXPIRY_LOCK: i64 = 0x6d65_7368_6578_7072; // "meshexpr"
+
+/// Lets one replica's scheduler expire subscriptions at a time, for the life of `tx`.
+pub async fn try_lock_expiry(tx: &mut PgConnection) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(EXPIRY_LOCK).fetch_one(tx).await
+}
