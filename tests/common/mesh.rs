@@ -64,7 +64,13 @@ impl Mesh {
         let m = Mesh { app, state, gov, producer, consumer: fresh_account(), lf, mode };
         m.domain("sales", &m.producer.clone(), "stewards").await;
         if mode == CatalogMode::Producer {
-            let body = json!({ "catalog_mode": "producer", "grant_role_arn": format!("arn:aws:iam::{}:role/meshgov-grants", m.producer) });
+            // What the producer does for producer mode: a grant role, a data lake administrator of
+            // its account (the emulator does not check it; Lake Formation would).
+            let grant_role = format!("arn:aws:iam::{}:role/meshgov-grants", m.producer);
+            let admin_role = aws_sdk_lakeformation::types::DataLakePrincipal::builder().data_lake_principal_identifier(&grant_role).build();
+            let settings = aws_sdk_lakeformation::types::DataLakeSettings::builder().data_lake_admins(admin_role).build();
+            m.lf.put_data_lake_settings().data_lake_settings(settings).send().await.unwrap();
+            let body = json!({ "catalog_mode": "producer", "grant_role_arn": grant_role });
             let r = m.app.patch("/api/v1/domains/sales", &admin(), body).await;
             assert_eq!(r.status, 200, "{}", r.body);
         }
