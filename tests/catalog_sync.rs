@@ -687,11 +687,19 @@ async fn the_mirror_registers_the_producer_locations_with_the_data_access_role(p
     let mine: Vec<(&str, Option<&str>)> = registered
         .resource_info_list()
         .iter()
-        .filter(|r| r.resource_arn() == Some("arn:aws:s3:::producer-data/orders"))
+        .filter(|r| r.resource_arn() == Some("arn:aws:s3:::producer-data"))
         .map(|r| (r.resource_arn().unwrap(), r.role_arn()))
         .collect();
-    assert_eq!(mine, [("arn:aws:s3:::producer-data/orders", Some(role.as_str()))]);
-    assert_eq!(m.app.last_event_of("catalog.mirrored").await["details"]["registered"], json!(["arn:aws:s3:::producer-data/orders"]));
+    assert_eq!(mine, [("arn:aws:s3:::producer-data", Some(role.as_str()))]);
+    assert_eq!(m.app.last_event_of("catalog.mirrored").await["details"]["registered"], json!(["arn:aws:s3:::producer-data"]));
+
+    // A later table in the same bucket is covered by the bucket's registration.
+    m.table("sales_db", "returns", &[("id", "bigint")], &[]).await;
+    m.sync("/domains/sales").await;
+    let event = m.app.last_event_of("catalog.mirrored").await;
+    assert_eq!((event["details"]["created"].clone(), event["details"]["registered"].clone()), (json!(["returns"]), json!([])));
+    let registered = lf.list_resources().send().await.unwrap();
+    assert_eq!(registered.resource_info_list().iter().filter(|r| r.resource_arn().is_some_and(|a| a.contains("producer-data"))).count(), 1);
 }
 
 #[sqlx::test]

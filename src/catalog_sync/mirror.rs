@@ -77,10 +77,16 @@ pub fn mirror_table(t: &TableSchema, source_account: &str, source_database: &str
     MirrorTable { schema: t.clone(), parameters }
 }
 
-/// `s3://bucket/path/` as the ARN Lake Formation registers: `arn:aws:s3:::bucket/path`.
+/// The ARN Lake Formation registers for a table at `s3://bucket/path/`: its bucket's,
+/// `arn:aws:s3:::bucket`. A registered location covers every path under it, so one registration
+/// per producer bucket serves all its tables, now and later: a product of 1,000 tables costs one
+/// `RegisterResource`, not 1,000, and no later table needs a registration nested in an earlier one.
+/// What the data access role may read is still narrowed to the product's prefixes, by its policy
+/// and the producer's bucket policy (`deploy/iam/`).
 pub fn location_arn(location: &str) -> Option<String> {
-    let path = location.strip_prefix("s3://").or_else(|| location.strip_prefix("s3a://"))?.trim_end_matches('/');
-    (!path.is_empty()).then(|| format!("arn:aws:s3:::{path}"))
+    let path = location.strip_prefix("s3://").or_else(|| location.strip_prefix("s3a://"))?;
+    let bucket = path.split('/').next().unwrap_or_default();
+    (!bucket.is_empty()).then(|| format!("arn:aws:s3:::{bucket}"))
 }
 
 /// What one run of the mirror did.
@@ -346,8 +352,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn locations_become_registrable_arns() {
-        assert_eq!(location_arn("s3://sales-data/orders/").as_deref(), Some("arn:aws:s3:::sales-data/orders"));
+    fn tables_register_their_buckets() {
+        assert_eq!(location_arn("s3://sales-data/orders/").as_deref(), Some("arn:aws:s3:::sales-data"));
+        assert_eq!(location_arn("s3a://sales-data/a/b/c").as_deref(), Some("arn:aws:s3:::sales-data"));
         assert_eq!(location_arn("s3://bucket").as_deref(), Some("arn:aws:s3:::bucket"));
         assert_eq!(location_arn("hdfs://x/y"), None);
         assert_eq!(location_arn("s3://"), None);
