@@ -216,6 +216,48 @@ def test_grants_on_a_link_are_its_own_and_granted_by_the_linking_account(owner, 
     consumer.lf.revoke_permissions(Principal=analyst, Resource={"Database": {"Name": link_db}}, Permissions=["DESCRIBE"])
 
 
+def test_a_role_reads_through_a_link_only_with_permissions_on_both_link_and_target(url, owner, consumer, sales):
+    link = uid("sales_link")
+    consumer.glue.create_database(DatabaseInput={"Name": link, "TargetDatabase": {
+        "CatalogId": OWNER, "DatabaseName": sales}})
+    name = uid("analyst")
+    analyst = role(CONSUMER, name)
+    glue = consumer.as_role(url, name)
+    target = {"Table": {"CatalogId": OWNER, "DatabaseName": sales, "Name": "orders"}}
+    on_link = {"Database": {"Name": link}}
+
+    def reads():
+        try:
+            got = glue.get_table(DatabaseName=link, Name="orders")["Table"]
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "EntityNotFoundException", exc.response
+            return False
+        assert got["Name"] == "orders" and got["CatalogId"] == OWNER
+        return True
+
+    def listed():
+        return [t["Name"] for t in glue.get_tables(DatabaseName=link)["TableList"]]
+
+    # The account holds the share (granted to the account, accepted), but the role holds nothing.
+    assert not reads() and listed() == []
+    # SELECT on the target alone is not enough: no DESCRIBE on the link.
+    owner.lf.grant_permissions(Principal=analyst, Resource=target, Permissions=["SELECT"])
+    assert not reads() and listed() == []
+    # Both: readable, and only the table granted is listed.
+    consumer.lf.grant_permissions(Principal=analyst, Resource=on_link, Permissions=["DESCRIBE"])
+    assert reads() and listed() == ["orders"]
+    # The owner revokes: gone again, although DESCRIBE on the link stays.
+    owner.lf.revoke_permissions(Principal=analyst, Resource=target, Permissions=["SELECT"])
+    assert not reads() and listed() == []
+    # Granted to the account by the owner and re-granted to the role by the account: readable.
+    owner.lf.grant_permissions(Principal=account_principal(CONSUMER), Resource=target, Permissions=["SELECT"],
+                               PermissionsWithGrantOption=["SELECT"])
+    consumer.lf.grant_permissions(Principal=analyst, Resource=target, Permissions=["SELECT"])
+    assert reads()
+    # The account's administrator reads through the link without grants of its own.
+    assert consumer.glue.get_table(DatabaseName=link, Name="orders")["Table"]["Name"] == "orders"
+
+
 def test_with_ownership_off_links_are_followed_without_grants(url, consumer, sales):
     local = uid("local")
     consumer.glue.create_database(DatabaseInput={"Name": local})

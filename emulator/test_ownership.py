@@ -44,6 +44,16 @@ class Account:
         self.glue = make_client(url, "glue", creds)
         self.lf = make_client(url, "lakeformation", creds)
         self.ram = make_client(url, "ram", creds)
+        if creds is not None:
+            # The role acts as the account's administrator, in Lake Formation too.
+            self.lf.put_data_lake_settings(DataLakeSettings={"DataLakeAdmins": [
+                {"DataLakePrincipalIdentifier": f"arn:aws:iam::{account}:role/admin"}]})
+
+    def as_role(self, url, name):
+        """Clients acting as role `name` of this account (not an administrator)."""
+        creds = make_client(url, "sts").assume_role(
+            RoleArn=f"arn:aws:iam::{self.id}:role/{name}", RoleSessionName="test")["Credentials"]
+        return make_client(url, "glue", creds)
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +156,14 @@ def test_an_owner_grant_to_another_account_sends_an_invitation(acct, table):
     assert invitations(consumer, resourceShareArns=[inv["resourceShareArn"]]) == [inv]
     assert invitations(consumer, resourceShareArns=["arn:aws:ram:us-east-1:1:resource-share/x"]) == []
     assert invitations(acct(PRODUCER)) == []  # the sender received none
+    # What the invitation carries, before and after it is accepted.
+    pending = {r["arn"] for r in consumer.ram.list_pending_invitation_resources(
+        resourceShareInvitationArn=inv["resourceShareInvitationArn"])["resources"]}
+    assert pending == {f"arn:aws:glue:us-east-1:{PRODUCER}:table/{table[0]}/{table[1]}",
+                       f"arn:aws:glue:us-east-1:{PRODUCER}:database/{table[0]}"}
+    with pytest.raises(ClientError) as exc:
+        acct(PRODUCER).ram.list_pending_invitation_resources(resourceShareInvitationArn=inv["resourceShareInvitationArn"])
+    assert exc.value.response["Error"]["Code"] == "ResourceShareInvitationArnNotFoundException"
     # Not usable by the consumer before it accepts.
     assert consumer.ram.get_resource_shares(resourceOwner="OTHER-ACCOUNTS")["resourceShares"] == []
 
@@ -182,6 +200,9 @@ def test_a_rejected_invitation_shares_nothing(acct, table):
     rejected = other.ram.reject_resource_share_invitation(resourceShareInvitationArn=inv["resourceShareInvitationArn"])
     assert rejected["resourceShareInvitation"]["status"] == "REJECTED"
     with pytest.raises(ClientError) as exc:
+        other.ram.list_pending_invitation_resources(resourceShareInvitationArn=inv["resourceShareInvitationArn"])
+    assert exc.value.response["Error"]["Code"] == "ResourceShareInvitationAlreadyRejectedException"
+    with pytest.raises(ClientError) as exc:
         other.lf.grant_permissions(Principal=role(other.id), Resource=producer_table(*table), Permissions=["SELECT"])
     denied(exc)
     # A later grant invites again.
@@ -201,6 +222,20 @@ def test_accounts_of_one_organization_need_no_invitation(url, acct, table):
         mate.lf.grant_permissions(Principal=role(mate.id), Resource=producer_table(*table), Permissions=["SELECT"])
         [shared] = mate.ram.get_resource_shares(resourceOwner="OTHER-ACCOUNTS")["resourceShares"]
         assert shared["owningAccountId"] == PRODUCER
+    finally:
+        control(url, "POST", "/settings", {"organizations": []})
+
+
+def test_organizations_are_added_one_at_a_time(url):
+    a, b, c, d = "510000000001", "510000000002", "510000000003", "510000000004"
+    try:
+        assert control(url, "POST", "/organizations", {"accounts": [a, b]})[0] == 201
+        status, body, _ = control(url, "POST", "/organizations", {"accounts": [c, d]})
+        assert status == 201 and body["organizations"] == [[a, b], [c, d]]
+        # An account belongs to one organization at most.
+        status, body, _ = control(url, "POST", "/organizations", {"accounts": [a]})
+        assert status == 400 and "two organizations" in body["error"]
+        assert control(url, "GET", "/settings")[1]["organizations"] == [[a, b], [c, d]]
     finally:
         control(url, "POST", "/settings", {"organizations": []})
 

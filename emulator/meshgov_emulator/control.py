@@ -65,6 +65,11 @@ def handle(environ: dict[str, Any]) -> Response:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 raw = environ["wsgi.input"].read(length) if length else b""
                 return reply(settings.update(json.loads(raw or b"{}")))
+        if path == "/organizations" and method == "POST":
+            # Adds one organization, keeping the others: tests running in parallel each add their own.
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b""
+            return reply(settings.add_organization(json.loads(raw or b"{}").get("accounts")), 201)
         if path == "/reset" and method == "POST":
             with REGISTRY.lock:
                 REGISTRY.faults.clear()

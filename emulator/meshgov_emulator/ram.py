@@ -185,6 +185,32 @@ def reject_invitation(moto: MotoApp, call: Call) -> Response:
     return _answer(call, "REJECTED")
 
 
+def list_pending_invitation_resources(moto: MotoApp, call: Call) -> Response:
+    """The resources of the share an invitation the caller received is for ("Lists the resources
+    in a resource share that is shared with you but for which the invitation is still PENDING").
+    A rejected invitation: ResourceShareInvitationAlreadyRejectedException. Not paged."""
+    params = call.params()
+    arn = params.get("resourceShareInvitationArn")
+    if arn is None:
+        raise ApiError("MissingRequiredParameterException", "resourceShareInvitationArn is required.", 400)
+    _check_arn(arn)
+    with REGISTRY.lock:
+        inv = INVITATIONS.get(arn)
+        if inv is None or inv["receiverAccountId"] != call.account:
+            raise ApiError("ResourceShareInvitationArnNotFoundException",
+                           f"ResourceShareInvitationArn {arn} could not be found.", 400)
+        if inv["status"] == "REJECTED":
+            raise ApiError("ResourceShareInvitationAlreadyRejectedException",
+                           f"ResourceShareInvitationArn {arn} has already been rejected.", 400)
+        found = next((s for s in SHARES.values() if s["resourceShareArn"] == inv["resourceShareArn"]), None)
+        resources = sorted((found or {}).get("_resources", {}).items())
+        out = [{"arn": r_arn, "type": res["type"], "resourceShareArn": inv["resourceShareArn"],
+                "status": "AVAILABLE", "creationTime": res["creationTime"],
+                "lastUpdatedTime": res["creationTime"], "resourceRegionScope": "REGIONAL"}
+               for r_arn, res in resources]
+    return json_response(call, {"resources": out})
+
+
 def get_resource_shares(moto: MotoApp, call: Call) -> Response:
     """moto's own shares (those made with CreateResourceShare), then Lake Formation's. moto
     answers OTHER-ACCOUNTS with an error (not implemented), and has no shares from other accounts
@@ -234,5 +260,6 @@ OPERATIONS: dict[str, Callable[[MotoApp, Call], Response]] = {
     "AcceptResourceShareInvitation": accept_invitation,
     "RejectResourceShareInvitation": reject_invitation,
     "GetResourceShares": get_resource_shares,
+    "ListPendingInvitationResources": list_pending_invitation_resources,
     "ListResources": list_resources,
 }

@@ -46,6 +46,18 @@ def update(payload: Any) -> dict[str, Any]:
         return copy.deepcopy(SETTINGS)
 
 
+def add_organization(accounts: Any) -> dict[str, Any]:
+    """Adds one organization of `accounts` (a list of account ids) to the setting; ValueError if
+    one of them is already in another organization."""
+    with REGISTRY.lock:
+        orgs = [list(org) for org in SETTINGS["organizations"]] + [accounts]
+        org_of = _index(orgs)
+        SETTINGS["organizations"] = orgs
+        _ORG_OF.clear()
+        _ORG_OF.update(org_of)
+        return copy.deepcopy(SETTINGS)
+
+
 def reset() -> None:
     with REGISTRY.lock:
         SETTINGS.clear()
