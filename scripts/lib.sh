@@ -392,7 +392,7 @@ build_meshgov() {
         profile=release
         args=(--release)
     fi
-    command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust 1.94 or newer (rustup)"
+    command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust 1.94.1 or newer (rustup)"
     log "building meshgov ($profile): cargo build ${args[*]:-}"
     (cd "$MESHGOV_REPO" && cargo build --locked --bin meshgov "${args[@]}") || die "cargo build failed"
     local target

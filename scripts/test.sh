@@ -42,7 +42,7 @@ done
 
 cd "$MESHGOV_REPO"
 mkdir -p "$MESHGOV_STATE"
-command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust 1.94 or newer (rustup)"
+command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust 1.94.1 or newer (rustup)"
 
 started=$SECONDS
 results=()

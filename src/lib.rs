@@ -50,6 +50,8 @@ pub struct AppState {
     pub lakeformation: Arc<dyn grants::lakeformation::LakeFormation>,
     /// Keeps central-mode mirrors in the governance account's Glue catalog.
     pub mirror: Arc<dyn catalog_sync::mirror::CatalogMirror>,
+    /// Consumer accounts, through their domains' link roles (invitations, resource links).
+    pub consumer: Arc<dyn grants::consumer_account::ConsumerAccount>,
     /// Every job kind's handler and the scheduler's duties ([`background::registry`]).
     pub jobs: Arc<jobs::Registry>,
 }
@@ -61,8 +63,10 @@ impl AppState {
         let catalog = Arc::new(catalog_sync::glue::GlueReader::new(aws.clone()));
         let lakeformation = Arc::new(grants::lakeformation::SdkLakeFormation::new(aws.clone()));
         let mirror = Arc::new(catalog_sync::mirror::GlueMirror::new(aws.clone()));
+        let consumer = Arc::new(grants::consumer_account::SdkConsumerAccount::new(aws.clone()));
         let jobs = Arc::new(background::registry());
-        AppState { db, config: Arc::new(config), auth, metrics: http::ops::metrics_handle(), aws, catalog, lakeformation, mirror, jobs }
+        let metrics = http::ops::metrics_handle();
+        AppState { db, config: Arc::new(config), auth, metrics, aws, catalog, lakeformation, mirror, consumer, jobs }
     }
 }
 

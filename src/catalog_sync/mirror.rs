@@ -46,11 +46,14 @@ pub struct MirrorTable {
     pub parameters: BTreeMap<String, String>,
 }
 
+/// A mirror database's tables, each with its definition hash (None without one).
+pub type MirrorTables = BTreeMap<String, Option<String>>;
+
 /// The governance account's Glue catalog and Lake Formation, as the mirror needs them.
 pub trait CatalogMirror: Send + Sync {
     /// Each table of `database` with its definition hash (None without one); None when the
     /// database does not exist.
-    fn tables<'a>(&'a self, database: &'a str) -> BoxFuture<'a, Result<Option<BTreeMap<String, Option<String>>>, MirrorError>>;
+    fn tables<'a>(&'a self, database: &'a str) -> BoxFuture<'a, Result<Option<MirrorTables>, MirrorError>>;
     fn create_database<'a>(&'a self, database: &'a str, parameters: BTreeMap<String, String>) -> BoxFuture<'a, Result<(), MirrorError>>;
     /// Creates the table, or replaces its definition when `exists`.
     fn put_table<'a>(&'a self, database: &'a str, table: &'a MirrorTable, exists: bool) -> BoxFuture<'a, Result<(), MirrorError>>;
@@ -273,7 +276,7 @@ fn table_input(t: &MirrorTable) -> Result<TableInput, MirrorError> {
 }
 
 impl CatalogMirror for GlueMirror {
-    fn tables<'a>(&'a self, database: &'a str) -> BoxFuture<'a, Result<Option<BTreeMap<String, Option<String>>>, MirrorError>> {
+    fn tables<'a>(&'a self, database: &'a str) -> BoxFuture<'a, Result<Option<MirrorTables>, MirrorError>> {
         Box::pin(async move {
             match super::glue::all_tables(&self.glue().await, None, database).await {
                 Ok(tables) => Ok(Some(

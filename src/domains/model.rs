@@ -45,6 +45,7 @@ pub struct DomainRow {
     pub catalog_mode: CatalogMode,
     pub data_access_role_arn: Option<String>,
     pub grant_role_arn: Option<String>,
+    pub link_role_arn: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -93,6 +94,11 @@ pub struct Domain {
     /// Producer mode: a role in the domain's account that meshgov assumes (with `external_id`) to
     /// grant in Lake Formation there.
     pub grant_role_arn: Option<String>,
+    /// As a consumer: a role in the domain's account that meshgov assumes (with `external_id`) to
+    /// accept RAM invitations, create resource links and grant DESCRIBE on them, so that a
+    /// granted subscription is queryable with nothing left to do. Without it, each subscription's
+    /// `access` lists the steps left to the consumer.
+    pub link_role_arn: Option<String>,
     pub sync: SyncState,
     /// Incremented on every change; the ETag is this number in quotes.
     pub version: i64,
@@ -119,6 +125,7 @@ impl DomainRow {
             catalog_mode: self.catalog_mode,
             data_access_role_arn: self.data_access_role_arn.clone(),
             grant_role_arn: self.grant_role_arn.clone(),
+            link_role_arn: self.link_role_arn.clone(),
             sync: SyncState {
                 status: self.sync_status.clone(),
                 last_sync_at: self.last_sync_at,
@@ -170,6 +177,10 @@ pub struct NewDomain {
     #[serde(default)]
     #[schema(example = "arn:aws:iam::111122223333:role/meshgov-grants", pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
     pub grant_role_arn: Option<String>,
+    /// Must be a role in `aws_account_id` (consumer access: invitations, resource links).
+    #[serde(default)]
+    #[schema(example = "arn:aws:iam::111122223333:role/meshgov-links", pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
+    pub link_role_arn: Option<String>,
 }
 
 /// Changes a domain; absent fields stay as they are. `sync_role_arn: null` removes the role.
@@ -207,6 +218,11 @@ pub struct DomainPatch {
     #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_role_arn: Option<Option<String>>,
+    /// `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_role_arn: Option<Option<String>>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit null (`Some(None)`).

@@ -23,6 +23,7 @@ struct Proposed<'a> {
     catalog_mode: CatalogMode,
     data_access_role_arn: Option<&'a str>,
     grant_role_arn: Option<&'a str>,
+    link_role_arn: Option<&'a str>,
 }
 
 /// Validated values of a domain, whichever request they came from.
@@ -36,6 +37,7 @@ struct Valid {
     catalog_mode: CatalogMode,
     data_access_role_arn: Option<String>,
     grant_role_arn: Option<String>,
+    link_role_arn: Option<String>,
 }
 
 impl Valid {
@@ -50,6 +52,7 @@ impl Valid {
             catalog_mode: self.catalog_mode,
             data_access_role_arn: self.data_access_role_arn.as_deref(),
             grant_role_arn: self.grant_role_arn.as_deref(),
+            link_role_arn: self.link_role_arn.as_deref(),
         }
     }
 }
@@ -72,6 +75,7 @@ fn validate_all(v: &mut Violations, p: Proposed<'_>) -> Option<Valid> {
     let account = v.check(AwsAccountId::parse("aws_account_id", p.aws_account_id));
     let sync_role_arn = role(v, "sync_role_arn", p.sync_role_arn, account.as_ref());
     let grant_role_arn = role(v, "grant_role_arn", p.grant_role_arn, account.as_ref());
+    let link_role_arn = role(v, "link_role_arn", p.link_role_arn, account.as_ref());
     // A role of the governance account, whose id the registry does not hold: readiness checks it.
     let data_access_role_arn = role(v, "data_access_role_arn", p.data_access_role_arn, None);
     if p.owners.len() > 50 {
@@ -89,6 +93,7 @@ fn validate_all(v: &mut Violations, p: Proposed<'_>) -> Option<Valid> {
         catalog_mode: p.catalog_mode,
         data_access_role_arn: data_access_role_arn?,
         grant_role_arn: grant_role_arn?,
+        link_role_arn: link_role_arn?,
     })
 }
 
@@ -116,6 +121,7 @@ pub async fn create(
             catalog_mode: req.catalog_mode.unwrap_or(CatalogMode::Central),
             data_access_role_arn: req.data_access_role_arn.as_deref(),
             grant_role_arn: req.grant_role_arn.as_deref(),
+            link_role_arn: req.link_role_arn.as_deref(),
         },
     );
     v.finish()?;
@@ -186,6 +192,7 @@ pub async fn update(
             catalog_mode,
             data_access_role_arn: or(&patch.data_access_role_arn, &current.data_access_role_arn),
             grant_role_arn: or(&patch.grant_role_arn, &current.grant_role_arn),
+            link_role_arn: or(&patch.link_role_arn, &current.link_role_arn),
         },
     );
     v.finish()?;

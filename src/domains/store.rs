@@ -9,7 +9,7 @@ use super::model::{CatalogMode, DomainRow};
 use crate::http::problem::{ApiError, on_constraint};
 
 const COLUMNS: &str = "id, slug, name, description, aws_account_id, sync_role_arn, external_id, owners,
-    approval_policy, catalog_mode, data_access_role_arn, grant_role_arn, version, created_at, updated_at, sync_status, last_sync_at, last_sync_success_at, last_sync_error";
+    approval_policy, catalog_mode, data_access_role_arn, grant_role_arn, link_role_arn, version, created_at, updated_at, sync_status, last_sync_at, last_sync_success_at, last_sync_error";
 
 pub struct DomainFields<'a> {
     pub name: &'a str,
@@ -21,12 +21,13 @@ pub struct DomainFields<'a> {
     pub catalog_mode: CatalogMode,
     pub data_access_role_arn: Option<&'a str>,
     pub grant_role_arn: Option<&'a str>,
+    pub link_role_arn: Option<&'a str>,
 }
 
 fn constraint_error(name: &str) -> Option<ApiError> {
     match name {
         "domains_slug_key" => Some(ApiError::conflict("domain_exists", "a domain with this slug already exists")),
-        "domains_sync_role_arn_check" | "domains_grant_role_arn_check" => {
+        "domains_sync_role_arn_check" | "domains_grant_role_arn_check" | "domains_link_role_arn_check" => {
             let field = name.trim_start_matches("domains_").trim_end_matches("_check");
             Some(ApiError::validation(vec![crate::http::problem::FieldError::new(
                 field,
@@ -46,8 +47,8 @@ pub async fn insert(
 ) -> Result<DomainRow, ApiError> {
     sqlx::query_as(trusted(format!(
         "INSERT INTO domains (id, slug, name, description, aws_account_id, sync_role_arn, external_id, owners, approval_policy,
-                              catalog_mode, data_access_role_arn, grant_role_arn)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLUMNS}"
+                              catalog_mode, data_access_role_arn, grant_role_arn, link_role_arn)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
     )))
     .bind(Uuid::now_v7())
     .bind(slug)
@@ -61,6 +62,7 @@ pub async fn insert(
     .bind(f.catalog_mode)
     .bind(f.data_access_role_arn)
     .bind(f.grant_role_arn)
+    .bind(f.link_role_arn)
     .fetch_one(tx)
     .await
     .map_err(|e| on_constraint(e, constraint_error))
@@ -69,7 +71,7 @@ pub async fn insert(
 pub async fn update(tx: &mut PgConnection, id: Uuid, f: &DomainFields<'_>) -> Result<DomainRow, ApiError> {
     sqlx::query_as(trusted(format!(
         "UPDATE domains SET name = $2, description = $3, aws_account_id = $4, sync_role_arn = $5, owners = $6,
-             approval_policy = $7, catalog_mode = $8, data_access_role_arn = $9, grant_role_arn = $10,
+             approval_policy = $7, catalog_mode = $8, data_access_role_arn = $9, grant_role_arn = $10, link_role_arn = $11,
              version = version + 1, updated_at = now()
          WHERE id = $1 RETURNING {COLUMNS}"
     )))
@@ -83,6 +85,7 @@ pub async fn update(tx: &mut PgConnection, id: Uuid, f: &DomainFields<'_>) -> Re
     .bind(f.catalog_mode)
     .bind(f.data_access_role_arn)
     .bind(f.grant_role_arn)
+    .bind(f.link_role_arn)
     .fetch_one(tx)
     .await
     .map_err(|e| on_constraint(e, constraint_error))

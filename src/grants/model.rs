@@ -1,7 +1,7 @@
 //! What the API shows of a grant, and the states a grant goes through.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -94,4 +94,23 @@ impl Provisioning {
             Provisioning::RevokeFailed => "revoke_failed",
         }
     }
+}
+
+/// Where a subscription's consumer access stands (the `consumer_access.state` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum AccessState {
+    /// To be set up once the grants are in place.
+    Pending,
+    /// Set up by meshgov (or not needed: the consumer is the account that holds the grants).
+    Ready,
+    /// Left to the consumer (no link role, or an account principal): `steps` say what to do.
+    Manual,
+    /// A step failed for good; `retry` sets it up again.
+    Failed,
+    /// The subscription ended: the link and DESCRIBE grant no other subscription needs go.
+    Removing,
+    Removed,
+    RemoveFailed,
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::plan::PlannedGrant;
 use super::resource::LfResource;
 use super::holder::{CatalogMode, LfAccount};
-use super::model::{Grant, GrantState};
+use super::model::{AccessState, Grant, GrantState};
 
 /// A grant the worker has to act on.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -80,11 +80,19 @@ pub async fn actionable(db: impl PgExecutor<'_>, subscription: Uuid) -> sqlx::Re
     .await
 }
 
-/// Every grant of a subscription is to be revoked (whatever was or may have been granted).
+/// Every grant of a subscription is to be revoked (whatever was or may have been granted), and
+/// its consumer access taken down.
 pub async fn mark_revoking(tx: &mut PgConnection, subscription: Uuid) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE grants SET state = 'revoking', last_error = NULL, updated_at = now()
          WHERE subscription_id = $1 AND state IN ('pending', 'granted', 'grant_failed', 'revoke_failed')",
+    )
+    .bind(subscription)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE consumer_access SET state = 'removing', last_error = NULL, updated_at = now()
+         WHERE subscription_id = $1 AND state NOT IN ('removing', 'removed')",
     )
     .bind(subscription)
     .execute(tx)
@@ -92,16 +100,25 @@ pub async fn mark_revoking(tx: &mut PgConnection, subscription: Uuid) -> sqlx::R
     Ok(())
 }
 
-/// Failed grants and revokes go back to work; returns how many.
+/// Failed grants and revokes, and failed consumer access, go back to work; returns how many.
 pub async fn requeue_failed(tx: &mut PgConnection, subscription: Uuid) -> sqlx::Result<u64> {
-    Ok(sqlx::query(
+    let grants = sqlx::query(
         "UPDATE grants SET state = CASE state WHEN 'grant_failed' THEN 'pending' ELSE 'revoking' END, updated_at = now()
          WHERE subscription_id = $1 AND state IN ('grant_failed', 'revoke_failed')",
     )
     .bind(subscription)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let access = sqlx::query(
+        "UPDATE consumer_access SET state = CASE state WHEN 'failed' THEN 'pending' ELSE 'removing' END, updated_at = now()
+         WHERE subscription_id = $1 AND state IN ('failed', 'remove_failed')",
+    )
+    .bind(subscription)
     .execute(tx)
     .await?
-    .rows_affected())
+    .rows_affected();
+    Ok(grants + access)
 }
 
 /// Another live subscription that needs the same resource for the same principal, if any.
@@ -172,14 +189,17 @@ pub async fn fail_remaining(tx: &mut PgConnection, worked_on: &[GrantWork], erro
     Ok(())
 }
 
-/// Derives the subscription's provisioning state from its grants.
+/// Derives the subscription's provisioning state from its grants and its consumer access:
+/// `granted` once both are in place (the principal can query), `revoked` once both are gone.
 pub async fn refresh_provisioning(tx: &mut PgConnection, subscription: Uuid) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE subscriptions s SET provisioning = CASE
                  WHEN s.status = 'approved' THEN CASE
-                     WHEN a.grant_failed THEN 'grant_failed' WHEN a.pending THEN 'granting' ELSE 'granted' END
+                     WHEN a.grant_failed OR c.state = 'failed' THEN 'grant_failed'
+                     WHEN a.pending OR c.state = 'pending' THEN 'granting' ELSE 'granted' END
                  ELSE CASE
-                     WHEN a.revoke_failed THEN 'revoke_failed' WHEN a.revoking THEN 'revoking' ELSE 'revoked' END
+                     WHEN a.revoke_failed OR c.state = 'remove_failed' THEN 'revoke_failed'
+                     WHEN a.revoking OR c.state = 'removing' THEN 'revoking' ELSE 'revoked' END
              END,
              updated_at = now()
          FROM (SELECT coalesce(bool_or(state = 'grant_failed'), false) AS grant_failed,
@@ -187,6 +207,7 @@ pub async fn refresh_provisioning(tx: &mut PgConnection, subscription: Uuid) -> 
                       coalesce(bool_or(state = 'revoke_failed'), false) AS revoke_failed,
                       coalesce(bool_or(state = 'revoking'), false) AS revoking
                FROM grants WHERE subscription_id = $1) a
+         LEFT JOIN consumer_access c ON c.subscription_id = $1
          WHERE s.id = $1 AND s.status IN ('approved', 'revoked', 'expired')",
     )
     .bind(subscription)
@@ -292,4 +313,124 @@ pub async fn producer_holders(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Holde
     )
     .fetch_all(db)
     .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumer access (the `consumer_access` table): see `super::access`.
+// ---------------------------------------------------------------------------------------------
+
+/// Records, at approval, what the subscription needs in the consumer's account: the link
+/// `link_database` to `catalog_id`'s `database`, to be set up.
+pub async fn insert_access(
+    tx: &mut PgConnection,
+    subscription: Uuid,
+    link_database: &str,
+    catalog_id: &str,
+    database: &str,
+    tables: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO consumer_access (subscription_id, consumer_account, link_database, target_catalog_id, target_database, tables)
+         SELECT s.id, c.aws_account_id, $2, $3, $4, $5
+         FROM subscriptions s JOIN domains c ON c.id = s.consumer_domain_id WHERE s.id = $1",
+    )
+    .bind(subscription)
+    .bind(link_database)
+    .bind(catalog_id)
+    .bind(database)
+    .bind(tables)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// What a consumer access run needs: the subscription's access row, its principal and status,
+/// and the consumer domain's link role.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccessWork {
+    pub subscription_id: Uuid,
+    pub approved: bool,
+    /// Every grant of the subscription is in Lake Formation.
+    pub grants_granted: bool,
+    pub principal: String,
+    pub consumer_domain: String,
+    pub link_role_arn: Option<String>,
+    pub external_id: String,
+    pub consumer_account: String,
+    pub link_database: String,
+    pub target_catalog_id: String,
+    pub target_database: String,
+    pub state: AccessState,
+}
+
+pub async fn access_work(db: impl PgExecutor<'_>, subscription: Uuid) -> sqlx::Result<Option<AccessWork>> {
+    sqlx::query_as(
+        "SELECT a.subscription_id, s.status = 'approved' AS approved,
+                NOT EXISTS (SELECT 1 FROM grants g WHERE g.subscription_id = s.id AND g.state <> 'granted') AS grants_granted,
+                s.principal, c.slug AS consumer_domain, c.link_role_arn, c.external_id, a.consumer_account,
+                a.link_database, a.target_catalog_id, a.target_database, a.state
+         FROM consumer_access a JOIN subscriptions s ON s.id = a.subscription_id
+         JOIN domains c ON c.id = s.consumer_domain_id
+         WHERE a.subscription_id = $1",
+    )
+    .bind(subscription)
+    .fetch_optional(db)
+    .await
+}
+
+/// Records where a run left the access, only from the state the run read (a revoke that came in
+/// meanwhile moved it to `removing`, and that stands); false when it had moved.
+pub async fn record_access(
+    tx: &mut PgConnection,
+    subscription: Uuid,
+    from: AccessState,
+    to: AccessState,
+    steps: &Value,
+    error: Option<&str>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE consumer_access SET state = $3, steps = $4, last_error = $5, updated_at = now()
+         WHERE subscription_id = $1 AND state = $2",
+    )
+    .bind(subscription)
+    .bind(from)
+    .bind(to)
+    .bind(steps)
+    .bind(error)
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether another live (approved) subscription of the consumer's account uses the link, and
+/// whether one of `principal`'s does.
+pub async fn link_users(
+    db: impl PgExecutor<'_>,
+    consumer_account: &str,
+    link_database: &str,
+    principal: &str,
+    except: Uuid,
+) -> sqlx::Result<(bool, bool)> {
+    sqlx::query_as(
+        "SELECT coalesce(bool_or(true), false), coalesce(bool_or(s.principal = $3), false)
+         FROM consumer_access a JOIN subscriptions s ON s.id = a.subscription_id
+         WHERE a.consumer_account = $1 AND a.link_database = $2 AND a.subscription_id <> $4 AND s.status = 'approved'",
+    )
+    .bind(consumer_account)
+    .bind(link_database)
+    .bind(principal)
+    .bind(except)
+    .fetch_one(db)
+    .await
+}
+
+/// Serializes the work on one resource link (setting it up, taking it down) across workers and
+/// replicas, for the life of `tx`.
+pub async fn lock_link(tx: &mut PgConnection, consumer_account: &str, link_database: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('meshgov-links'), hashtext($1 || '/' || $2))")
+        .bind(consumer_account)
+        .bind(link_database)
+        .execute(tx)
+        .await?;
+    Ok(())
 }

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::grants::access::{AccessRecord, SubscriptionAccess};
 use crate::grants::model::{Grant, Provisioning};
 use crate::health::{SubscriptionHealth, health};
 
@@ -188,6 +189,7 @@ pub struct SubscriptionRow {
     pub updated_at: DateTime<Utc>,
     pub verified_at: Option<DateTime<Utc>>,
     pub open_findings: i64,
+    pub access: Option<sqlx::types::Json<AccessRecord>>,
 }
 
 /// A subscription: who asked for what, the decision, and where its grants stand.
@@ -223,6 +225,10 @@ pub struct Subscription {
     pub updated_at: DateTime<Utc>,
     /// Whether its grants are in place, from its provisioning and the last drift check.
     pub health: SubscriptionHealth,
+    /// How its principal queries what it was granted, and what is left to do in the consumer's
+    /// account (once approved).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access: Option<SubscriptionAccess>,
     /// The Lake Formation grants it needs (only on `GET /subscriptions/{id}` and decisions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grants: Option<Vec<Grant>>,
@@ -231,6 +237,7 @@ pub struct Subscription {
 impl From<SubscriptionRow> for Subscription {
     fn from(r: SubscriptionRow) -> Subscription {
         let health = health(r.status == SubscriptionStatus::Approved, r.provisioning, r.verified_at, r.open_findings);
+        let access = r.access.as_ref().map(|a| crate::grants::access::view(a, &r.principal));
         Subscription {
             id: r.id,
             domain: r.product_domain,
@@ -256,6 +263,7 @@ impl From<SubscriptionRow> for Subscription {
             created_at: r.created_at,
             updated_at: r.updated_at,
             health,
+            access,
             grants: None,
         }
     }

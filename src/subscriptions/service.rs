@@ -224,6 +224,9 @@ async fn approve_in(
     store::approve(tx, row.id, &approved.scope, expires_at, &actor.sub, comment).await?;
     let planned = plan::plan(row.id, &target.catalog_id, &target.database, &approved.tables);
     crate::grants::store::insert(tx, row.id, &row.principal, &target.catalog_id, &planned).await?;
+    let link = crate::grants::access::link_database(&product.domain_slug, &product.slug);
+    let tables: Vec<String> = approved.tables.iter().map(|t| t.name.clone()).collect();
+    crate::grants::store::insert_access(tx, row.id, &link, &target.catalog_id, &target.database, &tables).await?;
     let job = ApplyGrants { subscription_id: row.id }.enqueue(tx, Some(product.domain_id), &actor.sub).await?;
     Ok(NewEvent::new(
         actor.clone(),

@@ -15,7 +15,8 @@ const COLUMNS: &str = "s.id, s.product_id, p.slug AS product_slug, p.domain_id A
     s.approved_scope, s.permissions, s.justification, s.requested_expires_at, s.expires_at, s.status,
     s.provisioning, s.requested_by, s.decided_by, s.decided_at, s.decision_comment, s.ended_by, s.ended_at,
     s.end_comment, s.version, s.created_at, s.updated_at, s.verified_at,
-    (SELECT count(*) FROM drift_findings f WHERE f.subscription_id = s.id) AS open_findings";
+    (SELECT count(*) FROM drift_findings f WHERE f.subscription_id = s.id) AS open_findings,
+    (SELECT to_jsonb(a) FROM consumer_access a WHERE a.subscription_id = s.id) AS access";
 
 const FROM: &str = "FROM subscriptions s JOIN products p ON p.id = s.product_id
     JOIN domains pd ON pd.id = p.domain_id JOIN domains cd ON cd.id = s.consumer_domain_id";
