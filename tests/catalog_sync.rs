@@ -438,7 +438,7 @@ async fn readiness_reports_each_check(pool: PgPool) {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["ready"], true, "{}", r.body);
     let names: Vec<&str> = r.body["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["assume_role", "read_catalog", "data_access_role", "mirror_catalog", "lake_formation"]);
+    assert_eq!(names, ["assume_role", "read_catalog", "data_access_role", "mirror_catalog", "lake_formation", "link_role"]);
     assert_eq!(r.body["catalog_mode"], "central");
     let policy = &r.body["trust_policy"]["Statement"][0];
     assert_eq!(policy["Action"], "sts:AssumeRole");
@@ -446,7 +446,7 @@ async fn readiness_reports_each_check(pool: PgPool) {
     assert_eq!(policy["Condition"]["StringEquals"]["sts:ExternalId"], external_id);
     // The policies of the central mode's roles, filled in for this domain.
     let policies: Vec<&str> = r.body["policies"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert_eq!(policies, ["sync_role", "data_access_role", "producer_bucket_policy", "producer_kms_key_policy"]);
+    assert_eq!(policies, ["sync_role", "data_access_role", "producer_bucket_policy", "producer_kms_key_policy", "link_role"]);
     let sync = &r.body["policies"][0]["document"];
     assert_eq!(sync["trust"]["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"], external_id);
     assert_eq!(sync["trust"]["Statement"][0]["Principal"]["AWS"], format!("arn:aws:iam::{}:role/meshgov", m.gov));
@@ -718,7 +718,7 @@ async fn readiness_in_producer_mode_checks_the_grant_role_and_its_lake_formation
     assert_eq!(lf["ok"], false, "the grant role is no data lake administrator yet: {}", r.body);
     assert!(lf["detail"].as_str().unwrap().contains("not a data lake administrator"), "{lf}");
     let policies: Vec<&str> = r.body["policies"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert_eq!(policies, ["sync_role", "grant_role"]);
+    assert_eq!(policies, ["sync_role", "grant_role", "link_role"]);
     assert_eq!(r.body["policies"][1]["role_arn"], grant_role);
 
     // The producer makes its grant role a data lake administrator: ready.

@@ -763,3 +763,31 @@ async fn the_link_role_must_be_in_the_domains_account(pool: PgPool) {
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(r.body["errors"][0]["field"], "link_role_arn");
 }
+
+#[sqlx::test]
+async fn readiness_checks_the_link_role_and_returns_its_policies(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    let check = |body: &Value| body["checks"].as_array().unwrap().iter().find(|c| c["name"] == "link_role").cloned().unwrap();
+    // Without a link role the domain is still ready: its consumers do the steps themselves.
+    let r = m.app.get("/api/v1/domains/marketing/readiness", &admin()).await;
+    assert_eq!(check(&r.body)["ok"], true, "{}", r.body);
+
+    link_role(&m).await;
+    let role = format!("arn:aws:iam::{}:role/meshgov-links", m.consumer);
+    let r = m.app.get("/api/v1/domains/marketing/readiness", &admin()).await;
+    let link = check(&r.body);
+    assert_eq!(link["ok"], false, "{}", r.body);
+    assert!(link["detail"].as_str().unwrap().contains("not a data lake administrator"), "{link}");
+    let policy = r.body["policies"].as_array().unwrap().iter().find(|p| p["name"] == "link_role").cloned().unwrap();
+    assert_eq!((policy["account"].as_str().unwrap(), policy["role_arn"].as_str().unwrap()), (m.consumer.as_str(), role.as_str()));
+    let external_id = m.app.get("/api/v1/domains/marketing", &admin()).await.body["external_id"].clone();
+    assert_eq!(policy["document"]["trust"]["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"], external_id);
+    assert!(policy["document"]["permissions"].to_string().contains(&format!("arn:aws:glue:*:{}:database/*__*", m.consumer)));
+
+    // The consumer makes the link role a data lake administrator of its account: ready.
+    let admin_role = aws_sdk_lakeformation::types::DataLakePrincipal::builder().data_lake_principal_identifier(&role).build();
+    let settings = aws_sdk_lakeformation::types::DataLakeSettings::builder().data_lake_admins(admin_role).build();
+    lf_in(&m.consumer).await.put_data_lake_settings().data_lake_settings(settings).send().await.unwrap();
+    let r = m.app.get("/api/v1/domains/marketing/readiness", &admin()).await;
+    assert_eq!(check(&r.body)["ok"], true, "{}", r.body);
+}

@@ -2,7 +2,8 @@
 //! mode: the sync role can be assumed and the product databases read; in central mode, the data
 //! access role is set (a governance-account role) and the governance catalog and Lake Formation
 //! answer; in producer mode, the grant role can be assumed and administers Lake Formation in the
-//! producer's account. The answer carries the policies each role needs (from `deploy/iam/`, filled in
+//! producer's account; as a consumer, its link role (optional) can be assumed and administers Lake
+//! Formation in its account. The answer carries the policies each role needs (from `deploy/iam/`, filled in
 //! for the domain), and the statements the producer adds to its bucket and key policies.
 
 use serde::Serialize;
@@ -35,8 +36,8 @@ pub struct DomainReadiness {
 /// One role's policies (or a resource policy's statements).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RolePolicy {
-    /// `sync_role`, `grant_role`, `data_access_role`, `producer_bucket_policy` or
-    /// `producer_kms_key_policy`.
+    /// `sync_role`, `grant_role`, `data_access_role`, `producer_bucket_policy`,
+    /// `producer_kms_key_policy` or `link_role`.
     pub name: String,
     /// The account it is created in.
     pub account: String,
@@ -52,6 +53,7 @@ const GRANT_ROLE: &str = include_str!("../../deploy/iam/producer-grant-role.json
 const DATA_ACCESS_ROLE: &str = include_str!("../../deploy/iam/data-access-role.json");
 const BUCKET_POLICY: &str = include_str!("../../deploy/iam/producer-bucket-policy.json");
 const KMS_KEY_POLICY: &str = include_str!("../../deploy/iam/producer-kms-key-policy.json");
+const LINK_ROLE: &str = include_str!("../../deploy/iam/consumer-link-role.json");
 
 /// A policy template of `deploy/iam/` with what meshgov knows put in; unknown values stay as
 /// their `<PLACEHOLDER>`.
@@ -66,7 +68,10 @@ fn fill(template: &str, principal: Option<&str>, governance: Option<&str>, domai
     if let Some(governance) = governance {
         text = text.replace("<GOVERNANCE_ACCOUNT>", governance);
     }
-    text = text.replace("<PRODUCER_ACCOUNT>", &domain.aws_account_id).replace("<EXTERNAL_ID>", &domain.external_id);
+    text = text
+        .replace("<PRODUCER_ACCOUNT>", &domain.aws_account_id)
+        .replace("<CONSUMER_ACCOUNT>", &domain.aws_account_id)
+        .replace("<EXTERNAL_ID>", &domain.external_id);
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
@@ -88,6 +93,8 @@ fn policies(principal: Option<&str>, governance: Option<&str>, domain: &DomainRo
         }
         CatalogMode::Producer => out.push(policy("grant_role", producer(), domain.grant_role_arn.as_ref(), GRANT_ROLE)),
     }
+    // As a consumer (optional: without it, subscriptions list the steps for the consumer).
+    out.push(policy("link_role", producer(), domain.link_role_arn.as_ref(), LINK_ROLE));
     out
 }
 
@@ -206,6 +213,7 @@ pub async fn check_domain(state: &AppState, domain: &DomainRow) -> sqlx::Result<
             }
         },
     }
+    checks.push(link_role_check(state, domain).await);
     let targets = store::products_to_sync(&state.db, domain.id, None).await?;
     let s3_locations = store::table_locations(&state.db, &targets.iter().map(|t| t.id).collect::<Vec<_>>()).await?;
     let principal = state.aws.principal_arn().await;
@@ -218,6 +226,32 @@ pub async fn check_domain(state: &AppState, domain: &DomainRow) -> sqlx::Result<
         policies: policies(principal.as_deref(), governance.as_deref(), domain),
         s3_locations,
     })
+}
+
+/// The domain as a consumer: its link role, when it has one, can be assumed, administers Lake
+/// Formation in its account (to create resource links and grant DESCRIBE on them) and reads its
+/// RAM invitations. Without one the check passes: consumers may set up their access themselves.
+async fn link_role_check(state: &AppState, domain: &DomainRow) -> Check {
+    let Some(role) = &domain.link_role_arn else {
+        return check("link_role", Ok("no link_role_arn: this domain's consumers accept invitations and create resource links themselves (each subscription lists the steps)".into()));
+    };
+    let session = format!("meshgov-links-{}", domain.slug);
+    let config = match state.aws.config_as(role, &domain.external_id, &session).await {
+        Ok(config) => config,
+        Err(e) => return check("link_role", Err(e.to_string())),
+    };
+    let account = format!("the consumer's account {}", domain.aws_account_id);
+    if let Err(e) = data_lake_settings(&crate::aws::lakeformation_client(&config), &account, Some(role)).await {
+        return check("link_role", Err(e));
+    }
+    let ram = aws_sdk_ram::Client::new(&config);
+    check(
+        "link_role",
+        match ram.get_resource_share_invitations().max_results(1).send().await {
+            Ok(_) => Ok(format!("assumed {role}: a data lake administrator of {account} that reads its AWS RAM invitations")),
+            Err(e) => Err(format!("AWS RAM GetResourceShareInvitations in {account}: {}", crate::aws::describe(&e))),
+        },
+    )
 }
 
 /// Whether Lake Formation answers in an account, and (for a grant role) whether the role is one
@@ -234,7 +268,7 @@ async fn data_lake_settings(lf: &aws_sdk_lakeformation::Client, account: &str, a
         .unwrap_or_default();
     match admin {
         Some(role) if !admins.contains(&role) => {
-            Err(format!("{role} is not a data lake administrator in {account}: register it (PutDataLakeSettings) so it may grant"))
+            Err(format!("{role} is not a data lake administrator in {account}: register it (PutDataLakeSettings) so it may act there"))
         }
         _ => Ok(format!("Lake Formation answers in {account} ({} data lake admin(s))", admins.len())),
     }
