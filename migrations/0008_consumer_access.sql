@@ -35,6 +35,12 @@ CREATE TABLE consumer_access (
 -- Links are shared by the subscriptions of one consumer account to one product.
 CREATE INDEX consumer_access_link_idx ON consumer_access (consumer_account, link_database);
 
+-- Drift covers the consumer side: a resource link or DESCRIBE on it gone is a `missing` finding of
+-- its subscription, with no grant row of its own.
+ALTER TABLE drift_findings
+    DROP CONSTRAINT drift_findings_check,
+    ADD CONSTRAINT drift_findings_subject_check CHECK (kind = 'unexpected' OR grant_id IS NOT NULL OR subscription_id IS NOT NULL);
+
 -- Subscriptions approved before this migration: their consumers set up access themselves.
 INSERT INTO consumer_access (subscription_id, consumer_account, link_database, target_catalog_id, target_database, tables, state)
 SELECT s.id, c.aws_account_id,

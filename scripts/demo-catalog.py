@@ -3,8 +3,10 @@
 Run by scripts/demo.sh with the emulator's venv (boto3):  python demo-catalog.py ENDPOINT_URL
 To play a producer changing its catalog (then sync and read the product's schema-changes):
     python demo-catalog.py ENDPOINT_URL drop-column DOMAIN DATABASE TABLE COLUMN
-and to see what Lake Formation grants a principal:
+to see what Lake Formation grants a principal:
     python demo-catalog.py ENDPOINT_URL list-permissions PRINCIPAL_ARN
+and to read a table through a consumer's resource link with a role's own credentials:
+    python demo-catalog.py ENDPOINT_URL read-through-link ROLE_ARN LINK_DATABASE TABLE
 Each domain's tables are created in that domain's own account (the emulator maps credentials
 from sts:AssumeRole into arn:aws:iam::ACCOUNT:role/... to ACCOUNT), so that meshgov's catalog
 sync, which assumes the domain's sync role, finds what the demo's data products declare.
@@ -206,8 +208,30 @@ def revoke_by_hand(endpoint: str, database: str, table: str, principal: str) -> 
     print(f"revoked SELECT, DESCRIBE on {database}.{table} from {principal} in Lake Formation", file=sys.stderr)
 
 
+def read_through_link(endpoint: str, role: str, database: str, table: str) -> None:
+    """GetTable through the resource link DATABASE with ROLE's own credentials (assumed from the
+    role's account): what Athena does before it reads. Exits 1 when the role may not read it."""
+    account = role.split(":")[4]
+    sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    creds = sts.assume_role(RoleArn=role, RoleSessionName="demo")["Credentials"]
+    glue = boto3.client("glue", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["SessionToken"])
+    try:
+        got = glue.get_table(DatabaseName=database, Name=table)["Table"]
+    except ClientError as err:
+        print(f"GetTable {database}.{table} in account {account} as {role}: {err.response['Error']['Code']}")
+        sys.exit(1)
+    print(f"GetTable {database}.{table} in account {account} as {role}: OK, the table of account "
+          f"{got.get('CatalogId')} with {len(got['StorageDescriptor']['Columns'])} columns")
+
+
 def main() -> None:
     endpoint = sys.argv[1]
+    if sys.argv[2:3] == ["read-through-link"]:
+        read_through_link(endpoint, *sys.argv[3:6])
+        return
     if sys.argv[2:3] == ["list-permissions"]:
         list_permissions(endpoint, sys.argv[3], *sys.argv[4:5])
         return

@@ -54,6 +54,8 @@ _seed_domain() { # slug account name policy description owner [catalog_mode]
     else
         roles="\"data_access_role_arn\":\"arn:aws:iam::123456789012:role/meshgov-data-access\""
     fi
+    # As a consumer: a link role, with which meshgov accepts RAM invitations and creates resource links.
+    roles="$roles,\"link_role_arn\":\"arn:aws:iam::$account:role/meshgov-links\""
     api POST /api/v1/domains "$SEED_ADMIN" "$(
         cat <<JSON
 {"slug":"$slug","name":"$name","description":"$description","aws_account_id":"$account",
@@ -195,7 +197,7 @@ sync_demo_mesh() {
 # Formation (the emulator). Sets DEMO_SUBSCRIPTION to the subscription's id. Idempotent: a repeated
 # identical request returns the existing subscription, and approving it again is a 409.
 subscribe_demo() {
-    local consumer owner id status deadline
+    local consumer owner id
     consumer=$(mint_token maya consumer marketing)
     owner=$(mint_token sam producer sales)
     api POST /api/v1/subscriptions "$consumer" '{"domain":"sales","product":"daily-sell-out",
@@ -207,18 +209,57 @@ subscribe_demo() {
     id=$(json_string id "$API_BODY")
     api POST "/api/v1/subscriptions/$id/approve" "$owner" '{"comment":"Approved for the spring campaign"}'
     _expect "approve subscription $id" 202 409
-    deadline=$((SECONDS + 60))
-    status=
-    while ((SECONDS < deadline)); do
-        api GET "/api/v1/subscriptions/$id" "$owner"
-        status=$(json_string provisioning "$API_BODY")
-        [[ $status == granting || $status == none ]] || break
-        sleep 0.3
-    done
-    if [[ $status == granted ]]; then
-        log "subscription $id: approved and granted in Lake Formation"
+    _settled "$id" "$owner"
+    if [[ $SETTLED == granted ]]; then
+        log "subscription $id: approved, granted in Lake Formation, and linked in marketing's account"
+        log "  query it from marketing's account: $(_access_field example_query "$API_BODY")"
     else
-        warn "subscription $id ended provisioning=$status: $API_BODY"
+        warn "subscription $id ended provisioning=$SETTLED: $API_BODY"
     fi
     DEMO_SUBSCRIPTION=$id
+}
+
+# _settled ID TOKEN: waits until the subscription's provisioning settles; sets SETTLED to it
+# (and API_BODY to the subscription).
+_settled() {
+    local id=$1 token=$2 deadline=$((SECONDS + 60))
+    SETTLED=
+    while ((SECONDS < deadline)); do
+        api GET "/api/v1/subscriptions/$id" "$token"
+        SETTLED=$(json_string provisioning "$API_BODY")
+        [[ $SETTLED == granting || $SETTLED == revoking || $SETTLED == none ]] || break
+        sleep 0.3
+    done
+}
+
+# _access_field NAME JSON: a field of the subscription's `access`.
+_access_field() {
+    printf '%s' "$2" | python3 -c 'import json, sys
+a = json.load(sys.stdin).get("access") or {}
+print(a.get(sys.argv[1]) or "")' "$1"
+}
+
+# What revoking does, shown with the consumer's own credentials: a second marketing role gets the
+# SKU dimension, reads it through the resource link (GetTable as that role), is revoked, and cannot.
+revoke_demo() {
+    local consumer owner steward id before after
+    consumer=$(mint_token maya consumer marketing)
+    owner=$(mint_token sam producer sales)
+    steward=$(mint_token sofia steward)
+    local role=arn:aws:iam::333344445555:role/marketing-intern
+    api POST /api/v1/subscriptions "$consumer" '{"domain":"sales","product":"daily-sell-out",
+ "consumer_domain":"marketing","principal":"'"$role"'","tables":[{"name":"sku_dim"}],
+ "justification":"Onboarding: reading the SKU dimension"}'
+    _expect "request access for $role" 200 201
+    id=$(json_string id "$API_BODY")
+    api POST "/api/v1/subscriptions/$id/approve" "$owner" '{}'
+    _expect "approve subscription $id" 202 409
+    _settled "$id" "$owner"
+    before=$("$EMULATOR_PYTHON" "$SCRIPTS/demo-catalog.py" "$EMULATOR_URL" read-through-link "$role" sales__daily_sell_out sku_dim 2>&1) || true
+    api POST "/api/v1/subscriptions/$id/revoke" "$steward" '{"comment":"Onboarding over"}'
+    _expect "revoke subscription $id" 202 409
+    _settled "$id" "$steward"
+    after=$("$EMULATOR_PYTHON" "$SCRIPTS/demo-catalog.py" "$EMULATOR_URL" read-through-link "$role" sales__daily_sell_out sku_dim 2>&1) || true
+    log "marketing-intern, granted: $before"
+    log "marketing-intern, after revoke ($SETTLED): $after"
 }

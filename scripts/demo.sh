@@ -78,6 +78,7 @@ seed_demo_mesh "$BASE"
 if ((${#aws_env[@]})); then
     sync_demo_mesh
     subscribe_demo
+    revoke_demo
 fi
 
 ADMIN=$(mint_token ada admin)
@@ -153,6 +154,10 @@ Marketing's subscription to sales/daily-sell-out, approved by sales' owner, and 
 (sales is in central mode: the grant is on the mirror sales__daily_sell_out in the governance account):
 curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/subscriptions/$DEMO_SUBSCRIPTION
 $EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL list-permissions arn:aws:iam::333344445555:role/marketing-analytics
+
+Marketing's role reads it through the resource link meshgov made in marketing's account (its "access"
+above says how to query: Athena database sales__daily_sell_out), with its own credentials:
+$EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL read-through-link arn:aws:iam::333344445555:role/marketing-analytics sales__daily_sell_out sku_dim
 
 A producer changes its catalog: drop a column in the sales account, sync, see the breaking change:
 $EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL drop-column sales sales_curated sell_out_daily currency

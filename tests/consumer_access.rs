@@ -791,3 +791,107 @@ async fn readiness_checks_the_link_role_and_returns_its_policies(pool: PgPool) {
     let r = m.app.get("/api/v1/domains/marketing/readiness", &admin()).await;
     assert_eq!(check(&r.body)["ok"], true, "{}", r.body);
 }
+
+async fn drift(m: &Mesh) -> Value {
+    let r = m.app.get("/api/v1/drift", &steward()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body
+}
+
+async fn reconcile(m: &Mesh) -> Value {
+    let r = m.app.post_empty("/api/v1/reconcile?apply=true", &steward()).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    m.run_jobs().await;
+    r.body
+}
+
+#[sqlx::test]
+async fn a_deleted_link_or_a_revoked_describe_is_missing_and_reconcile_restores_it(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    link_role(&m).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let id = approved(&m, "analyst", json!([{ "name": "orders" }])).await;
+    let clean = drift(&m).await;
+    assert_eq!(clean["missing"], json!([]), "{clean}");
+
+    // Someone deletes the link in the consumer's console.
+    glue_in(&m.consumer).await.delete_database().name(LINK).send().await.unwrap();
+    assert!(!reads(&m, "analyst", "orders").await);
+    let report = drift(&m).await;
+    let missing = report["missing"].as_array().unwrap();
+    assert_eq!(missing.len(), 1, "{report}");
+    assert_eq!((missing[0]["subscription_id"].as_str().unwrap(), missing[0]["principal"].as_str().unwrap()), (id.as_str(), m.role("analyst").as_str()));
+    assert_eq!(missing[0]["resource"], json!({ "Database": { "CatalogId": m.consumer, "Name": LINK } }));
+    assert!(missing[0]["detail"].as_str().unwrap().contains("is gone"), "{report}");
+    assert_eq!(m.get(&id).await["health"]["status"], "drifted");
+
+    let plan = reconcile(&m).await;
+    assert_eq!(plan["access"][0]["subscription_id"], id, "{plan}");
+    assert_eq!(link_target(&m, LINK).await, Some((m.gov.clone(), LINK.to_string())));
+    assert!(reads(&m, "analyst", "orders").await);
+    assert_eq!(drift(&m).await["missing"], json!([]));
+    assert_eq!(m.get(&id).await["provisioning"], "granted");
+
+    // Someone revokes DESCRIBE on the link.
+    let on_link = aws_sdk_lakeformation::types::Resource::builder()
+        .database(aws_sdk_lakeformation::types::DatabaseResource::builder().name(LINK).build().unwrap())
+        .build();
+    lf_in(&m.consumer)
+        .await
+        .revoke_permissions()
+        .principal(aws_sdk_lakeformation::types::DataLakePrincipal::builder().data_lake_principal_identifier(m.role("analyst")).build())
+        .resource(on_link)
+        .permissions(aws_sdk_lakeformation::types::Permission::Describe)
+        .send()
+        .await
+        .unwrap();
+    assert!(!reads(&m, "analyst", "orders").await);
+    let report = drift(&m).await;
+    assert_eq!(report["missing"].as_array().unwrap().len(), 1, "{report}");
+    assert!(report["missing"][0]["detail"].as_str().unwrap().contains("DESCRIBE on the resource link"), "{report}");
+    reconcile(&m).await;
+    assert!(reads(&m, "analyst", "orders").await);
+    assert_eq!(drift(&m).await["missing"], json!([]));
+}
+
+#[sqlx::test]
+async fn a_consumer_account_that_cannot_be_read_leaves_its_products_unverified(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    link_role(&m).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    approved(&m, "analyst", json!([{ "name": "orders" }])).await;
+    // The link role stops working.
+    consumer_fault(&m, "glue", "GetDatabase", "AccessDeniedException", 400, -1).await;
+    let report = drift(&m).await;
+    assert_eq!(report["missing"], json!([]), "{report}");
+    let unverified = report["check"]["unverified"].as_array().unwrap();
+    assert_eq!(unverified.len(), 1, "{report}");
+    assert_eq!((unverified[0]["domain"].as_str().unwrap(), unverified[0]["product"].as_str().unwrap()), ("sales", "orders"));
+    assert!(unverified[0]["error"].as_str().unwrap().contains(&m.consumer), "{report}");
+}
+
+#[sqlx::test]
+async fn expiry_and_retirement_take_the_links_down_too(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    link_role(&m).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let expiring = approved(&m, "analyst", json!([{ "name": "orders" }])).await;
+    let lasting = approved(&m, "scientist", json!([{ "name": "orders" }])).await;
+    sqlx::query("UPDATE subscriptions SET expires_at = now() - interval '1 second' WHERE id = $1::uuid")
+        .bind(&expiring)
+        .execute(&m.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(meshgov::subscriptions::expiry::expire_due(&m.state).await.unwrap(), 1);
+    m.run_jobs().await;
+    let sub = m.get(&expiring).await;
+    assert_eq!((sub["status"].as_str().unwrap(), sub["access"]["state"].as_str().unwrap()), ("expired", "removed"), "{sub}");
+    assert!(!reads(&m, "analyst", "orders").await);
+    assert!(reads(&m, "scientist", "orders").await, "the link stays for the live subscription");
+
+    m.app.lifecycle("sales", "orders", "retire").await;
+    m.run_jobs().await;
+    assert_eq!(m.get(&lasting).await["access"]["state"], "removed");
+    assert!(link_target(&m, LINK).await.is_none());
+    assert_eq!(consumer_lf(&m).await, Vec::<String>::new());
+}

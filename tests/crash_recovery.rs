@@ -103,7 +103,18 @@ async fn killed_mid_batch_and_restarted_in_producer_mode(pool: PgPool) {
     killed_mid_batch_in(pool, true).await
 }
 
-async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
+/// A mesh of `sales` (in central or producer mode) and `marketing`, with SUBSCRIPTIONS approved
+/// subscriptions of `marketing`'s roles to `sales/orders`, not yet granted.
+struct Approved {
+    app: TestApp,
+    consumer_account: String,
+    principals: Vec<String>,
+    /// The database the grants name, and the account holding them when not the governance account.
+    database: &'static str,
+    holder: Option<String>,
+}
+
+async fn approved(pool: &PgPool, producer_mode: bool, link_role: bool) -> Approved {
     meshgov::install_crypto_provider();
     let mut config = Config::for_tests("postgres://unused", SECRET);
     config.aws = AwsConfig::emulator(&endpoint());
@@ -141,7 +152,12 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
         let mirrored = meshgov::catalog_sync::mirror::run(&state, id).await.unwrap();
         assert!(matches!(mirrored, meshgov::jobs::JobOutcome::Done(_)), "{mirrored:?}");
     }
-    let (database, holder) = if producer_mode { ("sales_db", Some(producer_account.as_str())) } else { ("sales__orders", None) };
+    let (database, holder) = if producer_mode { ("sales_db", Some(producer_account.clone())) } else { ("sales__orders", None) };
+    if link_role {
+        let role = format!("arn:aws:iam::{consumer_account}:role/meshgov-links");
+        let r = app.patch("/api/v1/domains/marketing", &admin(), json!({ "link_role_arn": role })).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
     app.lifecycle("sales", "orders", "publish").await;
 
     let principals: Vec<String> =
@@ -156,6 +172,12 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
         assert_eq!(r.status, 202, "{}", r.body);
     }
 
+    Approved { app, consumer_account, principals, database, holder }
+}
+
+async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
+    let Approved { app, consumer_account, principals, database, holder } = approved(&pool, producer_mode, false).await;
+    let holder = holder.as_deref();
     // Slow this test's grant calls (they name the consumer account) so the kill hits mid-flight.
     let fault: Value = reqwest::Client::new()
         .post(format!("{}/_emulator/faults", endpoint()))
@@ -210,6 +232,70 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
     .await
     .unwrap();
     assert_eq!(per_subscription, vec![1; SUBSCRIPTIONS], "one audited grant call per subscription, none twice");
+    let verify = app.get("/api/v1/audit/verify", &steward()).await;
+    assert_eq!(verify.body["ok"], true, "{}", verify.body);
+}
+
+/// Killed while setting up consumer access (the grants done, the DESCRIBE grants on the resource
+/// link slowed down), then restarted: every principal ends with its grants, the one link, and
+/// DESCRIBE on it, nothing half-done and nothing twice.
+#[sqlx::test]
+async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_can_query(pool: PgPool) {
+    let Approved { app, consumer_account, principals, .. } = approved(&pool, false, true).await;
+    let fault: Value = reqwest::Client::new()
+        .post(format!("{}/_emulator/faults", endpoint()))
+        .json(&json!({ "service": "lakeformation", "operation": "GrantPermissions", "delay_ms": 400,
+                       "count": -1, "account": consumer_account }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = database_url(&pool);
+    let mut first = serve(&url);
+    let ready = "SELECT count(*) FROM consumer_access WHERE state = 'ready'";
+    wait_for("a few links", Duration::from_secs(60), async || count(&pool, ready).await >= 3).await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(count(&pool, ready).await < SUBSCRIPTIONS as i64, "the kill came too late to test anything");
+    let granted_grants = "SELECT count(*) FROM grants WHERE state = 'granted'";
+    assert!(count(&pool, granted_grants).await > count(&pool, ready).await, "grants were done whose links were not");
+
+    let fault_id = fault["id"].as_str().map(str::to_string).unwrap_or_else(|| fault["id"].to_string());
+    reqwest::Client::new().delete(format!("{}/_emulator/faults/{fault_id}", endpoint())).send().await.unwrap();
+    let mut second = serve(&url);
+    let granted = "SELECT count(*) FROM subscriptions WHERE provisioning = 'granted'";
+    wait_for("every subscription granted", Duration::from_secs(90), async || {
+        count(&pool, granted).await == SUBSCRIPTIONS as i64
+    })
+    .await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(count(&pool, ready).await, SUBSCRIPTIONS as i64);
+
+    // In the consumer's account: one link to the mirror, DESCRIBE on it for each principal, once.
+    let config = common::aws::config_in(&consumer_account, "meshgov").await;
+    let link = aws_sdk_glue::Client::new(&config).get_database().name("sales__orders").send().await.unwrap();
+    let target = link.database().unwrap().target_database().unwrap();
+    assert_eq!((target.catalog_id(), target.database_name()), (Some("123456789012"), Some("sales__orders")));
+    let lf = aws_sdk_lakeformation::Client::new(&config);
+    let mut held: Vec<String> = common::aws::lf_list(&lf)
+        .await
+        .iter()
+        .map(|p| {
+            let who = p.principal().and_then(|x| x.data_lake_principal_identifier()).unwrap_or("").to_string();
+            let db = p.resource().and_then(|r| r.database()).map(|d| d.name().to_string()).unwrap_or_default();
+            let perms: Vec<&str> = p.permissions().iter().map(|x| x.as_str()).collect();
+            format!("{who} {db} {}", perms.join("+"))
+        })
+        .collect();
+    held.sort();
+    let mut expected: Vec<String> = principals.iter().map(|p| format!("{p} sales__orders DESCRIBE")).collect();
+    expected.sort();
+    assert_eq!(held, expected);
+    let failed = "SELECT count(*) FROM consumer_access WHERE state <> 'ready' OR last_error IS NOT NULL";
+    assert_eq!(count(&pool, failed).await, 0);
     let verify = app.get("/api/v1/audit/verify", &steward()).await;
     assert_eq!(verify.body["ok"], true, "{}", verify.body);
 }

@@ -247,6 +247,14 @@ pub async fn check(state: &AppState, trigger: &Trigger) -> Result<(CheckSummary,
     findings.retain(|f| !changed.contains(&(f.principal.clone(), compare::canonical_key(&f.resource_key))));
     attribute_unexpected(state, &mut findings).await?;
     fill_resources(state, &mut findings).await?;
+    let (consumer_side, consumer_unverified) = super::links::check(state, started_at).await?;
+    findings.extend(consumer_side);
+    for u in consumer_unverified {
+        if !unverified.iter().any(|v| v.domain == u.domain && v.product == u.product) {
+            unverified.push(u);
+        }
+    }
+    unverified.sort_by(|a, b| (&a.domain, &a.product).cmp(&(&b.domain, &b.product)));
 
     let verified: Vec<Uuid> = desired
         .iter()

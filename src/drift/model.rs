@@ -128,6 +128,16 @@ pub struct PlannedSync {
     pub orphaned_grants: usize,
 }
 
+/// A subscription whose consumer access a check found missing.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlannedAccess {
+    pub subscription_id: Uuid,
+    pub principal: String,
+    pub consumer_account: String,
+    /// The resource link (its database name in the consumer's catalog).
+    pub link_database: String,
+}
+
 /// What reconcile does (or would do) to make Lake Formation match the desired grants.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReconcilePlan {
@@ -140,6 +150,8 @@ pub struct ReconcilePlan {
     pub revoke: Vec<PlannedRevoke>,
     /// Products to sync for their orphaned grants.
     pub sync: Vec<PlannedSync>,
+    /// Subscriptions whose consumer access (resource link, DESCRIBE on it) to set up again.
+    pub access: Vec<PlannedAccess>,
     /// The jobs that carry it out (when applied).
     pub jobs: Vec<Uuid>,
 }

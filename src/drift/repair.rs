@@ -5,7 +5,9 @@
 //!   principal's lock that no grant wants them by then, and revokes through the same batch path as
 //!   the applier ([`crate::grants::batch`]);
 //! - orphaned grants are handed to a catalog sync of their product, whose schema-change handling
-//!   revokes or narrows them and records the breaking change.
+//!   revokes or narrows them and records the breaking change;
+//! - a consumer's resource link or DESCRIBE on it gone: the subscription's consumer access goes
+//!   back to `pending` and its grant job sets it up again.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -15,13 +17,14 @@ use uuid::Uuid;
 use super::check::{self, DriftError, Trigger, finding_target};
 use super::compare::{self, Kind};
 use super::jobs::{RegrantMissing, RevokeUnexpected};
-use super::model::{PlannedGrant, PlannedRevoke, PlannedSync, ReconcilePlan};
+use super::model::{PlannedAccess, PlannedGrant, PlannedRevoke, PlannedSync, ReconcilePlan};
 use super::store;
 use crate::AppState;
 use crate::audit::{self, Actor, NewEvent, target};
 use crate::catalog_sync::jobs::SyncProduct;
 use crate::grants::batch::{self, EntryOutcome, Reason};
 use crate::grants::holder::LfAccount;
+use crate::grants::jobs::ApplyGrants;
 use crate::grants::lakeformation::{BATCH_LIMIT, Entry};
 use crate::grants::resource::LfResource;
 use crate::jobs::{BackgroundJob, JobOutcome};
@@ -81,8 +84,20 @@ pub async fn reconcile(state: &AppState, trigger: &Trigger, apply: bool, repairs
         .map(|p| PlannedSync { domain: p.domain_slug.clone(), product: p.slug.clone(), orphaned_grants: p.grants as usize })
         .collect();
 
-    let mut plan = ReconcilePlan { check, applied: apply, grant, revoke, sync, jobs: Vec::new() };
-    if !apply || (plan.grant.is_empty() && plan.revoke.is_empty() && plan.sync.is_empty()) {
+    // Consumer side: the subscription's access is set up again as a whole (link, DESCRIBE).
+    let mut access: Vec<PlannedAccess> = Vec::new();
+    for f in findings.iter().filter(|f| f.kind == Kind::Missing && f.grant_id.is_none() && repairs.regrant_missing) {
+        let (Some(subscription_id), Some(LfResource::Database { catalog_id, name })) = (f.subscription_id, LfResource::from_key(&f.resource_key))
+        else {
+            continue;
+        };
+        if !access.iter().any(|a| a.subscription_id == subscription_id) {
+            access.push(PlannedAccess { subscription_id, principal: f.principal.clone(), consumer_account: catalog_id, link_database: name });
+        }
+    }
+
+    let mut plan = ReconcilePlan { check, applied: apply, grant, revoke, sync, access, jobs: Vec::new() };
+    if !apply || (plan.grant.is_empty() && plan.revoke.is_empty() && plan.sync.is_empty() && plan.access.is_empty()) {
         return Ok(plan);
     }
     let by = &trigger.actor.sub;
@@ -95,6 +110,14 @@ pub async fn reconcile(state: &AppState, trigger: &Trigger, apply: bool, repairs
         crate::grants::store::refresh_provisioning(&mut tx, *id).await?;
         let domain_id = store::product_domain_of(&mut tx, *id).await?;
         plan.jobs.push(RegrantMissing { subscription_id: *id }.enqueue(&mut tx, Some(domain_id), by).await?.id);
+    }
+    let ids: Vec<Uuid> = plan.access.iter().map(|a| a.subscription_id).collect();
+    let relink = store::requeue_access(&mut tx, &ids).await?;
+    for id in &relink {
+        crate::grants::store::refresh_provisioning(&mut tx, *id).await?;
+        let domain_id = store::product_domain_of(&mut tx, *id).await?;
+        // The grant job sets the access up after the (unchanged) grants.
+        plan.jobs.push(ApplyGrants { subscription_id: *id }.enqueue(&mut tx, Some(domain_id), by).await?.id);
     }
     let mut by_principal: BTreeMap<&str, Vec<PlannedRevoke>> = BTreeMap::new();
     for r in &plan.revoke {
@@ -110,7 +133,7 @@ pub async fn reconcile(state: &AppState, trigger: &Trigger, apply: bool, repairs
     }
     let details = json!({
         "check_id": plan.check.id, "trigger": trigger.kind, "grant": requeued.len(), "revoke": plan.revoke.len(),
-        "sync": plan.sync.len(), "jobs": plan.jobs,
+        "sync": plan.sync.len(), "access": relink.len(), "jobs": plan.jobs,
     });
     let event = NewEvent::new(trigger.actor.clone(), "drift.reconcile_requested", target::DRIFT, details);
     audit::commit(tx, [event]).await?;

@@ -336,3 +336,50 @@ pub async fn product_domain_of(tx: &mut PgConnection, subscription: Uuid) -> sql
         .fetch_one(tx)
         .await
 }
+
+/// A subscription whose consumer access meshgov set up (state `ready`, through the consumer
+/// domain's link role, in an account other than the one holding the grants, for a role), and did
+/// not change since `before`: what a drift check verifies in the consumer's account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkedAccess {
+    pub subscription_id: Uuid,
+    pub principal: String,
+    pub consumer_domain: String,
+    pub link_role_arn: String,
+    pub external_id: String,
+    pub consumer_account: String,
+    pub link_database: String,
+    pub target_catalog_id: String,
+    pub target_database: String,
+    pub product_domain: String,
+    pub product: String,
+}
+
+pub async fn linked_access(db: impl PgExecutor<'_>, before: DateTime<Utc>) -> sqlx::Result<Vec<LinkedAccess>> {
+    sqlx::query_as(
+        "SELECT a.subscription_id, s.principal, c.slug AS consumer_domain, c.link_role_arn, c.external_id,
+                a.consumer_account, a.link_database, a.target_catalog_id, a.target_database,
+                pd.slug AS product_domain, p.slug AS product
+         FROM consumer_access a JOIN subscriptions s ON s.id = a.subscription_id
+         JOIN domains c ON c.id = s.consumer_domain_id
+         JOIN products p ON p.id = s.product_id JOIN domains pd ON pd.id = p.domain_id
+         WHERE a.state = 'ready' AND s.status = 'approved' AND c.link_role_arn IS NOT NULL
+           AND a.consumer_account <> a.target_catalog_id AND s.principal LIKE 'arn:%' AND a.updated_at < $1
+         ORDER BY a.consumer_account, a.link_database, a.subscription_id",
+    )
+    .bind(before)
+    .fetch_all(db)
+    .await
+}
+
+/// Sets up again the consumer access of `subscriptions` whose link or DESCRIBE a check found
+/// missing; returns those that were `ready` (the others are being set up or taken down anyway).
+pub async fn requeue_access(tx: &mut PgConnection, subscriptions: &[Uuid]) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "UPDATE consumer_access SET state = 'pending', updated_at = now()
+         WHERE subscription_id = ANY($1) AND state = 'ready' RETURNING subscription_id",
+    )
+    .bind(subscriptions)
+    .fetch_all(tx)
+    .await
+}

@@ -7,10 +7,19 @@ use crate::audit::model::AuditEvent;
 
 /// Audit actions that never become events: how a row filter is carried out in Lake Formation is an
 /// internal step of a grant or revoke, which has its own event (`io.meshgov.grant.applied`,
-/// `io.meshgov.grant.revoked`). Every other audit action is a state change worth announcing,
+/// `io.meshgov.grant.revoked`), and so are the consumer-side calls of consumer access, whose
+/// outcome is its own event (`io.meshgov.consumer.access_ready`, `…access_removed`,
+/// `…access_failed`, `…access_left`). Every other audit action is a state change worth announcing,
 /// including actions added later, which is why this is a list of exclusions.
-pub const INTERNAL_ACTIONS: &[&str] =
-    &["lakeformation.create_data_cells_filter", "lakeformation.delete_data_cells_filter"];
+pub const INTERNAL_ACTIONS: &[&str] = &[
+    "lakeformation.create_data_cells_filter",
+    "lakeformation.delete_data_cells_filter",
+    "ram.invitation_accepted",
+    "glue.resource_link_created",
+    "glue.resource_link_deleted",
+    "lakeformation.grant",
+    "lakeformation.revoke",
+];
 
 const TYPE_PREFIX: &str = "io.meshgov.";
 

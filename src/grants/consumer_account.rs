@@ -97,6 +97,13 @@ pub trait ConsumerAccount: Send + Sync {
         principal: &'a str,
         name: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, ConsumerError>>;
+    /// Whether `principal` holds DESCRIBE on database `name` of the account (drift checks).
+    fn has_describe<'a>(
+        &'a self,
+        role: &'a LinkRole,
+        principal: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<bool, ConsumerError>>;
     /// Revokes it; Ok(None) when there was nothing to revoke.
     fn revoke_describe<'a>(
         &'a self,
@@ -417,6 +424,39 @@ impl ConsumerAccount for SdkConsumerAccount {
                     failed("Lake Formation GrantPermissions (DESCRIBE on the link)", &e)
                 })?;
             Ok(request_id(&out))
+        })
+    }
+
+    fn has_describe<'a>(
+        &'a self,
+        role: &'a LinkRole,
+        principal: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<bool, ConsumerError>> {
+        Box::pin(async move {
+            let lf = self.lakeformation(role).await?;
+            let mut next: Option<String> = None;
+            loop {
+                let page = lf
+                    .list_permissions()
+                    .principal(DataLakePrincipal::builder().data_lake_principal_identifier(principal).build())
+                    .resource(describe_on(name)?)
+                    .set_next_token(next.take())
+                    .send()
+                    .await
+                    .map_err(|e| failed("Lake Formation ListPermissions (the link)", &e))?;
+                let held = page.principal_resource_permissions().iter().any(|p| {
+                    p.principal().and_then(|x| x.data_lake_principal_identifier()) == Some(principal)
+                        && p.permissions().iter().any(|x| matches!(x, Permission::Describe | Permission::All))
+                });
+                if held {
+                    return Ok(true);
+                }
+                match page.next_token() {
+                    Some(t) if !t.is_empty() => next = Some(t.to_string()),
+                    _ => return Ok(false),
+                }
+            }
         })
     }
 

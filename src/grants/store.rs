@@ -350,7 +350,8 @@ pub async fn insert_access(
 pub struct AccessWork {
     pub subscription_id: Uuid,
     pub approved: bool,
-    /// Every grant of the subscription is in Lake Formation.
+    /// No grant of the subscription waits to be granted or failed to be (those a schema change
+    /// revoked since do not count).
     pub grants_granted: bool,
     pub principal: String,
     pub consumer_domain: String,
@@ -366,7 +367,7 @@ pub struct AccessWork {
 pub async fn access_work(db: impl PgExecutor<'_>, subscription: Uuid) -> sqlx::Result<Option<AccessWork>> {
     sqlx::query_as(
         "SELECT a.subscription_id, s.status = 'approved' AS approved,
-                NOT EXISTS (SELECT 1 FROM grants g WHERE g.subscription_id = s.id AND g.state <> 'granted') AS grants_granted,
+                NOT EXISTS (SELECT 1 FROM grants g WHERE g.subscription_id = s.id AND g.state IN ('pending', 'grant_failed')) AS grants_granted,
                 s.principal, c.slug AS consumer_domain, c.link_role_arn, c.external_id, a.consumer_account,
                 a.link_database, a.target_catalog_id, a.target_database, a.state
          FROM consumer_access a JOIN subscriptions s ON s.id = a.subscription_id
