@@ -242,10 +242,9 @@ print(a.get(sys.argv[1]) or "")' "$1"
 # What revoking does, shown with the consumer's own credentials: a second marketing role gets the
 # SKU dimension, reads it through the resource link (GetTable as that role), is revoked, and cannot.
 revoke_demo() {
-    local consumer owner steward id before after
+    local consumer owner id before after
     consumer=$(mint_token maya consumer marketing)
     owner=$(mint_token sam producer sales)
-    steward=$(mint_token sofia steward)
     local role=arn:aws:iam::333344445555:role/marketing-intern
     api POST /api/v1/subscriptions "$consumer" '{"domain":"sales","product":"daily-sell-out",
  "consumer_domain":"marketing","principal":"'"$role"'","tables":[{"name":"sku_dim"}],
@@ -256,9 +255,10 @@ revoke_demo() {
     _expect "approve subscription $id" 202 409
     _settled "$id" "$owner"
     before=$("$EMULATOR_PYTHON" "$SCRIPTS/demo-catalog.py" "$EMULATOR_URL" read-through-link "$role" sales__daily_sell_out sku_dim 2>&1) || true
-    api POST "/api/v1/subscriptions/$id/revoke" "$steward" '{"comment":"Onboarding over"}'
+    # Sales lets its owners decide on its products (approval policy `owners`): sales' producer revokes.
+    api POST "/api/v1/subscriptions/$id/revoke" "$owner" '{"comment":"Onboarding over"}'
     _expect "revoke subscription $id" 202 409
-    _settled "$id" "$steward"
+    _settled "$id" "$owner"
     after=$("$EMULATOR_PYTHON" "$SCRIPTS/demo-catalog.py" "$EMULATOR_URL" read-through-link "$role" sales__daily_sell_out sku_dim 2>&1) || true
     log "marketing-intern, granted: $before"
     log "marketing-intern, after revoke ($SETTLED): $after"

@@ -159,11 +159,52 @@ impl Plan<'_> {
         }
     }
 
+    /// What was done, or why nothing was needed.
+    fn outcome(&self, step: StepName, status: StepStatus) -> Option<String> {
+        let Plan { consumer, link, catalog, database, principal } = self;
+        if status == StepStatus::NotNeeded && self.same_account() {
+            return Some(format!(
+                "account {consumer} holds the grants itself: query database {database} there directly"
+            ));
+        }
+        let text = match (step, status) {
+            (StepName::AcceptInvitation, StepStatus::NotNeeded) => format!(
+                "no pending invitation from account {catalog} carries database {database}: the accounts are in one \
+                 AWS Organization, or it was accepted before"
+            ),
+            (StepName::CreateResourceLink, StepStatus::Done) => format!(
+                "created the database resource link {link} in account {consumer}, pointing at database {database} of \
+                 account {catalog}"
+            ),
+            (StepName::CreateResourceLink, StepStatus::NotNeeded) => {
+                format!("the resource link {link} in account {consumer} exists already and points at {catalog}.{database}")
+            }
+            (StepName::GrantDescribe, StepStatus::Done) => {
+                format!("granted {principal} DESCRIBE on the resource link {link} in account {consumer}")
+            }
+            (StepName::RevokeDescribe, StepStatus::Done) => {
+                format!("revoked DESCRIBE on the resource link {link} in account {consumer} from {principal}")
+            }
+            (StepName::RevokeDescribe, StepStatus::NotNeeded) => {
+                format!("kept: another live subscription of {principal} reads through the link {link}")
+            }
+            (StepName::DeleteResourceLink, StepStatus::Done) => {
+                format!("deleted the resource link {link} in account {consumer} (its target stays)")
+            }
+            (StepName::DeleteResourceLink, StepStatus::NotNeeded) => format!(
+                "kept: another live subscription of account {consumer} uses the link {link}, or it is gone or not \
+                 meshgov's"
+            ),
+            _ => return None,
+        };
+        Some(text)
+    }
+
     fn step(&self, step: StepName, status: StepStatus) -> AccessStep {
         AccessStep {
             step,
             status,
-            detail: self.detail(step),
+            detail: self.outcome(step, status).unwrap_or_else(|| self.detail(step)),
             error: None,
         }
     }
@@ -551,7 +592,7 @@ async fn run_setup(
         },
     );
     if !accepted.is_empty() {
-        done.detail = format!("accepted {}", accepted.join(", "));
+        done.detail = format!("accepted the AWS RAM invitation {} from account {}", accepted.join(", "), w.target_catalog_id);
     }
     steps.push(done);
 
@@ -676,7 +717,10 @@ async fn take_down(
     let stopped = |at, error| Stopped { at, error };
 
     let step = StepName::RevokeDescribe;
-    if describe_used || is_account(&w.principal) {
+    if is_account(&w.principal) {
+        // The account's administrator granted its principals DESCRIBE: theirs to take back.
+        steps.push(plan.step(step, StepStatus::Left));
+    } else if describe_used {
         steps.push(plan.step(step, StepStatus::NotNeeded));
     } else {
         match consumer
