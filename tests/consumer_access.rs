@@ -895,3 +895,28 @@ async fn expiry_and_retirement_take_the_links_down_too(pool: PgPool) {
     assert!(link_target(&m, LINK).await.is_none());
     assert_eq!(consumer_lf(&m).await, Vec::<String>::new());
 }
+
+#[sqlx::test]
+async fn a_link_role_that_cannot_be_assumed_fails_visibly_and_a_retry_completes(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    link_role(&m).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    // STS refuses meshgov the consumer's link role once (a role not created yet, or a trust policy
+    // without meshgov): only calls naming this test's role match.
+    let body = json!({ "service": "sts", "operation": "AssumeRole", "error": "AccessDenied", "status": 403, "count": 1,
+                       "match": format!("{}:role/meshgov-links", m.consumer) });
+    let r = reqwest::Client::new().post(format!("{}/_emulator/faults", endpoint())).json(&body).send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let id = approved(&m, "analyst", json!([{ "name": "orders" }])).await;
+    let sub = m.get(&id).await;
+    assert_eq!((sub["provisioning"].as_str().unwrap(), sub["access"]["state"].as_str().unwrap()), ("grant_failed", "failed"), "{sub}");
+    assert_eq!(statuses(&sub)[0], ("accept_invitation".to_string(), "failed".to_string()));
+    let error = sub["access"]["steps"][0]["error"].as_str().unwrap();
+    assert!(error.contains("meshgov-links") && error.contains("AccessDenied"), "{error}");
+
+    let r = m.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    m.run_jobs().await;
+    assert_eq!(m.get(&id).await["access"]["state"], "ready");
+    assert!(reads(&m, "analyst", "orders").await);
+}
