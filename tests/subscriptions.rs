@@ -779,6 +779,30 @@ async fn the_catalog_mode_changes_only_while_no_grant_is_live(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn the_first_approval_after_a_switch_to_central_mode_builds_the_mirror(pool: PgPool) {
+    let m = Mesh::in_mode(pool, CatalogMode::Producer).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let r = m.app.patch("/api/v1/domains/sales", &admin(), json!({ "catalog_mode": "central" })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // No sync has run since: the governance account has no mirror yet.
+    let gov_glue = aws_sdk_glue::Client::new(&common::aws::config_in(&m.gov, "meshgov").await);
+    assert!(gov_glue.get_database().name("sales__orders").send().await.is_err());
+
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    m.run_jobs().await;
+    // A grant run that came before the mirror was built waits for it, and is retried.
+    m.run_retries().await;
+    assert_eq!(m.get(&id).await["provisioning"], "granted");
+    assert!(gov_glue.get_table().database_name("sales__orders").name("orders").send().await.is_ok(), "the mirror was built");
+    let gov_lf = aws_sdk_lakeformation::Client::new(&common::aws::config_in(&m.gov, "meshgov").await);
+    let held = common::aws::lf_permissions_of(&gov_lf, &analyst).await;
+    assert_eq!(held.len(), 2, "DESCRIBE on the mirror database and SELECT on its table: {held:?}");
+    assert!(held.iter().all(|p| format!("{:?}", p.resource()).contains("sales__orders")));
+}
+
+#[sqlx::test]
 async fn producer_mode_without_a_grant_role_fails_visibly(pool: PgPool) {
     let m = Mesh::in_mode(pool, CatalogMode::Producer).await;
     m.product("sales", "orders", &["orders"], json!({})).await;

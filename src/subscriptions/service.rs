@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::audit::{self, Actor, NewEvent, target};
 use crate::domains::model::ApprovalPolicy;
 use crate::grants::holder::{CatalogMode, GrantTarget};
+use crate::catalog_sync::jobs::MirrorProduct;
 use crate::grants::jobs::{ApplyGrants, RevokeGrants};
 use crate::grants::model::{Grant, Provisioning};
 use crate::grants::plan;
@@ -227,6 +228,12 @@ async fn approve_in(
     let link = crate::grants::access::link_database(&product.domain_slug, &product.slug);
     let tables: Vec<String> = approved.tables.iter().map(|t| t.name.clone()).collect();
     crate::grants::store::insert_access(tx, row.id, &link, &target.catalog_id, &target.database, &tables).await?;
+    if product.mirror_behind {
+        // The grants wait for the mirror: build it now rather than at the next scheduled sync (a
+        // live mirror job is joined, not repeated), queued first so that it is claimed first.
+        let mirror = MirrorProduct { domain: product.domain_slug.clone(), product: product.slug.clone(), product_id: product.id };
+        mirror.enqueue(tx, Some(product.domain_id), &actor.sub).await?;
+    }
     let job = ApplyGrants { subscription_id: row.id }.enqueue(tx, Some(product.domain_id), &actor.sub).await?;
     Ok(NewEvent::new(
         actor.clone(),

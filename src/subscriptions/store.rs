@@ -39,6 +39,9 @@ pub struct ProductContext {
     pub account_id: String,
     pub approval_policy: ApprovalPolicy,
     pub catalog_mode: CatalogMode,
+    /// Central mode: the governance account's mirror lags the product's schema (never built after a
+    /// switch to central mode, or a failed attempt): grants on it wait for it.
+    pub mirror_behind: bool,
 }
 
 impl ProductContext {
@@ -56,7 +59,7 @@ impl ProductContext {
 const PRODUCT: &str = "SELECT p.id, p.slug, p.status, p.status = 'draft' AS draft, p.status = 'published' AS published,
     p.schema_version, p.schema,
     p.source_database, p.auto_approve, d.id AS domain_id, d.slug AS domain_slug, d.aws_account_id AS account_id,
-    d.approval_policy, d.catalog_mode
+    d.approval_policy, d.catalog_mode, d.catalog_mode = 'central' AND p.mirrored_version < p.schema_version AS mirror_behind
     FROM products p JOIN domains d ON d.id = p.domain_id";
 
 /// The product, share-locked so it cannot be retired while a request for it is being stored.
