@@ -103,6 +103,18 @@ async fn killed_mid_batch_and_restarted_in_producer_mode(pool: PgPool) {
     killed_mid_batch_in(pool, true).await
 }
 
+/// Injects an emulator fault (a delay, here); its id.
+async fn slow_down(fault: Value) -> String {
+    let r = reqwest::Client::new().post(format!("{}/_emulator/faults", endpoint())).json(&fault).send().await.unwrap();
+    assert!(r.status().is_success(), "injecting {fault}");
+    let created: Value = r.json().await.unwrap();
+    created["id"].as_str().map(str::to_string).unwrap_or_else(|| created["id"].to_string())
+}
+
+async fn clear_fault(id: &str) {
+    reqwest::Client::new().delete(format!("{}/_emulator/faults/{id}", endpoint())).send().await.unwrap();
+}
+
 /// A mesh of `sales` (in central or producer mode) and `marketing`, with SUBSCRIPTIONS approved
 /// subscriptions of `marketing`'s roles to `sales/orders`, not yet granted.
 struct Approved {
@@ -179,16 +191,9 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
     let Approved { app, consumer_account, principals, database, holder } = approved(&pool, producer_mode, false).await;
     let holder = holder.as_deref();
     // Slow this test's grant calls (they name the consumer account) so the kill hits mid-flight.
-    let fault: Value = reqwest::Client::new()
-        .post(format!("{}/_emulator/faults", endpoint()))
-        .json(&json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "delay_ms": 400,
-                       "count": -1, "match": consumer_account }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fault = slow_down(json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "delay_ms": 400,
+                                  "count": -1, "match": consumer_account }))
+    .await;
 
     let url = database_url(&pool);
     let mut first = serve(&url);
@@ -201,8 +206,7 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
     assert!(done_before < SUBSCRIPTIONS as i64, "the kill came too late to test anything");
     assert!(in_flight > 0, "jobs were in flight when the process died");
 
-    let fault_id = fault["id"].as_str().map(str::to_string).unwrap_or_else(|| fault["id"].to_string());
-    reqwest::Client::new().delete(format!("{}/_emulator/faults/{fault_id}", endpoint())).send().await.unwrap();
+    clear_fault(&fault).await;
     let mut second = serve(&url);
     wait_for("every subscription granted", Duration::from_secs(90), async || {
         count(&pool, granted).await == SUBSCRIPTIONS as i64
@@ -242,16 +246,9 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
 #[sqlx::test]
 async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_can_query(pool: PgPool) {
     let Approved { app, consumer_account, principals, .. } = approved(&pool, false, true).await;
-    let fault: Value = reqwest::Client::new()
-        .post(format!("{}/_emulator/faults", endpoint()))
-        .json(&json!({ "service": "lakeformation", "operation": "GrantPermissions", "delay_ms": 400,
-                       "count": -1, "account": consumer_account }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fault = slow_down(json!({ "service": "lakeformation", "operation": "GrantPermissions", "delay_ms": 400,
+                                  "count": -1, "account": consumer_account }))
+    .await;
     let url = database_url(&pool);
     let mut first = serve(&url);
     let ready = "SELECT count(*) FROM consumer_access WHERE state = 'ready'";
@@ -262,8 +259,7 @@ async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_c
     let granted_grants = "SELECT count(*) FROM grants WHERE state = 'granted'";
     assert!(count(&pool, granted_grants).await > count(&pool, ready).await, "grants were done whose links were not");
 
-    let fault_id = fault["id"].as_str().map(str::to_string).unwrap_or_else(|| fault["id"].to_string());
-    reqwest::Client::new().delete(format!("{}/_emulator/faults/{fault_id}", endpoint())).send().await.unwrap();
+    clear_fault(&fault).await;
     let mut second = serve(&url);
     let granted = "SELECT count(*) FROM subscriptions WHERE provisioning = 'granted'";
     wait_for("every subscription granted", Duration::from_secs(90), async || {

@@ -155,15 +155,22 @@ def _check_arn(arn: Any) -> None:
         raise ApiError("MalformedArnException", f"The format of ARN {arn} is not valid.", 400)
 
 
+def _received(call: Call, arn: Any) -> dict[str, Any]:
+    """The invitation `arn` the caller received; MalformedArnException or
+    ResourceShareInvitationArnNotFoundException otherwise. Call under REGISTRY.lock."""
+    _check_arn(arn)
+    inv = INVITATIONS.get(arn)
+    if inv is None or inv["receiverAccountId"] != call.account:
+        raise ApiError("ResourceShareInvitationArnNotFoundException",
+                       f"ResourceShareInvitationArn {arn} could not be found.", 400)
+    return inv
+
+
 def _answer(call: Call, status: str) -> Response:
     params = call.params()
     arn = params.get("resourceShareInvitationArn")
-    _check_arn(arn)
     with REGISTRY.lock:
-        inv = INVITATIONS.get(arn)
-        if inv is None or inv["receiverAccountId"] != call.account:
-            raise ApiError("ResourceShareInvitationArnNotFoundException",
-                           f"ResourceShareInvitationArn {arn} could not be found.", 400)
+        inv = _received(call, arn)
         if inv["status"] == "ACCEPTED":
             raise ApiError("ResourceShareInvitationAlreadyAcceptedException",
                            f"ResourceShareInvitationArn {arn} has already been accepted.", 400)
@@ -193,12 +200,8 @@ def list_pending_invitation_resources(moto: MotoApp, call: Call) -> Response:
     arn = params.get("resourceShareInvitationArn")
     if arn is None:
         raise ApiError("MissingRequiredParameterException", "resourceShareInvitationArn is required.", 400)
-    _check_arn(arn)
     with REGISTRY.lock:
-        inv = INVITATIONS.get(arn)
-        if inv is None or inv["receiverAccountId"] != call.account:
-            raise ApiError("ResourceShareInvitationArnNotFoundException",
-                           f"ResourceShareInvitationArn {arn} could not be found.", 400)
+        inv = _received(call, arn)
         if inv["status"] == "REJECTED":
             raise ApiError("ResourceShareInvitationAlreadyRejectedException",
                            f"ResourceShareInvitationArn {arn} has already been rejected.", 400)
