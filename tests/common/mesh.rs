@@ -225,7 +225,8 @@ impl Mesh {
         .json()
         .await
         .unwrap();
-        r["calls"].as_array().cloned().unwrap_or_default()
+        // A broken reply must fail the test, not read as "no calls".
+        r["calls"].as_array().cloned().unwrap_or_else(|| panic!("the emulator's call log: {r}"))
     }
 
     /// Injects a Lake Formation fault for this test's governance account only; returns its id.
