@@ -730,3 +730,70 @@ async fn readiness_in_producer_mode_checks_the_grant_role_and_its_lake_formation
     assert_eq!(check(&r.body, "lake_formation")["ok"], true, "{}", r.body);
     assert_eq!(r.body["ready"], true, "{}", r.body);
 }
+
+/// Creates role `name` in `account`'s IAM with `trust` as its trust policy (the emulator's IAM;
+/// moto reads the account from `x-moto-account-id` and does not check the signature).
+async fn create_role(account: &str, name: &str, trust: &Value) {
+    let auth = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261129/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0";
+    let form = [
+        ("Action", "CreateRole".to_string()),
+        ("Version", "2010-05-08".to_string()),
+        ("RoleName", name.to_string()),
+        ("AssumeRolePolicyDocument", trust.to_string()),
+    ];
+    // application/x-www-form-urlencoded, by hand (reqwest is built without its form feature).
+    let encode = |v: &str| -> String {
+        v.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let body = form.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&");
+    let r = reqwest::Client::new()
+        .post(endpoint())
+        .header("Authorization", auth)
+        .header("x-moto-account-id", account)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "CreateRole: {}", r.text().await.unwrap());
+}
+
+#[sqlx::test]
+async fn the_sync_role_is_assumed_with_the_domains_external_id_as_readiness_tells_the_producer(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.domain("sales").await;
+    m.database("sales_db").await;
+    m.table("sales_db", "orders", &[("id", "bigint")], &[]).await;
+    m.app.create_product("sales", "orders", json!({ "source": { "database": "sales_db" } })).await;
+    // The producer creates the role with the trust policy readiness gives it: only meshgov, only
+    // with the domain's external id (the emulator enforces the external id of roles it knows).
+    let readiness = m.app.get("/api/v1/domains/sales/readiness", &admin()).await.body;
+    create_role(&m.account, "meshgov-catalog-reader", &readiness["trust_policy"]).await;
+    assert_eq!(m.sync("/domains/sales").await["status"], "succeeded");
+    let external_id = m.app.get("/api/v1/domains/sales", &admin()).await.body["external_id"].clone();
+    let calls: Value = reqwest::get(format!("{}/_emulator/calls?service=sts&operation=AssumeRole&account={}", endpoint(), m.gov))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ours: Vec<&Value> =
+        calls["calls"].as_array().unwrap().iter().filter(|c| c["body"]["RoleArn"] == m.role() && c["status"] == 200).collect();
+    assert!(!ours.is_empty() && ours.iter().all(|c| c["body"]["ExternalId"] == external_id), "{calls}");
+
+    // A role that trusts another external id (another domain's, say) is refused, visibly.
+    let mut other = readiness["trust_policy"].clone();
+    other["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"] = json!("meshgov-someone-else");
+    create_role(&m.account, "other-reader", &other).await;
+    let r = m.app.patch("/api/v1/domains/sales", &admin(), json!({ "sync_role_arn": format!("arn:aws:iam::{}:role/other-reader", m.account) })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let check = m.app.get("/api/v1/domains/sales/readiness", &admin()).await.body;
+    assert_eq!(check["checks"][0]["name"], "assume_role");
+    assert_eq!(check["checks"][0]["ok"], false, "{check}");
+    assert!(check["checks"][0]["detail"].as_str().unwrap().contains("AccessDenied"), "{check}");
+}

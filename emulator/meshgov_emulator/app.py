@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
-from . import control, glue, lakeformation, ram
+from . import control, glue, lakeformation, ram, sts
 from .call import Call
 from .errors import ApiError
 from .faults import REGISTRY
@@ -29,7 +29,7 @@ class EmulatorMiddleware:
         self.moto = MotoApp(app)
         self.handlers: dict[tuple[str, str], Handler] = {}
         for service, operations in (("glue", glue.OPERATIONS), ("lakeformation", lakeformation.OPERATIONS),
-                                   ("ram", ram.OPERATIONS)):
+                                   ("ram", ram.OPERATIONS), ("sts", sts.OPERATIONS)):
             self.handlers.update({(service, op): handler for op, handler in operations.items()})
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
