@@ -346,6 +346,23 @@ def entries(n, prefix="e"):
     ]
 
 
+def test_a_delayed_batch_entry_does_not_hold_up_other_callers(endpoint, lf):
+    import threading
+
+    slow = entries(1, prefix="slow")
+    fault(endpoint, service="lakeformation", operation="BatchGrantPermissions", delay_ms=2000,
+          match=slow[0]["Principal"]["DataLakePrincipalIdentifier"])
+    finished = []
+    worker = threading.Thread(target=lambda: (lf.batch_grant_permissions(Entries=slow), finished.append("slow")))
+    worker.start()
+    time.sleep(0.5)  # the slow entry is in its delay now
+    lf.batch_grant_permissions(Entries=entries(1, prefix="quick"))
+    finished.append("quick")
+    worker.join()
+    # Before, the delay was slept holding the emulator's lock, and the quick call waited it out.
+    assert finished == ["quick", "slow"]
+
+
 def test_batch_of_more_than_20_entries_is_rejected(endpoint, lf):
     for op in (lf.batch_grant_permissions, lf.batch_revoke_permissions):
         with pytest.raises(ClientError) as exc:

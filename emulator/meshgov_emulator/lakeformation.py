@@ -186,20 +186,23 @@ def _batch(moto: MotoApp, call: Call, one: Callable[[MotoApp, Call, str, dict[st
         )
     catalog = params.get("CatalogId") or call.account
     failures: list[dict[str, Any]] = []
+    # Each entry's fault is taken first, and its delay slept, before the global lock: a delayed
+    # entry slows its own call, never the other callers (parallel tests) waiting on the lock.
+    faults = [REGISTRY.take_for_entry(call, compact(entry)) if isinstance(entry, dict) and entry.get("Id") else None
+              for entry in entries]
+    delay = sum(f.delay_ms for f in faults if f is not None and f.delay_ms)
+    if delay:
+        time.sleep(delay / 1000.0)
     with REGISTRY.lock:
-        for entry in entries:
+        for entry, fault in zip(entries, faults):
             if not isinstance(entry, dict) or not entry.get("Id"):
                 failures.append({"RequestEntry": entry, "Error": {
                     "ErrorCode": "InvalidInputException", "ErrorMessage": "Entry Id is mandatory."}})
                 continue
-            fault = REGISTRY.take_for_entry(call, compact(entry))
-            if fault is not None:
-                if fault.delay_ms:
-                    time.sleep(fault.delay_ms / 1000.0)
-                if fault.error:
-                    failures.append({"RequestEntry": entry, "Error": {
-                        "ErrorCode": fault.error, "ErrorMessage": fault.message}})
-                    continue
+            if fault is not None and fault.error:
+                failures.append({"RequestEntry": entry, "Error": {
+                    "ErrorCode": fault.error, "ErrorMessage": fault.message}})
+                continue
             try:
                 one(moto, call, catalog, entry)
             except ApiError as err:
