@@ -164,10 +164,12 @@ fuzz() {
     if ((status == 124)); then
         warn "schemathesis stopped after ${timeout_s}s (MESHGOV_FUZZ_TIMEOUT)"
     fi
-    # A 5xx is also in the service's log, with the error that caused it.
+    # A 5xx is also in the service's log, with the error that caused it; and an error logged for
+    # an answer that looked fine is a failure too: nothing a client sends should make it log one.
     if grep -q '"level":"ERROR"' "$fuzz_dir/meshgov.log"; then
         warn "the service logged errors during fuzzing (first ones below; all in $fuzz_dir/meshgov.log)"
         grep '"level":"ERROR"' "$fuzz_dir/meshgov.log" | head -n 5 >&2
+        ((status != 0)) || status=1
     fi
     log "schemathesis reports: $fuzz_dir/report"
     stop_process "$MESHGOV_PID" meshgov

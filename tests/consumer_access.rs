@@ -566,7 +566,7 @@ async fn consumer_fault(
     error: &str,
     status: u16,
     count: i64,
-) {
+) -> String {
     let body = json!({ "service": service, "operation": operation, "error": error, "status": status, "count": count, "account": m.consumer });
     let r = reqwest::Client::new()
         .post(format!("{}/_emulator/faults", endpoint()))
@@ -575,6 +575,8 @@ async fn consumer_fault(
         .await
         .unwrap();
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let fault: Value = r.json().await.unwrap();
+    fault["id"].as_str().map(str::to_string).unwrap_or_else(|| fault["id"].to_string())
 }
 
 #[sqlx::test]
@@ -861,13 +863,14 @@ async fn a_consumer_account_that_cannot_be_read_leaves_its_products_unverified(p
     m.product("sales", "orders", &["orders"], json!({})).await;
     approved(&m, "analyst", json!([{ "name": "orders" }])).await;
     // The link role stops working.
-    consumer_fault(&m, "glue", "GetDatabase", "AccessDeniedException", 400, -1).await;
+    let fault = consumer_fault(&m, "glue", "GetDatabase", "AccessDeniedException", 400, -1).await;
     let report = drift(&m).await;
     assert_eq!(report["missing"], json!([]), "{report}");
     let unverified = report["check"]["unverified"].as_array().unwrap();
     assert_eq!(unverified.len(), 1, "{report}");
     assert_eq!((unverified[0]["domain"].as_str().unwrap(), unverified[0]["product"].as_str().unwrap()), ("sales", "orders"));
     assert!(unverified[0]["error"].as_str().unwrap().contains(&m.consumer), "{report}");
+    m.clear_fault(&fault).await;
 }
 
 #[sqlx::test]
