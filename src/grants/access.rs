@@ -245,11 +245,9 @@ pub fn view(r: &AccessRecord, principal: &str) -> SubscriptionAccess {
         StepStatus::NotNeeded
     } else {
         match r.state {
-            AccessState::Manual | AccessState::Failed | AccessState::RemoveFailed => {
-                StepStatus::Left
-            }
-            AccessState::Removed => StepStatus::Left,
-            _ => StepStatus::Pending,
+            // meshgov will not do them (any more): the consumer's, as the details say.
+            AccessState::Manual | AccessState::Failed | AccessState::Removed | AccessState::RemoveFailed => StepStatus::Left,
+            AccessState::Pending | AccessState::Ready | AccessState::Removing => StepStatus::Pending,
         }
     };
     let steps = names
@@ -462,25 +460,13 @@ async fn set_up(state: &AppState, w: &AccessWork, last_attempt: bool) -> sqlx::R
                 json!({ "access": to, "link": w.link_database }),
             ))
         }
-        Err(stopped) => {
-            stop(
-                state,
-                w,
-                &plan,
-                steps,
-                stopped,
-                last_attempt,
-                plan.setup().to_vec(),
-                AccessState::Failed,
-            )
-            .await
-        }
+        Err(stopped) => stop(state, w, &plan, steps, stopped, last_attempt, AccessState::Failed).await,
     }
 }
 
 /// Records a stopped run: a transient failure before the last attempt leaves the state as it is
-/// (the job retries); otherwise the access ends `failed_state`.
-#[allow(clippy::too_many_arguments)]
+/// (the job retries); otherwise the access ends `failed_state` (`failed` for a set-up,
+/// `remove_failed` for a take-down, whose steps the rest are listed from).
 async fn stop(
     state: &AppState,
     w: &AccessWork,
@@ -488,9 +474,10 @@ async fn stop(
     mut steps: Vec<AccessStep>,
     stopped: Stopped,
     last_attempt: bool,
-    all: Vec<StepName>,
     failed_state: AccessState,
 ) -> sqlx::Result<JobOutcome> {
+    let all: Vec<StepName> =
+        if failed_state == AccessState::RemoveFailed { plan.teardown().to_vec() } else { plan.setup().to_vec() };
     let message = format!("{}", stopped.error);
     let mut failed = plan.step(stopped.at, StepStatus::Failed);
     failed.error = Some(message.clone());
@@ -712,99 +699,9 @@ async fn take_down(
         finish(state, w, AccessState::Removed, &steps, None, None).await?;
         return Ok(JobOutcome::Done(json!({ "access": "removed" })));
     };
-    let consumer = state.consumer.as_ref();
     let mut steps = Vec::new();
-    let stopped = |at, error| Stopped { at, error };
-
-    let step = StepName::RevokeDescribe;
-    if is_account(&w.principal) {
-        // The account's administrator granted its principals DESCRIBE: theirs to take back.
-        steps.push(plan.step(step, StepStatus::Left));
-    } else if describe_used {
-        steps.push(plan.step(step, StepStatus::NotNeeded));
-    } else {
-        match consumer
-            .revoke_describe(&role, &w.principal, &w.link_database)
-            .await
-        {
-            Ok(request_id) => {
-                let details = json!({ "principal": w.principal, "consumer_account": w.consumer_account,
-                                      "resource": { "Database": { "Name": w.link_database } }, "permissions": ["DESCRIBE"],
-                                      "aws_request_id": request_id });
-                audited(state, w.subscription_id, "lakeformation.revoke", details).await?;
-                steps.push(plan.step(step, StepStatus::Done));
-            }
-            Err(e) => {
-                let all = plan.teardown().to_vec();
-                return stop(
-                    state,
-                    w,
-                    &plan,
-                    steps,
-                    stopped(step, e),
-                    last_attempt,
-                    all,
-                    AccessState::RemoveFailed,
-                )
-                .await;
-            }
-        }
-    }
-
-    let step = StepName::DeleteResourceLink;
-    if link_used {
-        steps.push(plan.step(step, StepStatus::NotNeeded));
-    } else {
-        let ours = match consumer.database(&role, &w.link_database).await {
-            Ok(Existing::Link {
-                catalog_id,
-                database,
-            }) => catalog_id == w.target_catalog_id && database == w.target_database,
-            Ok(_) => false,
-            Err(e) => {
-                let all = plan.teardown().to_vec();
-                return stop(
-                    state,
-                    w,
-                    &plan,
-                    steps,
-                    stopped(step, e),
-                    last_attempt,
-                    all,
-                    AccessState::RemoveFailed,
-                )
-                .await;
-            }
-        };
-        if ours {
-            if let Err(e) = consumer.delete_database(&role, &w.link_database).await {
-                let all = plan.teardown().to_vec();
-                return stop(
-                    state,
-                    w,
-                    &plan,
-                    steps,
-                    stopped(step, e),
-                    last_attempt,
-                    all,
-                    AccessState::RemoveFailed,
-                )
-                .await;
-            }
-            let details =
-                json!({ "consumer_account": w.consumer_account, "link": w.link_database });
-            audited(
-                state,
-                w.subscription_id,
-                "glue.resource_link_deleted",
-                details,
-            )
-            .await?;
-            steps.push(plan.step(step, StepStatus::Done));
-        } else {
-            // Gone already, or not meshgov's link: left alone.
-            steps.push(plan.step(step, StepStatus::NotNeeded));
-        }
+    if let Err(stopped) = run_teardown(state, w, &plan, &role, (link_used, describe_used), &mut steps).await? {
+        return stop(state, w, &plan, steps, stopped, last_attempt, AccessState::RemoveFailed).await;
     }
     let details =
         json!({ "link": w.link_database, "consumer_account": w.consumer_account, "steps": steps });
@@ -818,6 +715,62 @@ async fn take_down(
     )
     .await?;
     Ok(JobOutcome::Done(json!({ "access": "removed" })))
+}
+
+/// Revokes DESCRIBE and deletes the link, each unless another live subscription needs it
+/// (`used`: the link by the account, DESCRIBE by the principal); stops at the first failure.
+async fn run_teardown(
+    state: &AppState,
+    w: &AccessWork,
+    plan: &Plan<'_>,
+    role: &LinkRole,
+    (link_used, describe_used): (bool, bool),
+    steps: &mut Vec<AccessStep>,
+) -> sqlx::Result<Result<(), Stopped>> {
+    let consumer = state.consumer.as_ref();
+    let at = |step| move |error| Stopped { at: step, error };
+
+    let step = StepName::RevokeDescribe;
+    if is_account(&w.principal) {
+        // The account's administrator granted its principals DESCRIBE: theirs to take back.
+        steps.push(plan.step(step, StepStatus::Left));
+    } else if describe_used {
+        steps.push(plan.step(step, StepStatus::NotNeeded));
+    } else {
+        match consumer.revoke_describe(role, &w.principal, &w.link_database).await {
+            Ok(request_id) => {
+                let details = json!({ "principal": w.principal, "consumer_account": w.consumer_account,
+                                      "resource": { "Database": { "Name": w.link_database } }, "permissions": ["DESCRIBE"],
+                                      "aws_request_id": request_id });
+                audited(state, w.subscription_id, "lakeformation.revoke", details).await?;
+                steps.push(plan.step(step, StepStatus::Done));
+            }
+            Err(e) => return Ok(Err(at(step)(e))),
+        }
+    }
+
+    let step = StepName::DeleteResourceLink;
+    if link_used {
+        steps.push(plan.step(step, StepStatus::NotNeeded));
+        return Ok(Ok(()));
+    }
+    let ours = match consumer.database(role, &w.link_database).await {
+        Ok(Existing::Link { catalog_id, database }) => catalog_id == w.target_catalog_id && database == w.target_database,
+        Ok(_) => false,
+        Err(e) => return Ok(Err(at(step)(e))),
+    };
+    if !ours {
+        // Gone already, or not meshgov's link: left alone.
+        steps.push(plan.step(step, StepStatus::NotNeeded));
+        return Ok(Ok(()));
+    }
+    if let Err(e) = consumer.delete_database(role, &w.link_database).await {
+        return Ok(Err(at(step)(e)));
+    }
+    let details = json!({ "consumer_account": w.consumer_account, "link": w.link_database });
+    audited(state, w.subscription_id, "glue.resource_link_deleted", details).await?;
+    steps.push(plan.step(step, StepStatus::Done));
+    Ok(Ok(()))
 }
 
 #[cfg(test)]
