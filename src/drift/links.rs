@@ -39,8 +39,10 @@ pub async fn check(state: &AppState, started_at: DateTime<Utc>) -> sqlx::Result<
     let rows = store::linked_access(&state.db, started_at).await?;
     let mut findings = Vec::new();
     let mut unverified: Vec<Unverified> = Vec::new();
-    // One GetDatabase per link, shared by its subscriptions.
+    // One GetDatabase per link, shared by its subscriptions; one ListPermissions per principal
+    // and link, shared by a principal's subscriptions.
     let mut links: HashMap<(String, String), Result<bool, String>> = HashMap::new();
+    let mut describes: HashMap<(String, String, String), Result<bool, String>> = HashMap::new();
     for a in &rows {
         let role = LinkRole {
             domain: a.consumer_domain.clone(),
@@ -66,15 +68,22 @@ pub async fn check(state: &AppState, started_at: DateTime<Utc>) -> sqlx::Result<
                 findings.push(missing(a, detail));
                 Ok(())
             }
-            Ok(true) => match state.consumer.has_describe(&role, &a.principal, &a.link_database).await {
-                Ok(true) => Ok(()),
-                Ok(false) => {
-                    let detail = format!("DESCRIBE on the resource link {} in account {} is gone", a.link_database, a.consumer_account);
-                    findings.push(missing(a, detail));
-                    Ok(())
+            Ok(true) => {
+                let held_key = (a.consumer_account.clone(), a.link_database.clone(), a.principal.clone());
+                if !describes.contains_key(&held_key) {
+                    let held = state.consumer.has_describe(&role, &a.principal, &a.link_database).await.map_err(|e| e.message);
+                    describes.insert(held_key.clone(), held);
                 }
-                Err(e) => Err(e.message),
-            },
+                match &describes[&held_key] {
+                    Ok(true) => Ok(()),
+                    Ok(false) => {
+                        let detail = format!("DESCRIBE on the resource link {} in account {} is gone", a.link_database, a.consumer_account);
+                        findings.push(missing(a, detail));
+                        Ok(())
+                    }
+                    Err(e) => Err(e.clone()),
+                }
+            }
             Err(e) => Err(e.clone()),
         };
         if let Err(error) = read
