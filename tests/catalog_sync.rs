@@ -161,13 +161,7 @@ fn table_input(name: &str, columns: &[(&str, &str)], partitions: &[(&str, &str)]
 async fn fault(service: &str, operation: &str, error: &str, status: u16, count: i64, scope: Value) {
     let mut body = json!({ "service": service, "operation": operation, "error": error, "status": status, "count": count });
     merge(&mut body, scope);
-    let r = reqwest::Client::new()
-        .post(format!("{}/_emulator/faults", endpoint()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "injecting a fault: {}", r.text().await.unwrap());
+    common::aws::inject_fault(body).await;
 }
 
 async fn calls(service: &str, operation: &str, account: &str) -> usize {

@@ -6,7 +6,7 @@
 mod common;
 
 use aws_sdk_lakeformation::types::PrincipalResourcePermissions;
-use common::aws::{base_config, config_in, endpoint, fresh_account, lf_list};
+use common::aws::{base_config, config_in, endpoint, fresh_account, inject_fault, lf_list};
 use common::mesh::{Mesh, credentials_in, resource_text};
 use common::*;
 use meshgov::grants::holder::CatalogMode;
@@ -32,19 +32,27 @@ async fn lf_in(account: &str) -> aws_sdk_lakeformation::Client {
     aws_sdk_lakeformation::Client::new(&config_in(account, "meshgov").await)
 }
 
-/// Gives the consumer domain `marketing` a link role.
+/// Gives the consumer domain `marketing` a link role, which the consumer makes a data lake
+/// administrator of its account, as readiness asks (Lake Formation lets data lake administrators
+/// create databases, resource links included, and grant on them; the emulator does not check it).
 async fn link_role(m: &Mesh) {
+    let role = set_link_role(m).await;
+    make_data_lake_admin(&m.consumer, &role).await;
+}
+
+/// Names `marketing`'s link role (nothing else); its ARN.
+async fn set_link_role(m: &Mesh) -> String {
     let role = format!("arn:aws:iam::{}:role/meshgov-links", m.consumer);
-    let r = m
-        .app
-        .patch(
-            "/api/v1/domains/marketing",
-            &admin(),
-            json!({ "link_role_arn": role }),
-        )
-        .await;
+    let r = m.app.patch("/api/v1/domains/marketing", &admin(), json!({ "link_role_arn": role })).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["link_role_arn"], role);
+    role
+}
+
+async fn make_data_lake_admin(account: &str, role: &str) {
+    let admin_role = aws_sdk_lakeformation::types::DataLakePrincipal::builder().data_lake_principal_identifier(role).build();
+    let settings = aws_sdk_lakeformation::types::DataLakeSettings::builder().data_lake_admins(admin_role).build();
+    lf_in(account).await.put_data_lake_settings().data_lake_settings(settings).send().await.unwrap();
 }
 
 /// The database `name` of the consumer's catalog: its target (catalog, database) if a link, None
@@ -142,6 +150,11 @@ async fn invitations(account: &str) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// The subscription's provisioning and its consumer access's state.
+fn states(sub: &Value) -> (&str, &str) {
+    (sub["provisioning"].as_str().unwrap(), sub["access"]["state"].as_str().unwrap())
 }
 
 fn statuses(sub: &Value) -> Vec<(String, String)> {
@@ -261,10 +274,7 @@ async fn approval_links_the_product_in(pool: PgPool, mode: CatalogMode) {
     m.run_jobs().await;
     let sub = m.get(&id).await;
     assert_eq!(
-        (
-            sub["provisioning"].as_str().unwrap(),
-            sub["access"]["state"].as_str().unwrap()
-        ),
+        states(&sub),
         ("revoked", "removed"),
         "{sub}"
     );
@@ -452,10 +462,7 @@ async fn without_a_link_role_the_steps_are_left_to_the_consumer_with_their_comma
     let sub = m.get(&id).await;
     // The grants are in place; what is left is the consumer's, and says how.
     assert_eq!(
-        (
-            sub["provisioning"].as_str().unwrap(),
-            sub["access"]["state"].as_str().unwrap()
-        ),
+        states(&sub),
         ("granted", "manual"),
         "{sub}"
     );
@@ -538,10 +545,7 @@ async fn without_a_link_role_the_steps_are_left_to_the_consumer_with_their_comma
     m.run_jobs().await;
     let sub = m.get(&id).await;
     assert_eq!(
-        (
-            sub["provisioning"].as_str().unwrap(),
-            sub["access"]["state"].as_str().unwrap()
-        ),
+        states(&sub),
         ("revoked", "removed")
     );
     assert_eq!(
@@ -568,15 +572,7 @@ async fn consumer_fault(
     count: i64,
 ) -> String {
     let body = json!({ "service": service, "operation": operation, "error": error, "status": status, "count": count, "account": m.consumer });
-    let r = reqwest::Client::new()
-        .post(format!("{}/_emulator/faults", endpoint()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-    let fault: Value = r.json().await.unwrap();
-    fault["id"].as_str().map(str::to_string).unwrap_or_else(|| fault["id"].to_string())
+    inject_fault(body).await
 }
 
 #[sqlx::test]
@@ -596,10 +592,7 @@ async fn a_link_role_that_may_not_act_fails_visibly_and_a_retry_completes(pool: 
     let id = approved(&m, "analyst", json!([{ "name": "orders" }])).await;
     let sub = m.get(&id).await;
     assert_eq!(
-        (
-            sub["provisioning"].as_str().unwrap(),
-            sub["access"]["state"].as_str().unwrap()
-        ),
+        states(&sub),
         ("grant_failed", "failed"),
         "{sub}"
     );
@@ -648,10 +641,7 @@ async fn a_link_role_that_may_not_act_fails_visibly_and_a_retry_completes(pool: 
     m.run_jobs().await;
     let sub = m.get(&id).await;
     assert_eq!(
-        (
-            sub["provisioning"].as_str().unwrap(),
-            sub["access"]["state"].as_str().unwrap()
-        ),
+        states(&sub),
         ("granted", "ready"),
         "{sub}"
     );
@@ -676,10 +666,7 @@ async fn a_throttled_step_is_retried_by_the_job(pool: PgPool) {
     let id = approved(&m, "analyst", json!([{ "name": "orders" }])).await;
     let sub = m.get(&id).await;
     assert_eq!(
-        (
-            sub["provisioning"].as_str().unwrap(),
-            sub["access"]["state"].as_str().unwrap()
-        ),
+        states(&sub),
         ("granting", "pending"),
         "{sub}"
     );
@@ -690,10 +677,7 @@ async fn a_throttled_step_is_retried_by_the_job(pool: PgPool) {
     m.run_retries().await;
     let sub = m.get(&id).await;
     assert_eq!(
-        (
-            sub["provisioning"].as_str().unwrap(),
-            sub["access"]["state"].as_str().unwrap()
-        ),
+        states(&sub),
         ("granted", "ready"),
         "{sub}"
     );
@@ -774,8 +758,7 @@ async fn readiness_checks_the_link_role_and_returns_its_policies(pool: PgPool) {
     let r = m.app.get("/api/v1/domains/marketing/readiness", &admin()).await;
     assert_eq!(check(&r.body)["ok"], true, "{}", r.body);
 
-    link_role(&m).await;
-    let role = format!("arn:aws:iam::{}:role/meshgov-links", m.consumer);
+    let role = set_link_role(&m).await;
     let r = m.app.get("/api/v1/domains/marketing/readiness", &admin()).await;
     let link = check(&r.body);
     assert_eq!(link["ok"], false, "{}", r.body);
@@ -787,9 +770,7 @@ async fn readiness_checks_the_link_role_and_returns_its_policies(pool: PgPool) {
     assert!(policy["document"]["permissions"].to_string().contains(&format!("arn:aws:glue:*:{}:database/*__*", m.consumer)));
 
     // The consumer makes the link role a data lake administrator of its account: ready.
-    let admin_role = aws_sdk_lakeformation::types::DataLakePrincipal::builder().data_lake_principal_identifier(&role).build();
-    let settings = aws_sdk_lakeformation::types::DataLakeSettings::builder().data_lake_admins(admin_role).build();
-    lf_in(&m.consumer).await.put_data_lake_settings().data_lake_settings(settings).send().await.unwrap();
+    make_data_lake_admin(&m.consumer, &role).await;
     let r = m.app.get("/api/v1/domains/marketing/readiness", &admin()).await;
     assert_eq!(check(&r.body)["ok"], true, "{}", r.body);
 }
@@ -908,11 +889,10 @@ async fn a_link_role_that_cannot_be_assumed_fails_visibly_and_a_retry_completes(
     // without meshgov): only calls naming this test's role match.
     let body = json!({ "service": "sts", "operation": "AssumeRole", "error": "AccessDenied", "status": 403, "count": 1,
                        "match": format!("{}:role/meshgov-links", m.consumer) });
-    let r = reqwest::Client::new().post(format!("{}/_emulator/faults", endpoint())).json(&body).send().await.unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    inject_fault(body).await;
     let id = approved(&m, "analyst", json!([{ "name": "orders" }])).await;
     let sub = m.get(&id).await;
-    assert_eq!((sub["provisioning"].as_str().unwrap(), sub["access"]["state"].as_str().unwrap()), ("grant_failed", "failed"), "{sub}");
+    assert_eq!(states(&sub), ("grant_failed", "failed"), "{sub}");
     assert_eq!(statuses(&sub)[0], ("accept_invitation".to_string(), "failed".to_string()));
     let error = sub["access"]["steps"][0]["error"].as_str().unwrap();
     assert!(error.contains("meshgov-links") && error.contains("AccessDenied"), "{error}");

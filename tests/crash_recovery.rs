@@ -8,12 +8,12 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::aws::{endpoint, fresh_account, lf_permissions};
+use common::aws::{clear_fault, endpoint, fresh_account, inject_fault, lf_permissions};
 use common::*;
 use meshgov::config::AwsConfig;
 use meshgov::schema::{Column, SchemaDocument, TableSchema};
 use meshgov::Config;
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::PgPool;
 
 const SUBSCRIPTIONS: usize = 24;
@@ -103,18 +103,6 @@ async fn killed_mid_batch_and_restarted_in_producer_mode(pool: PgPool) {
     killed_mid_batch_in(pool, true).await
 }
 
-/// Injects an emulator fault (a delay, here); its id.
-async fn slow_down(fault: Value) -> String {
-    let r = reqwest::Client::new().post(format!("{}/_emulator/faults", endpoint())).json(&fault).send().await.unwrap();
-    assert!(r.status().is_success(), "injecting {fault}");
-    let created: Value = r.json().await.unwrap();
-    created["id"].as_str().map(str::to_string).unwrap_or_else(|| created["id"].to_string())
-}
-
-async fn clear_fault(id: &str) {
-    reqwest::Client::new().delete(format!("{}/_emulator/faults/{id}", endpoint())).send().await.unwrap();
-}
-
 /// A mesh of `sales` (in central or producer mode) and `marketing`, with SUBSCRIPTIONS approved
 /// subscriptions of `marketing`'s roles to `sales/orders`, not yet granted.
 struct Approved {
@@ -169,6 +157,11 @@ async fn approved(pool: &PgPool, producer_mode: bool, link_role: bool) -> Approv
         let role = format!("arn:aws:iam::{consumer_account}:role/meshgov-links");
         let r = app.patch("/api/v1/domains/marketing", &admin(), json!({ "link_role_arn": role })).await;
         assert_eq!(r.status, 200, "{}", r.body);
+        // What the consumer does for it, as readiness asks: a data lake administrator of its account.
+        let lf = aws_sdk_lakeformation::Client::new(&common::aws::config_in(&consumer_account, "admin").await);
+        let admin_role = aws_sdk_lakeformation::types::DataLakePrincipal::builder().data_lake_principal_identifier(&role).build();
+        let settings = aws_sdk_lakeformation::types::DataLakeSettings::builder().data_lake_admins(admin_role).build();
+        lf.put_data_lake_settings().data_lake_settings(settings).send().await.unwrap();
     }
     app.lifecycle("sales", "orders", "publish").await;
 
@@ -191,7 +184,7 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
     let Approved { app, consumer_account, principals, database, holder } = approved(&pool, producer_mode, false).await;
     let holder = holder.as_deref();
     // Slow this test's grant calls (they name the consumer account) so the kill hits mid-flight.
-    let fault = slow_down(json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "delay_ms": 400,
+    let fault = inject_fault(json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "delay_ms": 400,
                                   "count": -1, "match": consumer_account }))
     .await;
 
@@ -246,7 +239,7 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
 #[sqlx::test]
 async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_can_query(pool: PgPool) {
     let Approved { app, consumer_account, principals, .. } = approved(&pool, false, true).await;
-    let fault = slow_down(json!({ "service": "lakeformation", "operation": "GrantPermissions", "delay_ms": 400,
+    let fault = inject_fault(json!({ "service": "lakeformation", "operation": "GrantPermissions", "delay_ms": 400,
                                   "count": -1, "account": consumer_account }))
     .await;
     let url = database_url(&pool);

@@ -868,15 +868,7 @@ async fn a_revoke_while_the_grant_is_in_flight_in(pool: PgPool, mode: CatalogMod
     // The grant call takes two seconds; the steward revokes while it is in flight.
     let fault = json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "delay_ms": 2000, "count": 1,
                         "account": m.holder() });
-    let r = reqwest::Client::new().post(format!("{}/_emulator/faults", common::aws::endpoint())).json(&fault).send().await.unwrap();
-    assert!(r.status().is_success());
-    let state = m.state.clone();
-    let applying = tokio::spawn(async move { meshgov::jobs::worker::run_next(&state).await.unwrap() });
-    let running = "SELECT count(*) FROM jobs WHERE kind = 'apply_grants' AND status = 'running'";
-    while sqlx::query_scalar::<_, i64>(running).fetch_one(&m.app.pool).await.unwrap() == 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let applying = apply_job_in_flight(&m, fault).await;
     let ended = match ending {
         Ending::Revoke => {
             m.revoke(&id).await;
@@ -919,15 +911,7 @@ async fn a_revoke_during_the_last_failing_grant_attempt_still_revokes(pool: PgPo
     sqlx::query("UPDATE jobs SET max_attempts = 1 WHERE kind = 'apply_grants'").execute(&m.app.pool).await.unwrap();
     let fault = json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "error": "ConcurrentModificationException",
                         "delay_ms": 2000, "count": 10, "account": m.holder(), "match": analyst });
-    let r = reqwest::Client::new().post(format!("{}/_emulator/faults", common::aws::endpoint())).json(&fault).send().await.unwrap();
-    assert!(r.status().is_success());
-    let state = m.state.clone();
-    let applying = tokio::spawn(async move { meshgov::jobs::worker::run_next(&state).await.unwrap() });
-    let running = "SELECT count(*) FROM jobs WHERE kind = 'apply_grants' AND status = 'running'";
-    while sqlx::query_scalar::<_, i64>(running).fetch_one(&m.app.pool).await.unwrap() == 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let applying = apply_job_in_flight(&m, fault).await;
     m.revoke(&id).await;
     assert!(applying.await.unwrap());
     m.run_jobs().await;
@@ -937,4 +921,18 @@ async fn a_revoke_during_the_last_failing_grant_attempt_still_revokes(pool: PgPo
     assert_eq!(got["provisioning"], "revoked", "{got}");
     assert!(m.lf_state().await.is_empty());
     assert!(!m.lf_calls("BatchRevokePermissions").await.is_empty(), "the revoke job made its call");
+}
+
+/// Slows the grant call down with `fault` (an emulator delay) and starts the apply job; returns
+/// once the job is running and its call is in flight.
+async fn apply_job_in_flight(m: &Mesh, fault: Value) -> tokio::task::JoinHandle<bool> {
+    common::aws::inject_fault(fault).await;
+    let state = m.state.clone();
+    let applying = tokio::spawn(async move { meshgov::jobs::worker::run_next(&state).await.unwrap() });
+    let running = "SELECT count(*) FROM jobs WHERE kind = 'apply_grants' AND status = 'running'";
+    while sqlx::query_scalar::<_, i64>(running).fetch_one(&m.app.pool).await.unwrap() == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    applying
 }

@@ -60,3 +60,18 @@ pub async fn lf_permissions_of(
     let all = lf_list(client).await;
     all.into_iter().filter(|p| p.principal().and_then(|x| x.data_lake_principal_identifier()) == Some(principal)).collect()
 }
+
+/// Injects a fault through the emulator's control API (`emulator/README.md`, "Faults"); its id.
+/// Scope it to the test (`account`, `match`): other tests run in parallel.
+pub async fn inject_fault(spec: serde_json::Value) -> String {
+    let r = reqwest::Client::new().post(format!("{}/_emulator/faults", endpoint())).json(&spec).send().await.unwrap();
+    assert!(r.status().is_success(), "injecting {spec}: {}", r.status());
+    let fault: serde_json::Value = r.json().await.unwrap();
+    fault["id"].as_str().map(str::to_string).unwrap_or_else(|| fault["id"].to_string())
+}
+
+/// Clears one fault (never all: other tests run in parallel).
+pub async fn clear_fault(id: &str) {
+    let r = reqwest::Client::new().delete(format!("{}/_emulator/faults/{id}", endpoint())).send().await.unwrap();
+    assert!(r.status().is_success(), "clearing fault {id}: {}", r.status());
+}

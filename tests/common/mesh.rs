@@ -233,16 +233,12 @@ impl Mesh {
     pub async fn fault(&self, operation: &str, error: &str, count: i64, extra: Value) -> String {
         let mut body = json!({ "service": "lakeformation", "operation": operation, "error": error, "count": count, "account": self.holder() });
         merge(&mut body, extra);
-        let r = reqwest::Client::new().post(format!("{}/_emulator/faults", endpoint())).json(&body).send().await.unwrap();
-        assert!(r.status().is_success());
-        let fault: Value = r.json().await.unwrap();
-        fault["id"].as_str().map(str::to_string).unwrap_or_else(|| fault["id"].to_string())
+        super::aws::inject_fault(body).await
     }
 
     /// Clears one fault (never all: other tests run in parallel).
     pub async fn clear_fault(&self, id: &str) {
-        let r = reqwest::Client::new().delete(format!("{}/_emulator/faults/{id}", endpoint())).send().await.unwrap();
-        assert!(r.status().is_success(), "clearing fault {id}: {}", r.status());
+        super::aws::clear_fault(id).await
     }
 
     pub async fn audit(&self, action: &str, target: &str) -> Vec<Value> {
