@@ -903,3 +903,36 @@ async fn a_link_role_that_cannot_be_assumed_fails_visibly_and_a_retry_completes(
     assert_eq!(m.get(&id).await["access"]["state"], "ready");
     assert!(reads(&m, "analyst", "orders").await);
 }
+
+#[sqlx::test]
+async fn a_revoke_while_the_link_is_being_set_up_leaves_nothing_behind(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    link_role(&m).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let id = m.request(&m.role("analyst"), json!([{ "name": "orders" }])).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    // The DESCRIBE grant on the link takes two seconds; the steward revokes while it is in flight.
+    let fault = inject_fault(json!({ "service": "lakeformation", "operation": "GrantPermissions", "delay_ms": 2000,
+                                     "count": 1, "account": m.consumer }))
+    .await;
+    let state = m.state.clone();
+    let applying = tokio::spawn(async move { meshgov::jobs::worker::run_next(&state).await.unwrap() });
+    let granted = "SELECT count(*) FROM grants WHERE state = 'granted'";
+    while sqlx::query_scalar::<_, i64>(granted).fetch_one(&m.app.pool).await.unwrap() == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // The grants are recorded; the set-up is on its way to (or in) the slowed call.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    m.revoke(&id).await;
+    assert!(applying.await.unwrap(), "the apply job ran");
+    m.run_jobs().await;
+    m.clear_fault(&fault).await;
+
+    // Recording the set-up's outcome did not undo the revoke: the revoke job took it all down.
+    let sub = m.get(&id).await;
+    assert_eq!(states(&sub), ("revoked", "removed"), "{sub}");
+    assert!(link_target(&m, LINK).await.is_none());
+    assert_eq!(consumer_lf(&m).await, Vec::<String>::new());
+    assert!(!reads(&m, "analyst", "orders").await);
+    assert!(m.lf_state().await.is_empty(), "nothing is left in the governance account either");
+}
