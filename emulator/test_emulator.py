@@ -363,6 +363,45 @@ def test_a_delayed_batch_entry_does_not_hold_up_other_callers(endpoint, lf):
     assert finished == ["quick", "slow"]
 
 
+def test_a_held_call_waits_for_its_release_and_tells_when_it_arrived(endpoint, lf, glue):
+    import threading
+
+    held = entries(1, prefix="held")
+    hold = fault(endpoint, service="lakeformation", operation="BatchGrantPermissions", hold=True,
+                 match=held[0]["Principal"]["DataLakePrincipalIdentifier"])
+    # Nothing has arrived yet: waiting times out (408) rather than answering early.
+    status, body, _ = control(endpoint, "POST", f"/faults/{hold['id']}/wait?timeout_ms=100")
+    assert (status, body["arrived"]) == (408, False)
+    finished = []
+    worker = threading.Thread(target=lambda: finished.append(lf.batch_grant_permissions(Entries=held)["Failures"]))
+    worker.start()
+    status, body, _ = control(endpoint, "POST", f"/faults/{hold['id']}/wait?timeout_ms=10000")
+    assert (status, body["arrived"], body["released"]) == (200, True, False)
+    # Held: other callers go on, the held call does not answer.
+    glue.get_databases()
+    worker.join(0.3)
+    assert finished == [] and worker.is_alive()
+    assert control(endpoint, "POST", f"/faults/{hold['id']}/release")[0] == 200
+    worker.join(10)
+    assert finished == [[]], "the held entry is carried out once released"
+    # Released holds are forgotten.
+    assert control(endpoint, "POST", f"/faults/{hold['id']}/release")[0] == 404
+
+
+def test_clearing_faults_releases_held_calls(endpoint, glue):
+    import threading
+
+    fault(endpoint, service="glue", operation="GetDatabases", hold=True)
+    finished = []
+    worker = threading.Thread(target=lambda: finished.append("DatabaseList" in glue.get_databases()))
+    worker.start()
+    worker.join(0.3)
+    assert worker.is_alive()
+    control(endpoint, "DELETE", "/faults")
+    worker.join(10)
+    assert finished == [True]
+
+
 def test_batch_of_more_than_20_entries_is_rejected(endpoint, lf):
     for op in (lf.batch_grant_permissions, lf.batch_revoke_permissions):
         with pytest.raises(ClientError) as exc:

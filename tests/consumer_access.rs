@@ -6,7 +6,7 @@
 mod common;
 
 use aws_sdk_lakeformation::types::PrincipalResourcePermissions;
-use common::aws::{base_config, config_in, endpoint, fresh_account, inject_fault, lf_list};
+use common::aws::{Hold, base_config, config_in, endpoint, fresh_account, inject_fault, lf_list};
 use common::mesh::{Mesh, credentials_in, resource_text};
 use common::*;
 use meshgov::grants::holder::CatalogMode;
@@ -911,22 +911,15 @@ async fn a_revoke_while_the_link_is_being_set_up_leaves_nothing_behind(pool: PgP
     m.product("sales", "orders", &["orders"], json!({})).await;
     let id = m.request(&m.role("analyst"), json!([{ "name": "orders" }])).await["id"].as_str().unwrap().to_string();
     m.approve(&id, json!({})).await;
-    // The DESCRIBE grant on the link takes two seconds; the steward revokes while it is in flight.
-    let fault = inject_fault(json!({ "service": "lakeformation", "operation": "GrantPermissions", "delay_ms": 2000,
-                                     "count": 1, "account": m.consumer }))
-    .await;
+    // The DESCRIBE grant on the link is held in flight; the steward revokes meanwhile.
+    let hold = Hold::new(json!({ "service": "lakeformation", "operation": "GrantPermissions", "account": m.consumer })).await;
     let state = m.state.clone();
     let applying = tokio::spawn(async move { meshgov::jobs::worker::run_next(&state).await.unwrap() });
-    let granted = "SELECT count(*) FROM grants WHERE state = 'granted'";
-    while sqlx::query_scalar::<_, i64>(granted).fetch_one(&m.app.pool).await.unwrap() == 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    // The grants are recorded; the set-up is on its way to (or in) the slowed call.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    hold.arrived().await;
     m.revoke(&id).await;
+    hold.release().await;
     assert!(applying.await.unwrap(), "the apply job ran");
     m.run_jobs().await;
-    m.clear_fault(&fault).await;
 
     // Recording the set-up's outcome did not undo the revoke: the revoke job took it all down.
     let sub = m.get(&id).await;

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::aws::fresh_account;
+use common::aws::{Hold, fresh_account};
 use common::mesh::Mesh;
 use meshgov::grants::holder::CatalogMode;
 use common::*;
@@ -865,10 +865,9 @@ async fn a_revoke_while_the_grant_is_in_flight_in(pool: PgPool, mode: CatalogMod
     let analyst = m.role("analyst");
     let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
     m.approve(&id, json!({})).await;
-    // The grant call takes two seconds; the steward revokes while it is in flight.
-    let fault = json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "delay_ms": 2000, "count": 1,
-                        "account": m.holder() });
-    let applying = apply_job_in_flight(&m, fault).await;
+    // The grant call is held in flight; the subscription ends meanwhile.
+    let spec = json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "account": m.holder() });
+    let (applying, hold) = apply_job_in_flight(&m, spec).await;
     let ended = match ending {
         Ending::Revoke => {
             m.revoke(&id).await;
@@ -888,6 +887,7 @@ async fn a_revoke_while_the_grant_is_in_flight_in(pool: PgPool, mode: CatalogMod
             "revoked"
         }
     };
+    hold.release().await;
     assert!(applying.await.unwrap(), "the grant job ran");
     m.run_jobs().await;
 
@@ -909,10 +909,11 @@ async fn a_revoke_during_the_last_failing_grant_attempt_still_revokes(pool: PgPo
     m.approve(&id, json!({})).await;
     // This attempt is the job's last, and Lake Formation fails the entries transiently, slowly.
     sqlx::query("UPDATE jobs SET max_attempts = 1 WHERE kind = 'apply_grants'").execute(&m.app.pool).await.unwrap();
-    let fault = json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "error": "ConcurrentModificationException",
-                        "delay_ms": 2000, "count": 10, "account": m.holder(), "match": analyst });
-    let applying = apply_job_in_flight(&m, fault).await;
+    let spec = json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "error": "ConcurrentModificationException",
+                       "count": 10, "account": m.holder(), "match": analyst });
+    let (applying, hold) = apply_job_in_flight(&m, spec).await;
     m.revoke(&id).await;
+    hold.release().await;
     assert!(applying.await.unwrap());
     m.run_jobs().await;
 
@@ -923,16 +924,121 @@ async fn a_revoke_during_the_last_failing_grant_attempt_still_revokes(pool: PgPo
     assert!(!m.lf_calls("BatchRevokePermissions").await.is_empty(), "the revoke job made its call");
 }
 
-/// Slows the grant call down with `fault` (an emulator delay) and starts the apply job; returns
-/// once the job is running and its call is in flight.
-async fn apply_job_in_flight(m: &Mesh, fault: Value) -> tokio::task::JoinHandle<bool> {
-    common::aws::inject_fault(fault).await;
+#[sqlx::test]
+async fn a_column_removed_while_the_grant_is_in_flight_narrows_what_lake_formation_holds(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, json!([{ "name": "orders", "columns": ["a", "b"] }])).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    let spec = json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "account": m.holder() });
+    let (applying, hold) = apply_job_in_flight(&m, spec).await;
+    // While [a, b] is being granted, the producer drops column b and a sync records it: the
+    // grant in flight is replaced by one on [a].
+    m.glue_columns("orders", &["a", "c", "region"]).await;
+    let r = m.app.post_empty("/api/v1/domains/sales/products/orders/sync", &admin()).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert!(meshgov::jobs::worker::run_next(&m.state).await.unwrap(), "the sync ran beside the held grant");
+    hold.release().await;
+    assert!(applying.await.unwrap());
+    m.run_jobs().await;
+
+    assert_eq!(m.get(&id).await["provisioning"], "granted");
+    let mut expected = vec![m.expect_db(&analyst), format!("{analyst} columns {}.orders[a] SELECT", m.grant_db())];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected, "what the call in flight granted on b was revoked");
+}
+
+#[sqlx::test]
+async fn a_grant_retried_while_the_revoke_runs_grants_nothing(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders", "returns"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    // The first attempt grants the database and `orders`; `returns` fails transiently: the job
+    // will retry it after its backoff.
+    let transient = m.fault("BatchGrantPermissions", "ConcurrentModificationException", 1, json!({ "match": "\"returns\"" })).await;
+    assert!(meshgov::jobs::worker::run_next(&m.state).await.unwrap());
+    m.clear_fault(&transient).await;
+    assert_eq!(m.lf_state().await.len(), 2, "the database and orders are granted");
+    let retry_due = "SELECT count(*) FROM jobs WHERE kind = 'apply_grants' AND status = 'queued'";
+    assert_eq!(sqlx::query_scalar::<_, i64>(retry_due).fetch_one(&m.app.pool).await.unwrap(), 1, "the grant job waits to retry");
+
+    // The steward revokes; the revoke job's call is held in flight on this replica...
+    m.revoke(&id).await;
+    let hold = Hold::new(json!({ "service": "lakeformation", "operation": "BatchRevokePermissions", "account": m.holder() })).await;
     let state = m.state.clone();
-    let applying = tokio::spawn(async move { meshgov::jobs::worker::run_next(&state).await.unwrap() });
-    let running = "SELECT count(*) FROM jobs WHERE kind = 'apply_grants' AND status = 'running'";
-    while sqlx::query_scalar::<_, i64>(running).fetch_one(&m.app.pool).await.unwrap() == 0 {
+    // The only job due: the grant job's retry is not.
+    let revoking = tokio::spawn(async move { meshgov::jobs::worker::run_next(&state).await.unwrap() });
+    hold.arrived().await;
+    // ...while the grant job's retry comes due on another replica, and the steward asks to retry.
+    let r = m.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;
+    assert_eq!(r.problem(409, "nothing_to_retry")["status"], 409);
+    sqlx::query("UPDATE jobs SET run_after = now() WHERE kind = 'apply_grants' AND status = 'queued'").execute(&m.app.pool).await.unwrap();
+    let (replica, _) = m.replica().await;
+    let retrying = tokio::spawn(async move { meshgov::jobs::worker::run_next(&replica).await.unwrap() });
+    waiting_on_a_principal_lock(&m).await;
+    hold.release().await;
+    assert!(revoking.await.unwrap());
+    assert!(retrying.await.unwrap());
+    m.run_jobs().await;
+
+    let got = m.get(&id).await;
+    assert_eq!(got["provisioning"], "revoked", "{got}");
+    assert!(m.lf_state().await.is_empty(), "nothing is left in Lake Formation");
+    assert_eq!(m.lf_calls("BatchGrantPermissions").await.len(), 1, "the retry granted nothing after the revoke");
+}
+
+#[sqlx::test]
+async fn two_replicas_working_on_one_subscription_end_with_no_access_after_a_revoke(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    // Replica one's worker is inside the grant call.
+    let spec = json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "account": m.holder() });
+    let (applying, hold) = apply_job_in_flight(&m, spec).await;
+    // Replica two takes the revoke, and its worker starts the revoke job at once: it waits for
+    // replica one's run (the principal's lock), and must not revoke before the grant lands.
+    let (replica, replica_app) = m.replica().await;
+    let r = replica_app.post_empty(&format!("/api/v1/subscriptions/{id}/revoke"), &steward()).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let revoking = tokio::spawn(async move { meshgov::jobs::worker::run_next(&replica).await.unwrap() });
+    waiting_on_a_principal_lock(&m).await;
+    hold.release().await;
+    assert!(applying.await.unwrap());
+    assert!(revoking.await.unwrap());
+    m.run_jobs().await;
+
+    let got = m.get(&id).await;
+    assert_eq!((got["status"].as_str(), got["provisioning"].as_str()), (Some("revoked"), Some("revoked")), "{got}");
+    assert!(m.lf_state().await.is_empty(), "no access is left in Lake Formation");
+    let granted_at = m.lf_calls("BatchGrantPermissions").await[0]["seq"].as_i64().unwrap();
+    let revoked_at = m.lf_calls("BatchRevokePermissions").await.last().expect("a revoke call")["seq"].as_i64().unwrap();
+    assert!(revoked_at > granted_at, "the revoke came after the grant it undoes");
+}
+
+/// Returns once a worker waits for a principal's grant lock (another run holds it).
+async fn waiting_on_a_principal_lock(m: &Mesh) {
+    let waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    for _ in 0..1500 {
+        if sqlx::query_scalar::<_, i64>(waiting).fetch_one(&m.app.pool).await.unwrap() > 0 {
+            return;
+        }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    applying
+    panic!("no worker came to wait for the principal's lock within 30 s");
+}
+
+/// Starts the apply job with its grant call held in the emulator (a hold matching `spec`);
+/// returns once the call is in flight, with the hold to release it.
+async fn apply_job_in_flight(m: &Mesh, spec: Value) -> (tokio::task::JoinHandle<bool>, Hold) {
+    let hold = Hold::new(spec).await;
+    let state = m.state.clone();
+    let applying = tokio::spawn(async move { meshgov::jobs::worker::run_next(&state).await.unwrap() });
+    hold.arrived().await;
+    (applying, hold)
 }

@@ -75,8 +75,8 @@ class EmulatorMiddleware:
         batch = call.service == "lakeformation" and call.operation in lakeformation.BATCH_OPERATIONS
         fault = REGISTRY.take(call, batch)
         resp: Response
-        if fault is not None and fault.delay_ms:
-            time.sleep(fault.delay_ms / 1000.0)
+        if fault is not None:
+            fault.pause()
         if fault is not None and fault.error:
             record["injected"] = fault.error
             resp = render_error(call.service, fault.error, fault.message, fault.status, call.request_id)

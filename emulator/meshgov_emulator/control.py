@@ -39,13 +39,32 @@ def handle(environ: dict[str, Any]) -> Response:
             if method == "DELETE":
                 with REGISTRY.lock:
                     REGISTRY.faults.clear()
+                REGISTRY.release_all()
                 return reply({"cleared": True})
+        if path.startswith("/faults/") and path.count("/") == 3 and method == "POST":
+            # A hold's barrier: wait until a call arrives at it, or let the held call go on.
+            _, _, fid, verb = path.split("/")
+            try:
+                if verb == "wait":
+                    timeout_ms = int(query.get("timeout_ms", ["10000"])[0])
+                    fault = REGISTRY.hold(fid)
+                    arrived = fault.arrived.wait(timeout_ms / 1000.0)
+                    return reply(fault.to_dict(), 200 if arrived else 408)
+                if verb == "release":
+                    return reply(REGISTRY.release(fid).to_dict())
+            except KeyError:
+                return reply({"error": f"no hold {fid} (never added, or released already)"}, 404)
         if path.startswith("/faults/") and method == "DELETE":
             fid = path.split("/", 2)[2]
             with REGISTRY.lock:
                 before = len(REGISTRY.faults)
                 REGISTRY.faults[:] = [f for f in REGISTRY.faults if f.id != fid]
-                return reply({"deleted": before != len(REGISTRY.faults)})
+                deleted = before != len(REGISTRY.faults)
+            try:
+                REGISTRY.release(fid)
+            except KeyError:
+                pass
+            return reply({"deleted": deleted})
         if path == "/calls":
             if method == "GET":
                 with REGISTRY.lock:
@@ -74,6 +93,7 @@ def handle(environ: dict[str, Any]) -> Response:
             with REGISTRY.lock:
                 REGISTRY.faults.clear()
                 REGISTRY.calls.clear()
+                REGISTRY.release_all()
                 lakeformation.clear_filters()
                 ram.clear()
                 settings.reset()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from typing import Any, Callable
 
 from . import ownership
@@ -186,13 +185,14 @@ def _batch(moto: MotoApp, call: Call, one: Callable[[MotoApp, Call, str, dict[st
         )
     catalog = params.get("CatalogId") or call.account
     failures: list[dict[str, Any]] = []
-    # Each entry's fault is taken first, and its delay slept, before the global lock: a delayed
-    # entry slows its own call, never the other callers (parallel tests) waiting on the lock.
+    # Each entry's fault is taken first, and its delay or hold waited out, before the global
+    # lock: a delayed entry slows its own call, never the other callers (parallel tests) waiting
+    # on the lock.
     faults = [REGISTRY.take_for_entry(call, compact(entry)) if isinstance(entry, dict) and entry.get("Id") else None
               for entry in entries]
-    delay = sum(f.delay_ms for f in faults if f is not None and f.delay_ms)
-    if delay:
-        time.sleep(delay / 1000.0)
+    for fault in faults:
+        if fault is not None:
+            fault.pause()
     with REGISTRY.lock:
         for entry, fault in zip(entries, faults):
             if not isinstance(entry, dict) or not entry.get("Id"):

@@ -75,3 +75,33 @@ pub async fn clear_fault(id: &str) {
     let r = reqwest::Client::new().delete(format!("{}/_emulator/faults/{id}", endpoint())).send().await.unwrap();
     assert!(r.status().is_success(), "clearing fault {id}: {}", r.status());
 }
+
+/// A barrier in the emulator (a fault with `hold`): the first call matching its spec waits there
+/// until the test releases it, so a test acts while a call is in flight without guessing how
+/// long to sleep.
+pub struct Hold {
+    id: String,
+}
+
+impl Hold {
+    /// Holds the next call matching `spec` (a fault spec without the error: `service`,
+    /// `operation`, and `account` or `match` to keep it to this test's calls).
+    pub async fn new(mut spec: serde_json::Value) -> Hold {
+        spec["hold"] = serde_json::Value::Bool(true);
+        Hold { id: inject_fault(spec).await }
+    }
+
+    /// Returns once a matching call has reached the emulator and is waiting there.
+    pub async fn arrived(&self) {
+        let url = format!("{}/_emulator/faults/{}/wait?timeout_ms=30000", endpoint(), self.id);
+        let r = reqwest::Client::new().post(url).send().await.unwrap();
+        assert_eq!(r.status(), 200, "no call reached hold {} within 30 s", self.id);
+    }
+
+    /// Lets the held call go on.
+    pub async fn release(&self) {
+        let url = format!("{}/_emulator/faults/{}/release", endpoint(), self.id);
+        let r = reqwest::Client::new().post(url).send().await.unwrap();
+        assert_eq!(r.status(), 200, "releasing hold {}", self.id);
+    }
+}

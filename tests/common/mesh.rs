@@ -78,6 +78,19 @@ impl Mesh {
         m
     }
 
+    /// A second replica of the service on the same database: its own pool, its own state, its
+    /// own router (as a second process would have), for races between replicas.
+    pub async fn replica(&self) -> (AppState, TestApp) {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(4)
+            .connect_with((*self.app.pool.connect_options()).clone())
+            .await
+            .unwrap();
+        let state = AppState::new((*self.state.config).clone(), pool.clone());
+        let app = TestApp { router: meshgov::app(state.clone()), pool };
+        (state, app)
+    }
+
     /// The Lake Formation meshgov calls for the grants on `sales/orders`.
     pub async fn lf_account(&self) -> meshgov::grants::holder::LfAccount {
         use meshgov::grants::holder::LfAccount;
@@ -288,6 +301,17 @@ impl Mesh {
                 assert!(e.as_service_error().is_some_and(|e| e.is_already_exists_exception()), "{e:?}");
             }
         }
+    }
+
+    /// Gives the producer's table `table` (in `sales_db`) these columns, as a schema change would.
+    pub async fn glue_columns(&self, table: &str, columns: &[&str]) {
+        let col = |n: &&str| aws_sdk_glue::types::Column::builder().name(*n).r#type("string").build().unwrap();
+        let sd = aws_sdk_glue::types::StorageDescriptor::builder()
+            .set_columns(Some(columns.iter().map(col).collect()))
+            .location(format!("s3://sales-data/{table}/"))
+            .build();
+        let input = aws_sdk_glue::types::TableInput::builder().name(table).storage_descriptor(sd).build().unwrap();
+        self.glue().await.update_table().database_name("sales_db").table_input(input).send().await.unwrap();
     }
 
     /// Lets meshgov read the producer's catalog (sync, drift checks) through a role there.
