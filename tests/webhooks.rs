@@ -12,7 +12,8 @@ use base64::engine::general_purpose::STANDARD;
 use common::flow::{published_product, request_access};
 use common::*;
 use hmac::{Hmac, Mac};
-use meshgov::jobs::worker;
+use common::flow::append_event;
+use meshgov::jobs::{Lane, worker};
 use meshgov::webhooks::service::fan_out;
 use meshgov::{AppState, Config};
 use serde_json::{Value, json};
@@ -99,18 +100,24 @@ impl Setup {
         r.body
     }
 
-    /// Fans out and runs deliveries, retries made due at once, until none is queued. Other jobs
-    /// (catalog syncs, grants) are dropped: they would call AWS.
+    /// Fans out and runs deliveries, retries and receivers' backoffs made due at once, until none
+    /// is queued. Other jobs (catalog syncs, grants) are dropped: they would call AWS.
     async fn deliver(&self) {
         fan_out(&self.state).await.unwrap();
         for _ in 0..20 {
             sqlx::query("DELETE FROM jobs WHERE kind <> 'deliver_webhook'").execute(&self.app.pool).await.unwrap();
-            sqlx::query("UPDATE jobs SET run_after = now() WHERE status = 'queued'").execute(&self.app.pool).await.unwrap();
+            self.time_passes().await;
             if worker::run_until_idle(&self.state).await.unwrap() == 0 {
                 return;
             }
         }
         panic!("deliveries do not settle");
+    }
+
+    /// Every queued job and every receiver's backoff is due now.
+    async fn time_passes(&self) {
+        sqlx::query("UPDATE jobs SET run_after = now() WHERE status = 'queued'").execute(&self.app.pool).await.unwrap();
+        sqlx::query("UPDATE webhooks SET retry_after = now() WHERE retry_after IS NOT NULL").execute(&self.app.pool).await.unwrap();
     }
 
     async fn deliveries(&self, hook: &Value, query: &str) -> Vec<Value> {
@@ -327,4 +334,150 @@ async fn without_allow_private_webhooks_reach_no_address_inside_the_network(pool
     let dead = s.deliveries(&r.body, "?state=dead").await;
     assert!(!dead.is_empty());
     assert!(dead[0]["last_error"].as_str().unwrap().contains("non-public"), "{}", dead[0]);
+}
+
+#[sqlx::test]
+async fn a_receiver_that_keeps_failing_backs_off_as_a_whole_and_gets_everything_once_it_answers(pool: PgPool) {
+    let s = setup(pool, |c| c.events.webhook_max_attempts = 8);
+    let receiver = Receiver::start(&[], 500).await;
+    let hook = s.register(&admin(), &receiver, json!({})).await;
+    let id = hook["id"].as_str().unwrap();
+    for i in 0..20 {
+        append_event(&s.app, "product.published", &format!("product:sales/p{i}")).await;
+    }
+    fan_out(&s.state).await.unwrap();
+    // The deliveries run as they come due, no faster than the receiver's backoff allows.
+    while worker::run_next_in(&s.state, Lane::Delivery).await.unwrap() {}
+    assert_eq!(receiver.received().len(), 1, "one failed attempt, then the whole receiver waits");
+    let pending = s.deliveries(&hook, "?state=pending").await;
+    assert_eq!(pending.len(), 20);
+    assert_eq!(pending.iter().map(|d| d["attempts"].as_i64().unwrap()).sum::<i64>(), 1, "no attempt was spent waiting");
+    let shown = s.app.get(&format!("/api/v1/webhooks/{id}"), &admin()).await.body;
+    let (since, until) = (shown["failing_since"].as_str().unwrap(), shown["retry_after"].as_str().unwrap());
+    assert!(until > since, "{shown}");
+    // The deliveries not yet tried are not even claimed before then (the one tried retries on
+    // its own backoff, and waits for the receiver's if it comes due first).
+    let early = "SELECT count(*) FROM jobs WHERE kind = 'deliver_webhook' AND status = 'queued' AND attempts = 0
+                 AND run_after < $1::timestamptz";
+    let early: i64 = sqlx::query_scalar(early).bind(until).fetch_one(&s.app.pool).await.unwrap();
+    assert_eq!(early, 0, "every untried delivery waits for the receiver's backoff");
+
+    // The backoff ends, and it fails again: one more attempt, a longer wait.
+    s.time_passes().await;
+    while worker::run_next_in(&s.state, Lane::Delivery).await.unwrap() {}
+    assert_eq!(receiver.received().len(), 2);
+    let again = s.app.get(&format!("/api/v1/webhooks/{id}"), &admin()).await.body;
+    assert_eq!(again["failing_since"], shown["failing_since"], "still failing since the first failure");
+
+    // It answers again: everything is delivered, each event once, and it is healthy.
+    receiver.answer_from_now(200);
+    s.deliver().await;
+    let delivered = s.deliveries(&hook, "?state=delivered").await;
+    assert_eq!(delivered.len(), 20);
+    let mut ids: Vec<String> = receiver.received()[2..].iter().map(|r| r.headers["webhook-id"].to_str().unwrap().to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((ids.len(), receiver.received().len()), (20, 22), "each event delivered once after the two failures");
+    let healthy = s.app.get(&format!("/api/v1/webhooks/{id}"), &admin()).await.body;
+    assert!(healthy["failing_since"].is_null() && healthy["retry_after"].is_null(), "{healthy}");
+}
+
+/// A receiver that accepts connections, reads each request's head, and never answers: it counts
+/// how many requests to each path are open at once.
+#[derive(Clone, Default)]
+struct Silent {
+    open: Arc<Mutex<std::collections::BTreeMap<String, (usize, usize)>>>,
+}
+
+impl Silent {
+    async fn start() -> (Silent, String) {
+        use tokio::io::AsyncReadExt;
+        let silent = Silent::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let shared = silent.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let open = shared.open.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let path = String::from_utf8_lossy(&head).split(' ').nth(1).unwrap_or("").to_string();
+                    {
+                        let mut open = open.lock().unwrap();
+                        let (now, max) = open.entry(path.clone()).or_default();
+                        *now += 1;
+                        *max = (*max).max(*now);
+                    }
+                    // Hold the request until the client gives up.
+                    while !matches!(socket.read(&mut buf).await, Ok(0) | Err(_)) {}
+                    open.lock().unwrap().get_mut(&path).unwrap().0 -= 1;
+                });
+            }
+        });
+        (silent, base)
+    }
+
+    /// The most requests to `path` that were open at once.
+    fn most_open(&self, path: &str) -> usize {
+        self.open.lock().unwrap().get(path).map_or(0, |(_, max)| *max)
+    }
+}
+
+#[sqlx::test]
+async fn an_approval_is_granted_promptly_while_receivers_time_out_under_a_burst_of_events(pool: PgPool) {
+    let m = common::mesh::Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    // Two webhooks whose receiver never answers, and a burst of events for them.
+    let (silent, base) = Silent::start().await;
+    for path in ["/a", "/b"] {
+        let r = m.app.post("/api/v1/webhooks", &admin(), json!({ "url": format!("{base}{path}") })).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    for i in 0..300 {
+        append_event(&m.app, "product.published", &format!("product:sales/burst-{i}")).await;
+    }
+    fan_out(&m.state).await.unwrap();
+    // The service's own workers: provisioning and delivery workers, as `serve` runs them.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workers = tokio::spawn(worker::run(m.state.clone(), 2, stopped));
+    let in_flight = || async { silent.most_open("/a") + silent.most_open("/b") };
+    for _ in 0..500 {
+        if in_flight().await >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(in_flight().await >= 2, "both receivers are being tried");
+
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    let mut granted = false;
+    for _ in 0..300 {
+        if m.get(&id).await["provisioning"] == "granted" {
+            granted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Granted while every delivery still waits on the silent receivers (their first attempts
+    // time out after 10 s): the deliveries took none of the provisioning workers.
+    let answered: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries WHERE state <> 'pending' OR attempts > 1")
+        .fetch_one(&m.app.pool)
+        .await
+        .unwrap();
+    assert!(granted, "the approval was granted");
+    assert_eq!(answered, 0, "granted before any delivery attempt ended");
+    assert_eq!(m.lf_state().await.len(), 2, "the grants are in Lake Formation");
+    assert_eq!((silent.most_open("/a"), silent.most_open("/b")), (1, 1), "one delivery in flight per receiver, never more");
+    let _ = stop.send(true);
+    workers.abort();
 }

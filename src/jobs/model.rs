@@ -97,4 +97,7 @@ pub enum JobOutcome {
     Retry(String),
     /// No attempt will do better (access denied, missing database): fail now.
     Fatal(String),
+    /// Not now, and not a failure: run again after this long without spending an attempt (a
+    /// webhook's receiver is backing off, or another delivery to it is in flight).
+    Defer(std::time::Duration, String),
 }

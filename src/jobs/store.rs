@@ -126,6 +126,20 @@ pub async fn succeed(db: impl PgExecutor<'_>, id: Uuid, result: &Value) -> sqlx:
     Ok(())
 }
 
+/// Puts a claimed job back in the queue for `delay` and gives back the attempt its claim counted.
+pub async fn defer(db: impl PgExecutor<'_>, id: Uuid, delay: Duration) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), locked_until = NULL,
+             run_after = now() + make_interval(secs => $2), updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(delay.as_secs_f64())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Records a failed attempt: back to the queue at `retry_at`, or `failed` for good.
 pub async fn fail(db: impl PgExecutor<'_>, id: Uuid, error: &str, retry_in: Option<Duration>) -> sqlx::Result<()> {
     match retry_in {

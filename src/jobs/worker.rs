@@ -98,6 +98,10 @@ async fn record(state: &AppState, job: &JobRow, outcome: JobOutcome) -> sqlx::Re
             tracing::warn!(job_id = %job.id, kind = %job.kind, %error, retry_in_ms = delay.as_millis() as u64, "job attempt failed");
             store::fail(&state.db, job.id, &error, Some(delay)).await
         }
+        JobOutcome::Defer(delay, why) => {
+            tracing::debug!(job_id = %job.id, kind = %job.kind, %why, defer_ms = delay.as_millis() as u64, "job deferred");
+            store::defer(&state.db, job.id, delay).await
+        }
         JobOutcome::Retry(error) | JobOutcome::Fatal(error) => {
             tracing::error!(job_id = %job.id, kind = %job.kind, %error, "job failed");
             store::fail(&state.db, job.id, &error, None).await

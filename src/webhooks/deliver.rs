@@ -6,6 +6,14 @@
 //! and error, and sendable again. A 410 Gone means the receiver is gone for good: the webhook is
 //! disabled and the delivery dead at once. Deliveries are not ordered: a retried event may arrive
 //! after later ones; the CloudEvent's `seq` orders them.
+//!
+//! A receiver is tried by one delivery at a time (a lock per webhook, across replicas), and one
+//! that fails backs off as a whole: none of its deliveries is attempted before its `retry_after`
+//! (doubling with each consecutive failure, up to 5 minutes), and their jobs wait without spending
+//! attempts. A dead receiver thus costs one attempt per backoff window, not one per queued event,
+//! and never holds more than one delivery worker.
+
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -36,9 +44,20 @@ impl BackgroundJob for DeliveryJob {
     }
 }
 
+/// How long a delivery waits when another delivery to its receiver is in flight.
+const RECEIVER_BUSY: Duration = Duration::from_secs(1);
+
 async fn deliver(state: &AppState, job: &JobRow, target: &DeliveryJob) -> sqlx::Result<JobOutcome> {
     let skipped = |why: &str| Ok(JobOutcome::Done(json!({ "skipped": why })));
-    let Some(hook) = store::find(&state.db, target.webhook_id).await? else { return skipped("the webhook was deleted") };
+    // Held until this attempt is recorded; released by the transaction's end.
+    let mut receiver = state.db.begin().await?;
+    if !store::try_lock_receiver(&mut receiver, target.webhook_id).await? {
+        return Ok(JobOutcome::Defer(RECEIVER_BUSY, "another delivery to this receiver is in flight".into()));
+    }
+    let Some(hook) = store::find(&mut *receiver, target.webhook_id).await? else { return skipped("the webhook was deleted") };
+    if let Some(wait) = hook.retry_after.and_then(|until| (until - chrono::Utc::now()).to_std().ok()) {
+        return Ok(JobOutcome::Defer(wait, "the receiver is backing off after failed attempts".into()));
+    }
     if hook.status != "active" {
         return skipped("the webhook is disabled");
     }
@@ -54,6 +73,7 @@ async fn deliver(state: &AppState, job: &JobRow, target: &DeliveryJob) -> sqlx::
     let (status, error) = match send(&hook, target.seq, body, state.config.events.webhook_allow_private).await {
         Ok(status) if (200..300).contains(&status) => {
             store::record_attempt(&state.db, hook.id, target.seq, "delivered", Some(status), None).await?;
+            store::receiver_answered(&state.db, hook.id).await?;
             return Ok(JobOutcome::Done(json!({ "status": status })));
         }
         Ok(status) => (Some(status), format!("the receiver answered {status}")),
@@ -69,6 +89,8 @@ async fn deliver(state: &AppState, job: &JobRow, target: &DeliveryJob) -> sqlx::
     let last = job.attempts >= job.max_attempts;
     let state_after = if last { "dead" } else { "pending" };
     store::record_attempt(&state.db, hook.id, target.seq, state_after, status, Some(&error)).await?;
+    let until = store::receiver_failed(&state.db, hook.id, crate::jobs::worker::backoff).await?;
+    tracing::info!(webhook_id = %hook.id, %until, "webhook receiver backs off");
     Ok(if last { JobOutcome::Fatal(error) } else { JobOutcome::Retry(error) })
 }
 

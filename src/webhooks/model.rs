@@ -35,6 +35,9 @@ pub struct WebhookRow {
     pub status: String,
     pub disabled_reason: Option<String>,
     pub cursor_seq: i64,
+    pub consecutive_failures: i32,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub retry_after: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -67,6 +70,11 @@ pub struct Webhook {
     pub owner_domains: Vec<String>,
     /// The newest audit seq already turned into deliveries (or found not to be for this webhook).
     pub last_seq: i64,
+    /// Since when every attempt to the receiver has failed; null while it answers.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// While the receiver keeps failing, none of its deliveries is tried before this time (its
+    /// backoff grows with each failed attempt, up to 5 minutes); null while it answers.
+    pub retry_after: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The signing secret (`whsec_…`): only in the answer to the create. Keep it; it is never
@@ -89,6 +97,8 @@ impl From<WebhookRow> for Webhook {
             owner_roles: r.owner_roles,
             owner_domains: r.owner_domains,
             last_seq: r.cursor_seq,
+            failing_since: r.failing_since,
+            retry_after: r.retry_after,
             created_at: r.created_at,
             updated_at: r.updated_at,
             secret: None,

@@ -7,7 +7,7 @@ use super::model::{DeliveryRow, WebhookRow};
 use crate::audit::model::AuditEvent;
 
 const COLUMNS: &str = "id, url, description, types, secret, owner_sub, owner_roles, owner_domains, status,
-    disabled_reason, cursor_seq, created_at, updated_at";
+    disabled_reason, cursor_seq, consecutive_failures, failing_since, retry_after, created_at, updated_at";
 
 const DELIVERY_COLUMNS: &str = "d.webhook_id, d.seq, a.action, a.target, d.state, d.attempts, d.last_status,
     d.last_error, d.job_id, d.created_at, d.updated_at, d.delivered_at";
@@ -54,6 +54,56 @@ pub async fn set_cursor(tx: &mut PgConnection, id: Uuid, seq: i64) -> sqlx::Resu
     .bind(seq)
     .fetch_one(&mut *tx)
     .await
+}
+
+/// Takes the receiver's delivery lock for the transaction, if no other delivery holds it: one
+/// delivery in flight per receiver, across replicas.
+pub async fn try_lock_receiver(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext('meshgov-webhook'), hashtext($1::text))")
+        .bind(id)
+        .fetch_one(tx)
+        .await
+}
+
+/// A failed attempt: the receiver backs off until `now + backoff`, and so do its queued
+/// deliveries. Returns when the receiver may be tried again.
+pub async fn receiver_failed(db: &PgPool, id: Uuid, backoff: impl Fn(i32) -> std::time::Duration) -> sqlx::Result<chrono::DateTime<chrono::Utc>> {
+    let mut tx = db.begin().await?;
+    let failures: i32 = sqlx::query_scalar(
+        "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, failing_since = coalesce(failing_since, now())
+         WHERE id = $1 RETURNING consecutive_failures",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let until: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("UPDATE webhooks SET retry_after = now() + make_interval(secs => $2) WHERE id = $1 RETURNING retry_after")
+            .bind(id)
+            .bind(backoff(failures).as_secs_f64())
+            .fetch_one(&mut *tx)
+            .await?;
+    sqlx::query(
+        "UPDATE jobs SET run_after = $2, updated_at = now()
+         WHERE kind = 'deliver_webhook' AND status = 'queued' AND payload ->> 'webhook_id' = $1::text AND run_after < $2",
+    )
+    .bind(id)
+    .bind(until)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(until)
+}
+
+/// A delivered attempt: the receiver is healthy again.
+pub async fn receiver_answered(db: &PgPool, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL, retry_after = NULL
+         WHERE id = $1 AND consecutive_failures > 0",
+    )
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<WebhookRow>> {
