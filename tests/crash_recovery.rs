@@ -5,11 +5,11 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::aws::{clear_fault, endpoint, fresh_account, inject_fault, lf_permissions};
 use common::*;
+use common::process::Served;
 use meshgov::config::AwsConfig;
 use meshgov::schema::{Column, SchemaDocument, TableSchema};
 use meshgov::Config;
@@ -26,28 +26,9 @@ fn database_url(pool: &PgPool) -> String {
     format!("{base}/{}", pool.connect_options().get_database().expect("a database name"))
 }
 
-fn serve(database_url: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_meshgov"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", database_url)
-        .env("MESHGOV_LISTEN", "127.0.0.1:0")
-        .env("MESHGOV_JWT_DEV_SECRET", SECRET)
-        .env("MESHGOV_AWS_ENDPOINT_URL", endpoint())
-        .env("MESHGOV_AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("MESHGOV_AWS_PRINCIPAL_ARN", "arn:aws:iam::123456789012:role/meshgov")
-        .env("MESHGOV_SYNC_INTERVAL", "off")
-        .env("MESHGOV_WORKER_CONCURRENCY", "4")
-        .env("MESHGOV_JOB_LEASE", "3s")
-        .env("MESHGOV_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("meshgov starts")
+/// The service with four workers and a 3 s job lease (a killed replica's jobs are reclaimed soon).
+fn serve(database_url: &str) -> Served {
+    common::process::serve(database_url, &[("MESHGOV_WORKER_CONCURRENCY", "4"), ("MESHGOV_JOB_LEASE", "3s")])
 }
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
@@ -103,9 +84,9 @@ async fn killed_mid_batch_and_restarted_in_producer_mode(pool: PgPool) {
     killed_mid_batch_in(pool, true).await
 }
 
-/// A mesh of `sales` (in central or producer mode) and `marketing`, with SUBSCRIPTIONS approved
-/// subscriptions of `marketing`'s roles to `sales/orders`, not yet granted.
-struct Approved {
+/// A mesh of `sales` (in central or producer mode) and `marketing`, and the principals of
+/// `marketing`'s subscriptions to `sales/orders`.
+struct Crashable {
     app: TestApp,
     consumer_account: String,
     principals: Vec<String>,
@@ -114,7 +95,26 @@ struct Approved {
     holder: Option<String>,
 }
 
-async fn approved(pool: &PgPool, producer_mode: bool, link_role: bool) -> Approved {
+async fn approved(pool: &PgPool, producer_mode: bool, link_role: bool) -> Crashable {
+    let mut mesh = published(pool, producer_mode, link_role).await;
+    let principals: Vec<String> =
+        (0..SUBSCRIPTIONS).map(|i| format!("arn:aws:iam::{}:role/analyst-{i:02}", mesh.consumer_account)).collect();
+    for principal in &principals {
+        let body = json!({ "domain": "sales", "product": "orders", "consumer_domain": "marketing",
+                           "principal": principal, "justification": "crash test" });
+        let r = mesh.app.post("/api/v1/subscriptions", &consumer("marketing"), body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let sub = r.body["id"].as_str().unwrap();
+        let r = mesh.app.post(&format!("/api/v1/subscriptions/{sub}/approve"), &steward(), json!({})).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+    }
+    mesh.principals = principals;
+    mesh
+}
+
+/// The mesh of `sales` (with `orders`: tables orders and returns, in the producer's Glue catalog
+/// and, in central mode, mirrored) and `marketing`, published, without subscriptions.
+async fn published(pool: &PgPool, producer_mode: bool, link_role: bool) -> Crashable {
     meshgov::install_crypto_provider();
     let mut config = Config::for_tests("postgres://unused", SECRET);
     config.aws = AwsConfig::emulator(&endpoint());
@@ -138,6 +138,16 @@ async fn approved(pool: &PgPool, producer_mode: bool, link_role: bool) -> Approv
             })
             .collect(),
     };
+    // The tables exist in the producer's Glue catalog, as the schema says: Lake Formation grants
+    // only on what exists.
+    let glue = aws_sdk_glue::Client::new(&common::aws::config_in(&producer_account, "admin").await);
+    glue.create_database().database_input(aws_sdk_glue::types::DatabaseInput::builder().name("sales_db").build().unwrap()).send().await.unwrap();
+    for t in &schema.tables {
+        let id = aws_sdk_glue::types::Column::builder().name("id").r#type("bigint").build().unwrap();
+        let sd = aws_sdk_glue::types::StorageDescriptor::builder().columns(id).location(format!("s3://sales-data/{}/", t.name)).build();
+        let input = aws_sdk_glue::types::TableInput::builder().name(&t.name).storage_descriptor(sd).build().unwrap();
+        glue.create_table().database_name("sales_db").table_input(input).send().await.unwrap();
+    }
     let id: uuid::Uuid = product["id"].as_str().unwrap().parse().unwrap();
     let mut conn = pool.acquire().await.unwrap();
     meshgov::catalog_sync::store::replace_schema(&mut conn, id, &schema).await.unwrap();
@@ -164,24 +174,11 @@ async fn approved(pool: &PgPool, producer_mode: bool, link_role: bool) -> Approv
         lf.put_data_lake_settings().data_lake_settings(settings).send().await.unwrap();
     }
     app.lifecycle("sales", "orders", "publish").await;
-
-    let principals: Vec<String> =
-        (0..SUBSCRIPTIONS).map(|i| format!("arn:aws:iam::{consumer_account}:role/analyst-{i:02}")).collect();
-    for principal in &principals {
-        let body = json!({ "domain": "sales", "product": "orders", "consumer_domain": "marketing",
-                           "principal": principal, "justification": "crash test" });
-        let r = app.post("/api/v1/subscriptions", &consumer("marketing"), body).await;
-        assert_eq!(r.status, 201, "{}", r.body);
-        let sub = r.body["id"].as_str().unwrap();
-        let r = app.post(&format!("/api/v1/subscriptions/{sub}/approve"), &steward(), json!({})).await;
-        assert_eq!(r.status, 202, "{}", r.body);
-    }
-
-    Approved { app, consumer_account, principals, database, holder }
+    Crashable { app, consumer_account, principals: Vec::new(), database, holder }
 }
 
 async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
-    let Approved { app, consumer_account, principals, database, holder } = approved(&pool, producer_mode, false).await;
+    let Crashable { app, consumer_account, principals, database, holder } = approved(&pool, producer_mode, false).await;
     let holder = holder.as_deref();
     // Slow this test's grant calls (they name the consumer account) so the kill hits mid-flight.
     let fault = inject_fault(json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "delay_ms": 400,
@@ -192,8 +189,7 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
     let mut first = serve(&url);
     let granted = "SELECT count(*) FROM subscriptions WHERE provisioning = 'granted'";
     wait_for("a few grants", Duration::from_secs(60), async || count(&pool, granted).await >= 3).await;
-    first.kill().unwrap();
-    first.wait().unwrap();
+    first.kill();
     let done_before = count(&pool, granted).await;
     let in_flight = count(&pool, "SELECT count(*) FROM jobs WHERE kind = 'apply_grants' AND status = 'running'").await;
     assert!(done_before < SUBSCRIPTIONS as i64, "the kill came too late to test anything");
@@ -205,8 +201,7 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
         count(&pool, granted).await == SUBSCRIPTIONS as i64
     })
     .await;
-    second.kill().unwrap();
-    second.wait().unwrap();
+    second.kill();
 
     let mut expected: Vec<String> = principals
         .iter()
@@ -238,7 +233,7 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
 /// DESCRIBE on it, nothing half-done and nothing twice.
 #[sqlx::test]
 async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_can_query(pool: PgPool) {
-    let Approved { app, consumer_account, principals, .. } = approved(&pool, false, true).await;
+    let Crashable { app, consumer_account, principals, .. } = approved(&pool, false, true).await;
     let fault = inject_fault(json!({ "service": "lakeformation", "operation": "GrantPermissions", "delay_ms": 400,
                                   "count": -1, "account": consumer_account }))
     .await;
@@ -246,8 +241,7 @@ async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_c
     let mut first = serve(&url);
     let ready = "SELECT count(*) FROM consumer_access WHERE state = 'ready'";
     wait_for("a few links", Duration::from_secs(60), async || count(&pool, ready).await >= 3).await;
-    first.kill().unwrap();
-    first.wait().unwrap();
+    first.kill();
     assert!(count(&pool, ready).await < SUBSCRIPTIONS as i64, "the kill came too late to test anything");
     let granted_grants = "SELECT count(*) FROM grants WHERE state = 'granted'";
     assert!(count(&pool, granted_grants).await > count(&pool, ready).await, "grants were done whose links were not");
@@ -259,8 +253,7 @@ async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_c
         count(&pool, granted).await == SUBSCRIPTIONS as i64
     })
     .await;
-    second.kill().unwrap();
-    second.wait().unwrap();
+    second.kill();
     assert_eq!(count(&pool, ready).await, SUBSCRIPTIONS as i64);
 
     // In the consumer's account: one link to the mirror, DESCRIBE on it for each principal, once.
@@ -287,4 +280,124 @@ async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_c
     assert_eq!(count(&pool, failed).await, 0);
     let verify = app.get("/api/v1/audit/verify", &steward()).await;
     assert_eq!(verify.body["ok"], true, "{}", verify.body);
+}
+
+/// One campaign: three replicas on one database take requests, approvals and revokes spread over
+/// all of them (each call to another replica than the last), one replica is killed with -9 in the
+/// middle of the wave and started again, and at the end Lake Formation holds exactly what the live
+/// subscriptions want. Its figures are printed (`--no-capture`) and written down in
+/// `bench/results/campaign.md`.
+#[sqlx::test]
+async fn three_replicas_under_approvals_revokes_and_a_kill_end_with_lake_formation_as_desired(pool: PgPool) {
+    const WAVE: usize = 60;
+    let Crashable { app, consumer_account, .. } = published(&pool, false, false).await;
+    // Slow this test's grant and revoke calls so the kill lands while some are in flight.
+    let mut faults = Vec::new();
+    for operation in ["BatchGrantPermissions", "BatchRevokePermissions"] {
+        let spec = json!({ "service": "lakeformation", "operation": operation, "delay_ms": 150, "count": -1, "match": consumer_account });
+        faults.push(inject_fault(spec).await);
+    }
+    let url = database_url(&pool);
+    let mut replicas: Vec<Served> = (0..3).map(|_| serve(&url)).collect();
+    let bases: Vec<String> = replicas.iter().map(|r| r.base.clone()).collect();
+    let started = Instant::now();
+
+    // Each subscription: requested on one replica, approved on the next; every third revoked on
+    // the third, half of those at once (while its grant is in flight), half at the end.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..WAVE {
+        let (bases, account) = (bases.clone(), consumer_account.clone());
+        tasks.spawn(async move {
+            let principal = format!("arn:aws:iam::{account}:role/campaign-{i:02}");
+            let body = json!({ "domain": "sales", "product": "orders", "consumer_domain": "marketing",
+                               "principal": principal, "justification": "campaign" });
+            let key = format!("campaign-{i}");
+            let created = call(&bases, i, "POST", "/api/v1/subscriptions", &consumer("marketing"), Some(&body), Some(&key)).await;
+            assert_eq!(created.0, 201, "{}", created.1);
+            let id = created.1["id"].as_str().unwrap().to_string();
+            let approved = call(&bases, i + 1, "POST", &format!("/api/v1/subscriptions/{id}/approve"), &steward(), Some(&json!({})), None).await;
+            assert!(approved.0 == 202 || approved.0 == 409, "{approved:?}");
+            if i % 6 == 0 {
+                let revoked = call(&bases, i + 2, "POST", &format!("/api/v1/subscriptions/{id}/revoke"), &steward(), None, None).await;
+                assert!(revoked.0 == 202 || revoked.0 == 409, "{revoked:?}");
+            }
+            (i, id, principal)
+        });
+    }
+    // The kill: replica 0 dies with grants in flight, and comes back two seconds later.
+    let granted = "SELECT count(*) FROM subscriptions WHERE provisioning = 'granted'";
+    wait_for("a few grants", Duration::from_secs(60), async || count(&pool, granted).await >= 5).await;
+    replicas[0].kill();
+    let killed_at = started.elapsed();
+    let running_at_kill = count(&pool, "SELECT count(*) FROM jobs WHERE status = 'running'").await;
+    let granted_at_kill = count(&pool, granted).await;
+    let mut subscriptions = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        subscriptions.push(done.unwrap());
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    replicas[0] = serve(&url);
+    let bases: Vec<String> = replicas.iter().map(|r| r.base.clone()).collect();
+    for (i, id, _) in &subscriptions {
+        if i % 6 == 3 {
+            let revoked = call(&bases, i + 2, "POST", &format!("/api/v1/subscriptions/{id}/revoke"), &steward(), None, None).await;
+            assert_eq!(revoked.0, 202, "{revoked:?}");
+        }
+    }
+    let revoked_ids = |i: &usize| i % 6 == 0 || i % 6 == 3;
+    let settled = "SELECT count(*) FROM subscriptions WHERE (status = 'approved' AND provisioning = 'granted')
+                                                      OR (status = 'revoked' AND provisioning = 'revoked')";
+    wait_for("every subscription settled", Duration::from_secs(120), async || count(&pool, settled).await == WAVE as i64).await;
+    let settle_time = started.elapsed();
+    for fault in &faults {
+        clear_fault(fault).await;
+    }
+
+    let mut expected: Vec<String> = subscriptions
+        .iter()
+        .filter(|(i, ..)| !revoked_ids(i))
+        .flat_map(|(_, _, p)| {
+            [format!("{p} database sales__orders DESCRIBE"), format!("{p} table orders DESCRIBE+SELECT"), format!("{p} table returns DESCRIBE+SELECT")]
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(lf_grants_in(&consumer_account, None).await, expected, "Lake Formation holds exactly what the live subscriptions want");
+    assert_eq!(count(&pool, "SELECT count(*) FROM jobs WHERE status = 'failed'").await, 0, "no job failed");
+    let verify = app.get("/api/v1/audit/verify", &steward()).await;
+    assert_eq!(verify.body["ok"], true, "{}", verify.body);
+    let reclaimed = count(&pool, "SELECT count(*) FROM jobs WHERE kind IN ('apply_grants', 'revoke_grants') AND attempts > 1").await;
+    let calls = count(&pool, "SELECT count(*) FROM audit_events WHERE action LIKE 'lakeformation.%'").await;
+    eprintln!(
+        "campaign: {WAVE} subscriptions over 3 replicas, {} revoked; kill -9 of one replica at {:.1} s with {running_at_kill} jobs running \
+         and {granted_at_kill} granted; settled at {:.1} s; {reclaimed} grant/revoke jobs ran more than once; {calls} audited Lake Formation calls; \
+         Lake Formation: {} permissions, exactly as desired",
+        subscriptions.iter().filter(|(i, ..)| revoked_ids(i)).count(),
+        killed_at.as_secs_f64(),
+        settle_time.as_secs_f64(),
+        expected.len()
+    );
+}
+
+/// One API call through the replicas, as a client behind a load balancer makes it: to replica
+/// `first` (mod their number), or to the next one when a replica does not answer.
+async fn call(bases: &[String], first: usize, method: &str, path: &str, token: &str, body: Option<&serde_json::Value>, key: Option<&str>) -> (u16, serde_json::Value) {
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    for k in 0..bases.len() * 3 {
+        let base = &bases[(first + k) % bases.len()];
+        let mut request = http.request(method.parse().unwrap(), format!("{base}{path}")).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        match request.send().await {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                return (status, r.json().await.unwrap_or(serde_json::Value::Null));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("no replica answered {method} {path}");
 }

@@ -8,14 +8,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{SECRET, admin};
+use common::admin;
+use common::process::serve;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -123,39 +123,6 @@ fn postgres_bin() -> PathBuf {
         .expect("PostgreSQL's initdb and pg_ctl: set MESHGOV_PG_BIN to their directory")
 }
 
-/// `meshgov serve` on the cluster; returns the process and the address it listens on.
-fn serve(database_url: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_meshgov"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", database_url)
-        .env("MESHGOV_LISTEN", "127.0.0.1:0")
-        .env("MESHGOV_JWT_DEV_SECRET", SECRET)
-        .env("MESHGOV_AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .env("MESHGOV_AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("MESHGOV_SYNC_INTERVAL", "off")
-        .env("MESHGOV_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("meshgov starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = loop {
-        let line = lines.next().expect("meshgov logs that it listens").unwrap();
-        let Ok(event) = serde_json::from_str::<Value>(&line) else { continue };
-        if event["message"] == "meshgov listening" {
-            break event["address"].as_str().unwrap().to_string();
-        }
-    };
-    // Keep reading the log so the process never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
-    (child, address)
-}
-
 /// What the clients saw: each answer's status (with its problem code and Retry-After when 503),
 /// and the domains whose creation was acknowledged.
 #[derive(Default)]
@@ -238,8 +205,8 @@ async fn losing_the_database_answers_503_and_loses_no_acknowledged_write() {
     meshgov::install_crypto_provider();
     let cluster = Cluster::init();
     cluster.start();
-    let (mut meshgov, address) = serve(&cluster.url());
-    let base = format!("http://{address}");
+    let mut meshgov = serve(&cluster.url(), &[]);
+    let base = meshgov.base.clone();
     wait_until_ready(&base, 200).await;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -306,7 +273,6 @@ async fn losing_the_database_answers_503_and_loses_no_acknowledged_write() {
     assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");
     eprintln!("{} answers, {} refused with 503, {} writes acknowledged and kept", seen.answers.len(), refused, seen.created.len());
     admin_pool.close().await;
-    meshgov.kill().unwrap();
-    meshgov.wait().unwrap();
+    meshgov.kill();
     drop(cluster);
 }

@@ -7,6 +7,7 @@
 pub mod aws;
 pub mod flow;
 pub mod mesh;
+pub mod process;
 
 use std::time::Duration;
 
