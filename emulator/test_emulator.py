@@ -147,6 +147,13 @@ def new_table(glue, columns=("id", "region", "amount"), db=None):
     return db, table
 
 
+def new_db(glue, name=None):
+    """A Glue database (Lake Formation grants only on what exists in the catalog)."""
+    db = name or uid("db")
+    glue.create_database(DatabaseInput={"Name": db})
+    return db
+
+
 def error_code_of(err):
     return err.response["Error"]["Code"]
 
@@ -211,10 +218,10 @@ def test_glue_error_body_is_awsjson(endpoint):
     assert body["__type"] == "InternalServiceException" and body["message"]
 
 
-def test_lakeformation_fault_restjson(endpoint, lf):
+def test_lakeformation_fault_restjson(endpoint, lf, glue):
     fault(endpoint, service="lakeformation", operation="GrantPermissions",
           error="ConcurrentModificationException", count=1)
-    args = dict(Principal=principal(), Resource={"Database": {"Name": uid("db")}}, Permissions=["DESCRIBE"])
+    args = dict(Principal=principal(), Resource={"Database": {"Name": new_db(glue)}}, Permissions=["DESCRIBE"])
     with pytest.raises(ClientError) as exc:
         lf.grant_permissions(**args)
     assert error_code(exc) == "ConcurrentModificationException"
@@ -337,8 +344,8 @@ def test_get_databases_pages(glue):
 
 # ---------------------------------------------------------------- Lake Formation batches
 
-def entries(n, prefix="e"):
-    db = uid("db")
+def entries(glue, n, prefix="e"):
+    db = new_db(glue)
     return [
         {"Id": f"{prefix}{i}", "Principal": principal(f"{db}-p{i}"),
          "Resource": {"Database": {"Name": db}}, "Permissions": ["DESCRIBE"]}
@@ -346,17 +353,17 @@ def entries(n, prefix="e"):
     ]
 
 
-def test_a_delayed_batch_entry_does_not_hold_up_other_callers(endpoint, lf):
+def test_a_delayed_batch_entry_does_not_hold_up_other_callers(endpoint, lf, glue):
     import threading
 
-    slow = entries(1, prefix="slow")
+    slow = entries(glue, 1, prefix="slow")
     fault(endpoint, service="lakeformation", operation="BatchGrantPermissions", delay_ms=2000,
           match=slow[0]["Principal"]["DataLakePrincipalIdentifier"])
     finished = []
     worker = threading.Thread(target=lambda: (lf.batch_grant_permissions(Entries=slow), finished.append("slow")))
     worker.start()
     time.sleep(0.5)  # the slow entry is in its delay now
-    lf.batch_grant_permissions(Entries=entries(1, prefix="quick"))
+    lf.batch_grant_permissions(Entries=entries(glue, 1, prefix="quick"))
     finished.append("quick")
     worker.join()
     # Before, the delay was slept holding the emulator's lock, and the quick call waited it out.
@@ -366,7 +373,7 @@ def test_a_delayed_batch_entry_does_not_hold_up_other_callers(endpoint, lf):
 def test_a_held_call_waits_for_its_release_and_tells_when_it_arrived(endpoint, lf, glue):
     import threading
 
-    held = entries(1, prefix="held")
+    held = entries(glue, 1, prefix="held")
     hold = fault(endpoint, service="lakeformation", operation="BatchGrantPermissions", hold=True,
                  match=held[0]["Principal"]["DataLakePrincipalIdentifier"])
     # Nothing has arrived yet: waiting times out (408) rather than answering early.
@@ -402,17 +409,17 @@ def test_clearing_faults_releases_held_calls(endpoint, glue):
     assert finished == [True]
 
 
-def test_batch_of_more_than_20_entries_is_rejected(endpoint, lf):
+def test_batch_of_more_than_20_entries_is_rejected(endpoint, lf, glue):
     for op in (lf.batch_grant_permissions, lf.batch_revoke_permissions):
         with pytest.raises(ClientError) as exc:
-            op(Entries=entries(21))
+            op(Entries=entries(glue, 21))
         assert error_code(exc) == "InvalidInputException"
         assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert lf.batch_grant_permissions(Entries=entries(20))["Failures"] == []
+    assert lf.batch_grant_permissions(Entries=entries(glue, 20))["Failures"] == []
 
 
-def test_batch_per_entry_injected_failure(endpoint, lf):
-    batch = entries(3)
+def test_batch_per_entry_injected_failure(endpoint, lf, glue):
+    batch = entries(glue, 3)
     victim = batch[1]["Principal"]["DataLakePrincipalIdentifier"]
     fault(endpoint, service="lakeformation", operation="BatchGrantPermissions",
           error="ConcurrentModificationException", match=victim, count=1)
@@ -435,10 +442,10 @@ def test_batch_per_entry_injected_failure(endpoint, lf):
     assert lf.batch_grant_permissions(Entries=[batch[1]])["Failures"] == []
 
 
-def test_batch_grant_keeps_grant_options(lf):
+def test_batch_grant_keeps_grant_options(lf, glue):
     # moto's own batch grant reads "PermissionsWithGrantOptions" (sic) and drops them.
     p = principal()
-    db = uid("db")
+    db = new_db(glue)
     lf.batch_grant_permissions(Entries=[{"Id": "1", "Principal": p, "Resource": {"Database": {"Name": db}},
                                          "Permissions": ["DESCRIBE"], "PermissionsWithGrantOption": ["DESCRIBE"]}])
     got = lf.list_permissions(Principal=p, Resource={"Database": {"Name": db}})["PrincipalResourcePermissions"]
@@ -447,9 +454,9 @@ def test_batch_grant_keeps_grant_options(lf):
 
 # ---------------------------------------------------------------- revoke semantics
 
-def test_revoke_of_missing_permission_answers_like_aws(lf):
+def test_revoke_of_missing_permission_answers_like_aws(lf, glue):
     p = principal()
-    db = uid("db")
+    db = new_db(glue)
     with pytest.raises(ClientError) as exc:
         lf.revoke_permissions(Principal=p, Resource={"Database": {"Name": db}}, Permissions=["DESCRIBE"])
     assert error_code(exc) == "InvalidInputException"
@@ -602,12 +609,13 @@ def test_grants_on_data_cells_filters(endpoint, glue, lf):
 # ---------------------------------------------------------------- calls log
 
 def test_calls_log_records_and_filters(endpoint, glue, lf):
-    db = uid("db")
-    glue.create_database(DatabaseInput={"Name": db})
-    lf.batch_grant_permissions(Entries=entries(20))
-    lf.batch_grant_permissions(Entries=entries(5))
+    twenty, five = entries(glue, 20), entries(glue, 5)
+    db = twenty[0]["Resource"]["Database"]["Name"]
+    lf.batch_grant_permissions(Entries=twenty)
+    lf.batch_grant_permissions(Entries=five)
     all_calls = calls(endpoint)
-    assert [c["operation"] for c in all_calls] == ["CreateDatabase", "BatchGrantPermissions", "BatchGrantPermissions"]
+    assert [c["operation"] for c in all_calls] == ["CreateDatabase", "CreateDatabase", "BatchGrantPermissions",
+                                                   "BatchGrantPermissions"]
     batches = calls(endpoint, service="lakeformation", operation="BatchGrantPermissions")
     assert [len(c["body"]["Entries"]) for c in batches] == [20, 5]
     first = all_calls[0]
@@ -711,6 +719,8 @@ def test_grant_merge_and_revoke_do_not_depend_on_the_hash_seed(hash_seed):
     # 4 among them). The emulator takes the grant out of the set, changes it and puts it back.
     with own_emulator(PYTHONHASHSEED=hash_seed) as url:
         lf = make_client(url, "lakeformation")
+        new_db(make_client(url, "glue"), "sales")
+        make_client(url, "glue").create_table(DatabaseName="sales", TableInput={"Name": "orders"})
         p, q = principal("p"), principal("q")
         # The caller's own catalog, named explicitly: only the owner grants to other accounts.
         table = {"Table": {"CatalogId": DEFAULT_ACCOUNT, "DatabaseName": "sales", "Name": "orders"}}
@@ -741,6 +751,8 @@ def test_grant_merge_and_revoke_do_not_depend_on_the_hash_seed(hash_seed):
 def test_reset_empties_the_grant_store_and_it_keeps_working():
     with own_emulator() as url:
         lf = make_client(url, "lakeformation")
+        glue = make_client(url, "glue")
+        new_db(glue, "sales")
         p = principal()
         db = {"Database": {"Name": "sales"}}
         lf.grant_permissions(Principal=p, Resource=db, Permissions=["DESCRIBE"])
@@ -749,6 +761,11 @@ def test_reset_empties_the_grant_store_and_it_keeps_working():
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert resp.status == 200
         assert everything(lf) == [] and everything(lf, page=1) == []
+        # moto's reset empties Glue too: the database is gone, and so is anything to revoke on it.
+        with pytest.raises(ClientError) as exc:
+            lf.revoke_permissions(Principal=p, Resource=db, Permissions=["DESCRIBE"])
+        assert error_code(exc) == "EntityNotFoundException"
+        new_db(glue, "sales")
         with pytest.raises(ClientError) as exc:
             lf.revoke_permissions(Principal=p, Resource=db, Permissions=["DESCRIBE"])
         assert error_code(exc) == "InvalidInputException"
@@ -767,10 +784,10 @@ def grant_all(lf, principals, resource, permissions=("DESCRIBE",)):
         assert resp["Failures"] == []
 
 
-def test_paging_thousands_of_grants_while_they_change(lf):
+def test_paging_thousands_of_grants_while_they_change(lf, glue):
     # Keyset paging over a cached, sorted listing: grants added or revoked between pages neither
     # repeat nor vanish; those added after the page boundary show up, those before it do not.
-    db = uid("db")
+    db = new_db(glue)
     resource = {"Database": {"Name": db}}
     role = f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/{db}-"
     start = [f"{role}{i:05d}" for i in range(0, 6000, 2)]  # 3,000 grants

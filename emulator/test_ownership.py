@@ -301,6 +301,10 @@ def test_settings_default_on_and_the_permissive_behaviour_only_when_turned_off()
             status, body, _ = control(endpoint, "POST", "/settings", bad)
             assert status == 400 and body["error"], bad
         assert control(endpoint, "POST", "/settings", {"enforce_ownership": False})[1]["enforce_ownership"] is False
+        # (The table must exist for the grant to be accepted: existence is checked either way.)
+        producer = Account(endpoint, PRODUCER)
+        producer.glue.create_database(DatabaseInput={"Name": "sales"})
+        producer.glue.create_table(DatabaseName="sales", TableInput={"Name": "orders"})
         lf.grant_permissions(Principal=role(CONSUMER), Resource=resource, Permissions=["SELECT"])
         # The control API's reset restores the defaults.
         assert control(endpoint, "POST", "/reset")[0] == 200

@@ -10,7 +10,7 @@ import copy
 import json
 from typing import Any, Callable
 
-from . import ownership
+from . import existence, ownership
 from .call import Call
 from .errors import ApiError, invalid
 from .faults import REGISTRY
@@ -42,6 +42,16 @@ FILTERS: dict[tuple[str, str], dict[FilterKey, dict[str, Any]]] = {}
 def clear_filters() -> None:
     with REGISTRY.lock:
         FILTERS.clear()
+
+
+def forget_filters(owner: str, region: str, database: str, table: str | None) -> None:
+    """Drops the data cells filters on a deleted table (every table of a deleted database) of
+    `owner`'s catalog, in every account. Call under REGISTRY.lock."""
+    for (_, filter_region), filters in FILTERS.items():
+        if filter_region != region:
+            continue
+        for key in [k for k in filters if k[0] == owner and k[1] == database and (table is None or k[2] == table)]:
+            del filters[key]
 
 
 # --------------------------------------------------------------------------
@@ -132,6 +142,9 @@ def _grant_one(moto: MotoApp, call: Call, catalog: str, entry: dict[str, Any]) -
         "PermissionsWithGrantOption": sorted(set(entry.get("PermissionsWithGrantOption") or [])),
     }
     ownership.check_grant(call, principal, resource, payload["Permissions"], payload["PermissionsWithGrantOption"])
+    # After the ownership check: a caller without rights on another account's catalog is told so,
+    # not whether a name exists there.
+    existence.check(resource, call.account, call.region)
     status, _, resp = moto.send_json(call, payload, "/GrantPermissions")
     if status != 200:
         raise ApiError(*error_of(resp), status)
@@ -143,6 +156,7 @@ def _revoke_one(moto: MotoApp, call: Call, catalog: str, entry: dict[str, Any]) 
     wanted = set(entry.get("Permissions") or [])
     wanted_grant = set(entry.get("PermissionsWithGrantOption") or [])
     ownership.check_grant(call, principal, resource, sorted(wanted), sorted(wanted_grant))
+    existence.check(resource, call.account, call.region)
     existing = find_grant(call, catalog, principal, resource)
     if existing is None or not (
         wanted & set(existing.permissions) or wanted_grant & set(existing.permissions_with_grant_options)
@@ -378,6 +392,8 @@ def create_filter(moto: MotoApp, call: Call) -> Response:
     key = filter_key(call, stored)
     with REGISTRY.lock:
         ownership.check_filter(call, stored)
+        existence.check({"Table": {"CatalogId": stored["TableCatalogId"], "DatabaseName": stored["DatabaseName"],
+                                   "Name": stored["TableName"]}}, call.account, call.region)
         filters = account_filters(call)
         if key in filters:
             raise ApiError("AlreadyExistsException",

@@ -1,6 +1,8 @@
 //! One Lake Formation batch call and what became of each entry. The only place that reads how Lake
 //! Formation answers a batch, for the grant applier and for drift repair alike: an entry without a
-//! failure changed something; "No permissions revoked" means the permissions were already gone;
+//! failure changed something; "No permissions revoked" means the permissions were already gone, and
+//! so does a revoke on a resource that no longer exists (`EntityNotFoundException`: a deleted table
+//! or database takes its permissions along);
 //! throttling, concurrent modification and 5xx are worth another attempt; anything else fails the
 //! entry. A call refused as a whole gives every entry that call's fate.
 
@@ -11,6 +13,7 @@ use super::holder::LfAccount;
 use super::lakeformation::{Entry, EntryFailure, LakeFormation, LfError, retryable_code};
 
 const NO_PERMISSIONS_REVOKED: &str = "No permissions revoked";
+const ENTITY_NOT_FOUND: &str = "EntityNotFoundException";
 
 /// Why a call was made, when not for a subscription's own decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +90,7 @@ fn call(op: Op, answer: Result<super::lakeformation::Answer, LfError>, entries: 
             {
                 EntryOutcome::AlreadyDone
             }
+            Some(f) if matches!(op, Op::Revoke) && f.code == ENTITY_NOT_FOUND => EntryOutcome::AlreadyDone,
             Some(f) if retryable_code(&f.code) => EntryOutcome::Transient(describe(&f.code, &f.message)),
             Some(f) => EntryOutcome::Failed(describe(&f.code, &f.message)),
         })
@@ -124,13 +128,14 @@ mod tests {
 
     #[test]
     fn each_entry_gets_its_own_outcome() {
-        let entries = [entry("a"), entry("b"), entry("c"), entry("d")];
+        let entries = [entry("a"), entry("b"), entry("c"), entry("d"), entry("e")];
         let answer = Answer {
             request_id: Some("r".into()),
             failures: vec![
                 failure("b", "InvalidInputException", "No permissions revoked. Grantee has no permissions"),
                 failure("c", "ConcurrentModificationException", "busy"),
                 failure("d", "AccessDeniedException", "no"),
+                failure("e", "EntityNotFoundException", "Table db.t not found."),
             ],
         };
         let revoked = call(Op::Revoke, Ok(answer.clone()), &entries);
@@ -141,11 +146,13 @@ mod tests {
                 EntryOutcome::AlreadyDone,
                 EntryOutcome::Transient("ConcurrentModificationException: busy".into()),
                 EntryOutcome::Failed("AccessDeniedException: no".into()),
+                EntryOutcome::AlreadyDone,
             ]
         );
-        // Only a revoke reads "No permissions revoked" as done.
+        // Only a revoke reads "No permissions revoked", or a resource that is gone, as done.
         let granted = call(Op::Grant, Ok(answer), &entries);
         assert!(matches!(granted.outcomes[1], EntryOutcome::Failed(_)));
+        assert!(matches!(granted.outcomes[4], EntryOutcome::Failed(_)), "a grant on what does not exist fails");
     }
 
     #[test]
