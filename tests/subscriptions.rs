@@ -1042,3 +1042,131 @@ async fn apply_job_in_flight(m: &Mesh, spec: Value) -> (tokio::task::JoinHandle<
     hold.arrived().await;
     (applying, hold)
 }
+
+#[sqlx::test]
+async fn a_revoke_that_fails_transiently_is_retried_by_the_job_until_the_access_is_gone(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    m.run_jobs().await;
+    let fault = m.fault("BatchRevokePermissions", "ConcurrentModificationException", 2, json!({ "match": analyst })).await;
+    m.revoke(&id).await;
+    m.run_jobs().await;
+    let got = m.get(&id).await;
+    assert_eq!(got["provisioning"], "revoking", "the job waits to retry: {got}");
+    assert_eq!(m.lf_state().await.len(), 2, "the access is still there until the revoke goes through");
+    m.clear_fault(&fault).await;
+    m.run_retries().await;
+    assert_eq!(m.get(&id).await["provisioning"], "revoked");
+    assert!(m.lf_state().await.is_empty());
+}
+
+#[sqlx::test]
+async fn a_revoke_that_fails_for_good_is_revoke_failed_and_a_retry_completes_it(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    m.run_jobs().await;
+    let fault = m.fault("BatchRevokePermissions", "AccessDeniedException", -1, json!({ "match": analyst })).await;
+    m.revoke(&id).await;
+    m.run_jobs().await;
+    let got = m.get(&id).await;
+    assert_eq!(got["provisioning"], "revoke_failed", "{got}");
+    let grants = got["grants"].as_array().unwrap();
+    assert!(!grants.is_empty() && grants.iter().all(|g| g["state"] == "revoke_failed" && g["last_error"].as_str().unwrap().contains("AccessDenied")), "{got}");
+    assert_eq!(m.lf_state().await.len(), 2, "the consumer still has access, and the subscription says so");
+    assert_eq!(m.audit("grant.failed", &target(&id)).await.len(), 1);
+
+    // The cause is fixed; a steward retries.
+    m.clear_fault(&fault).await;
+    let r = m.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    m.run_jobs().await;
+    assert_eq!(m.get(&id).await["provisioning"], "revoked");
+    assert!(m.lf_state().await.is_empty());
+}
+
+#[sqlx::test]
+async fn a_narrowing_whose_revoke_fails_shows_on_the_approved_subscription(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, json!([{ "name": "orders", "columns": ["a", "b"] }])).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    m.run_jobs().await;
+    // The producer drops column b; the grant on [a, b] must go, and Lake Formation refuses.
+    let fault = m.fault("BatchRevokePermissions", "AccessDeniedException", -1, json!({ "match": analyst })).await;
+    m.glue_columns("orders", &["a", "c", "region"]).await;
+    let r = m.app.post_empty("/api/v1/domains/sales/products/orders/sync", &admin()).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    m.run_jobs().await;
+    let got = m.get(&id).await;
+    assert_eq!((got["status"].as_str(), got["provisioning"].as_str()), (Some("approved"), Some("revoke_failed")), "{got}");
+
+    m.clear_fault(&fault).await;
+    let r = m.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    m.run_jobs().await;
+    assert_eq!(m.get(&id).await["provisioning"], "granted");
+    let mut expected = vec![m.expect_db(&analyst), format!("{analyst} columns {}.orders[a] SELECT", m.grant_db())];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected);
+}
+
+#[sqlx::test]
+async fn a_data_cells_filter_that_cannot_be_deleted_keeps_the_revoke_going_until_it_is(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, json!([{ "name": "orders", "row_filter": "region = 'EU'" }])).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    m.run_jobs().await;
+    let filters = || async {
+        let listed = m.lf.list_data_cells_filter().send().await.unwrap();
+        listed.data_cells_filters().iter().filter(|f| f.table_catalog_id() == m.holder()).count()
+    };
+    assert_eq!(filters().await, 1);
+
+    // A transient failure (through the SDK's own retries): the job retries and deletes it.
+    let fault = m.fault("DeleteDataCellsFilter", "InternalServiceException", -1, json!({})).await;
+    m.revoke(&id).await;
+    m.run_jobs().await;
+    assert_eq!(m.get(&id).await["provisioning"], "revoking");
+    assert_eq!(filters().await, 1, "the filter is still there");
+    assert!(m.lf_state().await.is_empty(), "the permissions on it are revoked already");
+    m.clear_fault(&fault).await;
+    m.run_retries().await;
+    assert_eq!(m.get(&id).await["provisioning"], "revoked");
+    assert_eq!(filters().await, 0);
+}
+
+#[sqlx::test]
+async fn a_data_cells_filter_refused_deletion_through_every_attempt_is_revoke_failed_and_retried(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, json!([{ "name": "orders", "row_filter": "region = 'EU'" }])).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    m.run_jobs().await;
+    let fault = m.fault("DeleteDataCellsFilter", "AccessDeniedException", -1, json!({})).await;
+    m.revoke(&id).await;
+    sqlx::query("UPDATE jobs SET max_attempts = 1 WHERE kind = 'revoke_grants'").execute(&m.app.pool).await.unwrap();
+    m.run_jobs().await;
+    let got = m.get(&id).await;
+    assert_eq!(got["provisioning"], "revoke_failed", "{got}");
+    let failed = got["grants"].as_array().unwrap().iter().find(|g| g["resource_type"] == "data_cells_filter").unwrap().clone();
+    assert!(failed["last_error"].as_str().unwrap().contains("AccessDenied"), "{failed}");
+
+    m.clear_fault(&fault).await;
+    let r = m.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    m.run_jobs().await;
+    assert_eq!(m.get(&id).await["provisioning"], "revoked");
+    let listed = m.lf.list_data_cells_filter().send().await.unwrap();
+    assert!(listed.data_cells_filters().iter().all(|f| f.table_catalog_id() != m.holder()), "the filter is deleted");
+    assert!(m.lf_state().await.is_empty());
+}

@@ -190,13 +190,17 @@ pub async fn fail_remaining(tx: &mut PgConnection, worked_on: &[GrantWork], erro
 }
 
 /// Derives the subscription's provisioning state from its grants and its consumer access:
-/// `granted` once both are in place (the principal can query), `revoked` once both are gone.
+/// `granted` once both are in place (the principal can query), `revoked` once both are gone; a
+/// failed revoke shows as `revoke_failed` whether the subscription ended or was only narrowed.
 pub async fn refresh_provisioning(tx: &mut PgConnection, subscription: Uuid) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE subscriptions s SET provisioning = CASE
                  WHEN s.status = 'approved' THEN CASE
                      WHEN a.grant_failed OR c.state = 'failed' THEN 'grant_failed'
-                     WHEN a.pending OR c.state = 'pending' THEN 'granting' ELSE 'granted' END
+                     -- A narrowing (a dropped table or column) whose revoke failed: the principal
+                     -- holds more than approved, which must show.
+                     WHEN a.revoke_failed THEN 'revoke_failed'
+                     WHEN a.pending OR a.revoking OR c.state = 'pending' THEN 'granting' ELSE 'granted' END
                  ELSE CASE
                      WHEN a.revoke_failed OR c.state = 'remove_failed' THEN 'revoke_failed'
                      WHEN a.revoking OR c.state = 'removing' THEN 'revoking' ELSE 'revoked' END

@@ -385,12 +385,13 @@ pub async fn retry(caller: &Caller, db: &PgPool, id: Uuid) -> ApiResult<Subscrip
         ));
     }
     let requeued = crate::grants::store::requeue_failed(&mut tx, id).await?;
+    // `granting` or `revoking` again, as the requeued grants say (an approved subscription whose
+    // narrowing failed to revoke is `granting` while it is retried).
+    crate::grants::store::refresh_provisioning(&mut tx, id).await?;
     let domain = Some(row.product_domain_id);
     let job = if row.provisioning == Provisioning::GrantFailed {
-        store::set_provisioning(&mut tx, id, "granting").await?;
         ApplyGrants { subscription_id: id }.enqueue(&mut tx, domain, &caller.sub).await?
     } else {
-        store::set_provisioning(&mut tx, id, "revoking").await?;
         RevokeGrants { subscription_id: id }.enqueue(&mut tx, domain, &caller.sub).await?
     };
     let row = store::find(&mut *tx, id, false).await?.ok_or_else(not_found)?;

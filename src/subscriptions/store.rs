@@ -183,15 +183,6 @@ pub async fn end(tx: &mut PgConnection, id: Uuid, status: &str, by: &str, commen
     Ok(())
 }
 
-pub async fn set_provisioning(tx: &mut PgConnection, id: Uuid, provisioning: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE subscriptions SET provisioning = $2, updated_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(provisioning)
-        .execute(tx)
-        .await?;
-    Ok(())
-}
-
 /// Live subscriptions (pending or approved) of a product, locked.
 pub async fn live_of_product(tx: &mut PgConnection, product_id: Uuid) -> sqlx::Result<Vec<(Uuid, SubscriptionStatus)>> {
     sqlx::query_as(
