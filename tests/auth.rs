@@ -346,10 +346,15 @@ async fn claim_names_are_configurable_including_dotted_paths(pool: PgPool) {
 
 #[sqlx::test]
 async fn an_unreachable_identity_provider_is_503_not_401(pool: PgPool) {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // An identity provider that hangs up on every connection; kept bound for the whole test, so
+    // no other process can take its port meanwhile.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            drop(socket);
+        }
+    });
     let auth = AuthConfig {
         dev_secret: None,
         jwks_url: Some(format!("http://127.0.0.1:{port}/jwks.json")),

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::aws::{clear_fault, endpoint, fresh_account, inject_fault, lf_permissions};
+use common::aws::{clear_fault, endpoint, fresh_account, inject_fault};
 use common::*;
 use common::process::Served;
 use meshgov::config::AwsConfig;
@@ -26,9 +26,20 @@ fn database_url(pool: &PgPool) -> String {
     format!("{base}/{}", pool.connect_options().get_database().expect("a database name"))
 }
 
-/// The service with four workers and a 3 s job lease (a killed replica's jobs are reclaimed soon).
-fn serve(database_url: &str) -> Served {
-    common::process::serve(database_url, &[("MESHGOV_WORKER_CONCURRENCY", "4"), ("MESHGOV_JOB_LEASE", "3s")])
+/// The service with four workers and a 3 s job lease (a killed replica's jobs are reclaimed soon),
+/// acting as the test's own governance account.
+fn serve(database_url: &str, mesh: &Crashable) -> Served {
+    let (key, secret, principal) = &mesh.gov_credentials;
+    common::process::serve(
+        database_url,
+        &[
+            ("MESHGOV_WORKER_CONCURRENCY", "4"),
+            ("MESHGOV_JOB_LEASE", "3s"),
+            ("AWS_ACCESS_KEY_ID", key),
+            ("AWS_SECRET_ACCESS_KEY", secret),
+            ("MESHGOV_AWS_PRINCIPAL_ARN", principal),
+        ],
+    )
 }
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
@@ -43,15 +54,10 @@ async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> 
     }
 }
 
-/// What Lake Formation grants principals of `account`: the emulator's default (governance)
-/// account's, or `holder`'s (a producer's, in producer mode).
-async fn lf_grants_in(account: &str, holder: Option<&str>) -> Vec<String> {
-    let listed = match holder {
-        None => lf_permissions().await,
-        Some(holder) => {
-            common::aws::lf_list(&aws_sdk_lakeformation::Client::new(&common::aws::config_in(holder, "meshgov").await)).await
-        }
-    };
+/// What the Lake Formation of `holder` (the test's governance account, or the producer's in
+/// producer mode) grants principals of `account`.
+async fn lf_grants_in(account: &str, holder: &str) -> Vec<String> {
+    let listed = common::aws::lf_list(&aws_sdk_lakeformation::Client::new(&common::aws::config_in(holder, "meshgov").await)).await;
     let mut out: Vec<String> = listed
         .iter()
         .filter_map(|p| {
@@ -90,9 +96,13 @@ struct Crashable {
     app: TestApp,
     consumer_account: String,
     principals: Vec<String>,
-    /// The database the grants name, and the account holding them when not the governance account.
+    /// The database the grants name, and the account holding them (the governance account's, or
+    /// the producer's in producer mode).
     database: &'static str,
-    holder: Option<String>,
+    holder: String,
+    /// The test's own governance account, and meshgov's credentials and principal there.
+    gov: String,
+    gov_credentials: (String, String, String),
 }
 
 async fn approved(pool: &PgPool, producer_mode: bool, link_role: bool) -> Crashable {
@@ -116,8 +126,15 @@ async fn approved(pool: &PgPool, producer_mode: bool, link_role: bool) -> Crasha
 /// and, in central mode, mirrored) and `marketing`, published, without subscriptions.
 async fn published(pool: &PgPool, producer_mode: bool, link_role: bool) -> Crashable {
     meshgov::install_crypto_provider();
+    // A governance account of the test's own: its mirror and grants are no other test's.
+    let gov = fresh_account();
+    let creds = common::mesh::credentials_in(&gov).await;
+    let principal = format!("arn:aws:iam::{gov}:role/meshgov");
+    let gov_credentials = (creds.access_key_id().to_string(), creds.secret_access_key().to_string(), principal.clone());
     let mut config = Config::for_tests("postgres://unused", SECRET);
     config.aws = AwsConfig::emulator(&endpoint());
+    config.aws.static_credentials = Some((gov_credentials.0.clone(), gov_credentials.1.clone()));
+    config.aws.principal_arn = Some(principal);
     let app = TestApp::with_config(pool.clone(), config.clone());
     let (producer_account, consumer_account) = (fresh_account(), fresh_account());
     for (slug, account) in [("sales", &producer_account), ("marketing", &consumer_account)] {
@@ -162,7 +179,7 @@ async fn published(pool: &PgPool, producer_mode: bool, link_role: bool) -> Crash
         let mirrored = meshgov::catalog_sync::mirror::run(&state, id).await.unwrap();
         assert!(matches!(mirrored, meshgov::jobs::JobOutcome::Done(_)), "{mirrored:?}");
     }
-    let (database, holder) = if producer_mode { ("sales_db", Some(producer_account.clone())) } else { ("sales__orders", None) };
+    let (database, holder) = if producer_mode { ("sales_db", producer_account.clone()) } else { ("sales__orders", gov.clone()) };
     if link_role {
         let role = format!("arn:aws:iam::{consumer_account}:role/meshgov-links");
         let r = app.patch("/api/v1/domains/marketing", &admin(), json!({ "link_role_arn": role })).await;
@@ -174,19 +191,19 @@ async fn published(pool: &PgPool, producer_mode: bool, link_role: bool) -> Crash
         lf.put_data_lake_settings().data_lake_settings(settings).send().await.unwrap();
     }
     app.lifecycle("sales", "orders", "publish").await;
-    Crashable { app, consumer_account, principals: Vec::new(), database, holder }
+    Crashable { app, consumer_account, principals: Vec::new(), database, holder, gov, gov_credentials }
 }
 
 async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
-    let Crashable { app, consumer_account, principals, database, holder } = approved(&pool, producer_mode, false).await;
-    let holder = holder.as_deref();
+    let mesh = approved(&pool, producer_mode, false).await;
+    let Crashable { app, consumer_account, principals, database, holder, .. } = &mesh;
     // Slow this test's grant calls (they name the consumer account) so the kill hits mid-flight.
     let fault = inject_fault(json!({ "service": "lakeformation", "operation": "BatchGrantPermissions", "delay_ms": 400,
                                   "count": -1, "match": consumer_account }))
     .await;
 
     let url = database_url(&pool);
-    let mut first = serve(&url);
+    let mut first = serve(&url, &mesh);
     let granted = "SELECT count(*) FROM subscriptions WHERE provisioning = 'granted'";
     wait_for("a few grants", Duration::from_secs(60), async || count(&pool, granted).await >= 3).await;
     first.kill();
@@ -196,7 +213,7 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
     assert!(in_flight > 0, "jobs were in flight when the process died");
 
     clear_fault(&fault).await;
-    let mut second = serve(&url);
+    let mut second = serve(&url, &mesh);
     wait_for("every subscription granted", Duration::from_secs(90), async || {
         count(&pool, granted).await == SUBSCRIPTIONS as i64
     })
@@ -214,7 +231,7 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
         })
         .collect();
     expected.sort();
-    assert_eq!(lf_grants_in(&consumer_account, holder).await, expected, "exactly the approved grants");
+    assert_eq!(lf_grants_in(consumer_account, holder).await, expected, "exactly the approved grants");
     let per_subscription: Vec<i64> = sqlx::query_scalar(
         "SELECT count(e.seq) FROM subscriptions s
          LEFT JOIN audit_events e ON e.target = 'subscription:' || s.id AND e.action = 'lakeformation.batch_grant'
@@ -233,12 +250,13 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
 /// DESCRIBE on it, nothing half-done and nothing twice.
 #[sqlx::test]
 async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_can_query(pool: PgPool) {
-    let Crashable { app, consumer_account, principals, .. } = approved(&pool, false, true).await;
+    let mesh = approved(&pool, false, true).await;
+    let Crashable { app, consumer_account, principals, gov, .. } = &mesh;
     let fault = inject_fault(json!({ "service": "lakeformation", "operation": "GrantPermissions", "delay_ms": 400,
                                   "count": -1, "account": consumer_account }))
     .await;
     let url = database_url(&pool);
-    let mut first = serve(&url);
+    let mut first = serve(&url, &mesh);
     let ready = "SELECT count(*) FROM consumer_access WHERE state = 'ready'";
     wait_for("a few links", Duration::from_secs(60), async || count(&pool, ready).await >= 3).await;
     first.kill();
@@ -247,7 +265,7 @@ async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_c
     assert!(count(&pool, granted_grants).await > count(&pool, ready).await, "grants were done whose links were not");
 
     clear_fault(&fault).await;
-    let mut second = serve(&url);
+    let mut second = serve(&url, &mesh);
     let granted = "SELECT count(*) FROM subscriptions WHERE provisioning = 'granted'";
     wait_for("every subscription granted", Duration::from_secs(90), async || {
         count(&pool, granted).await == SUBSCRIPTIONS as i64
@@ -260,7 +278,7 @@ async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_c
     let config = common::aws::config_in(&consumer_account, "meshgov").await;
     let link = aws_sdk_glue::Client::new(&config).get_database().name("sales__orders").send().await.unwrap();
     let target = link.database().unwrap().target_database().unwrap();
-    assert_eq!((target.catalog_id(), target.database_name()), (Some("123456789012"), Some("sales__orders")));
+    assert_eq!((target.catalog_id(), target.database_name()), (Some(gov.as_str()), Some("sales__orders")));
     let lf = aws_sdk_lakeformation::Client::new(&config);
     let mut held: Vec<String> = common::aws::lf_list(&lf)
         .await
@@ -290,7 +308,8 @@ async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_c
 #[sqlx::test]
 async fn three_replicas_under_approvals_revokes_and_a_kill_end_with_lake_formation_as_desired(pool: PgPool) {
     const WAVE: usize = 60;
-    let Crashable { app, consumer_account, .. } = published(&pool, false, false).await;
+    let mesh = published(&pool, false, false).await;
+    let Crashable { app, consumer_account, gov, .. } = &mesh;
     // Slow this test's grant and revoke calls so the kill lands while some are in flight.
     let mut faults = Vec::new();
     for operation in ["BatchGrantPermissions", "BatchRevokePermissions"] {
@@ -298,7 +317,7 @@ async fn three_replicas_under_approvals_revokes_and_a_kill_end_with_lake_formati
         faults.push(inject_fault(spec).await);
     }
     let url = database_url(&pool);
-    let mut replicas: Vec<Served> = (0..3).map(|_| serve(&url)).collect();
+    let mut replicas: Vec<Served> = (0..3).map(|_| serve(&url, &mesh)).collect();
     let bases: Vec<String> = replicas.iter().map(|r| r.base.clone()).collect();
     let started = Instant::now();
 
@@ -336,7 +355,7 @@ async fn three_replicas_under_approvals_revokes_and_a_kill_end_with_lake_formati
         subscriptions.push(done.unwrap());
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    replicas[0] = serve(&url);
+    replicas[0] = serve(&url, &mesh);
     let bases: Vec<String> = replicas.iter().map(|r| r.base.clone()).collect();
     for (i, id, _) in &subscriptions {
         if i % 6 == 3 {
@@ -361,7 +380,7 @@ async fn three_replicas_under_approvals_revokes_and_a_kill_end_with_lake_formati
         })
         .collect();
     expected.sort();
-    assert_eq!(lf_grants_in(&consumer_account, None).await, expected, "Lake Formation holds exactly what the live subscriptions want");
+    assert_eq!(lf_grants_in(consumer_account, gov).await, expected, "Lake Formation holds exactly what the live subscriptions want");
     assert_eq!(count(&pool, "SELECT count(*) FROM jobs WHERE status = 'failed'").await, 0, "no job failed");
     let verify = app.get("/api/v1/audit/verify", &steward()).await;
     assert_eq!(verify.body["ok"], true, "{}", verify.body);

@@ -112,22 +112,64 @@ async fn readers_see_only_what_they_may_read(pool: PgPool) {
     assert!(owner.contains(&subscription) && owner.contains(&"product:sales/forecast".to_string()), "{owner:?}");
     assert!(!subjects(&feed(&app, "", &producer("marketing")).await).contains(&"product:sales/forecast".to_string()));
 
-    // Grants map to their own types; filter internals are not events; drift and principals are
-    // for stewards and admins only.
-    append_event(&app, "lakeformation.batch_grant", &subscription).await;
-    append_event(&app, "lakeformation.create_data_cells_filter", &subscription).await;
-    append_event(&app, "lakeformation.batch_revoke", &subscription).await;
+    // Drift and principals are for stewards and admins only (grants: see the next test).
     append_event(&app, "drift.found", "principal:arn:aws:iam::111122223333:role/x").await;
     append_event(&app, "drift.reconcile_requested", "drift").await;
     let later = feed(&app, "?after=9", &steward()).await;
-    assert_eq!(
-        types(&later),
-        ["io.meshgov.grant.applied", "io.meshgov.grant.revoked", "io.meshgov.drift.found", "io.meshgov.drift.reconcile_requested"]
-    );
+    assert_eq!(types(&later), ["io.meshgov.drift.found", "io.meshgov.drift.reconcile_requested"]);
     let consumer_later = feed(&app, "?after=9", &consumer("marketing")).await;
-    assert_eq!(types(&consumer_later), ["io.meshgov.grant.applied", "io.meshgov.grant.revoked"]);
-    assert_eq!(consumer_later["next_after"], 14);
-    assert!(feed(&app, "?after=9", &consumer("finance")).await["events"].as_array().unwrap().is_empty());
+    assert!(types(&consumer_later).is_empty());
+    assert_eq!(consumer_later["next_after"], 11, "the cursor moves past what the reader may not see");
+}
+
+#[sqlx::test]
+async fn grants_the_jobs_apply_and_revoke_are_in_the_feed_and_filter_internals_are_not(pool: PgPool) {
+    let m = common::mesh::Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders", "refunds"], serde_json::json!({})).await;
+    let head = walk_feed(&m.app, 0, &steward()).await.1;
+    let analyst = m.role("analyst");
+    let tables = serde_json::json!([{ "name": "orders", "row_filter": "region = 'EU'" }, { "name": "refunds" }]);
+    let id = m.request(&analyst, tables).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, serde_json::json!({})).await;
+    m.run_jobs().await;
+    m.revoke(&id).await;
+    m.run_jobs().await;
+    let subject = format!("subscription:{id}");
+    // The jobs made these calls (and the filter's), as the audit trail shows.
+    for action in ["lakeformation.batch_grant", "lakeformation.create_data_cells_filter", "lakeformation.batch_revoke",
+                   "lakeformation.delete_data_cells_filter"] {
+        assert_eq!(m.audit(action, &subject).await.len(), 1, "{action}");
+    }
+    let of_subscription = |events: &[Value]| -> Vec<String> {
+        events.iter().filter(|e| e["subject"] == subject.as_str()).map(|e| e["type"].as_str().unwrap().to_string()).collect()
+    };
+    let expected = [
+        "io.meshgov.subscription.requested",
+        "io.meshgov.subscription.approved",
+        "io.meshgov.grant.applied",
+        // No link role for marketing: the consumer's steps are left to it (with the commands).
+        "io.meshgov.consumer.access_left",
+        "io.meshgov.subscription.revoked",
+        "io.meshgov.grant.revoked",
+    ];
+    assert_eq!(of_subscription(&walk_feed(&m.app, head, &steward()).await.0), expected);
+    assert_eq!(of_subscription(&walk_feed(&m.app, head, &consumer("marketing")).await.0), expected, "the subscriber sees them");
+    assert!(of_subscription(&walk_feed(&m.app, head, &consumer("finance")).await.0).is_empty(), "another domain does not");
+}
+
+/// Every event after `after` the reader may see, and the cursor at the end.
+async fn walk_feed(app: &TestApp, mut after: i64, token: &str) -> (Vec<Value>, i64) {
+    let mut events = Vec::new();
+    loop {
+        let page = feed(app, &format!("?after={after}&limit=200"), token).await;
+        let got = page["events"].as_array().unwrap().clone();
+        let next = page["next_after"].as_i64().unwrap();
+        events.extend(got.iter().cloned());
+        if got.is_empty() && next == after {
+            return (events, after);
+        }
+        after = next;
+    }
 }
 
 #[sqlx::test]

@@ -32,11 +32,6 @@ pub async fn config_in(account: &str, role: &str) -> aws_config::SdkConfig {
     emulator_aws().config_as(&format!("arn:aws:iam::{account}:role/{role}"), "test", "meshgov-test").await.unwrap()
 }
 
-/// Every Lake Formation permission the emulator's governance account lists, all pages.
-pub async fn lf_permissions() -> Vec<aws_sdk_lakeformation::types::PrincipalResourcePermissions> {
-    lf_list(&aws_sdk_lakeformation::Client::new(&base_config().await)).await
-}
-
 /// Every permission `client`'s account lists, all pages.
 pub async fn lf_list(client: &aws_sdk_lakeformation::Client) -> Vec<aws_sdk_lakeformation::types::PrincipalResourcePermissions> {
     let mut out = Vec::new();
