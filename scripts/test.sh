@@ -11,9 +11,10 @@
 # own database on that server), otherwise a private cluster under .meshgov/pg, stopped on exit.
 # The emulator (emulator/, in a venv under .meshgov) runs on a free port for the whole run.
 # Environment:
-#   MESHGOV_FUZZ_EXAMPLES   schemathesis test cases per operation (default 100)
+#   MESHGOV_FUZZ_EXAMPLES   schemathesis test cases per operation, as an admin (default 100)
+#   MESHGOV_FUZZ_CONSUMER_EXAMPLES  the same, as a consumer of one domain (default 20)
 #   MESHGOV_FUZZ_SEED       schemathesis seed (default 20261124; fixed so that runs repeat)
-#   MESHGOV_FUZZ_TIMEOUT    seconds before the fuzzing stage is stopped (default 900)
+#   MESHGOV_FUZZ_TIMEOUT    seconds before a fuzzing pass is stopped (default 900)
 set -euo pipefail
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -102,8 +103,45 @@ ensure_schemathesis() {
     ST=$MESHGOV_STATE/venv/bin/schemathesis
 }
 
+# run_schemathesis WHO TOKEN EXAMPLES: one pass over every operation as WHO (reports under
+# $fuzz_dir/report/WHO); uses fuzz()'s $base and $fuzz_dir.
+run_schemathesis() {
+    local who=$1 token=$2 examples=$3 seed=${MESHGOV_FUZZ_SEED:-20261124}
+    local timeout_s=${MESHGOV_FUZZ_TIMEOUT:-900}
+    # One worker: with two, hypothesis' lambda-source parsing in threads hits CPython 3.11's
+    # "AST constructor recursion depth mismatch" now and then, an error of the tool, not the API.
+    local args=(
+        --config-file "$SCRIPTS/schemathesis.toml"
+        run "$MESHGOV_REPO/openapi/openapi.json"
+        --url "$base"
+        --header "Authorization: Bearer $token"
+        --checks "$FUZZ_CHECKS"
+        --max-examples "$examples"
+        --seed "$seed"
+        --suppress-health-check all
+        --generation-database none
+        --workers 1
+        --request-timeout 30
+        --no-color
+        --report "junit,ndjson" --report-dir "$fuzz_dir/report/$who"
+    )
+    log "stage 2 ($who): schemathesis $SCHEMATHESIS_VERSION, every operation, $examples examples each, seed $seed"
+    local shown=("${args[@]/#Authorization: Bearer */Authorization: Bearer \$${who^^}_TOKEN}")
+    local a line='    schemathesis'
+    for a in "${shown[@]}"; do
+        if [[ $a =~ ^[A-Za-z0-9_./:=,@+-]+$ ]]; then line+=" $a"; else line+=" '$a'"; fi
+    done
+    printf '%s\n' "$line" >&2
+    local status=0
+    (cd "$fuzz_dir" && timeout --signal=INT --kill-after=30 "$timeout_s" "$ST" "${args[@]}") || status=$?
+    if ((status == 124)); then
+        warn "schemathesis ($who) stopped after ${timeout_s}s (MESHGOV_FUZZ_TIMEOUT)"
+    fi
+    return "$status"
+}
+
 fuzz() {
-    local fuzz_dir=$MESHGOV_STATE/fuzz db_url port base admin
+    local fuzz_dir=$MESHGOV_STATE/fuzz db_url port base admin consumer
     rm -rf "$fuzz_dir"
     mkdir -p "$fuzz_dir"
     # Called as `fuzz || ...`, where set -e does not apply: each step checks for itself.
@@ -132,37 +170,14 @@ fuzz() {
     # Realistic data first, so list, search and audit responses have content to check.
     seed_demo_mesh "$base" || return 1
     admin=$(mint_token fuzz-admin admin) || return 1
+    consumer=$(mint_token fuzz-consumer consumer marketing) || return 1
 
-    # One worker: with two, hypothesis' lambda-source parsing in threads hits CPython 3.11's
-    # "AST constructor recursion depth mismatch" now and then, an error of the tool, not the API.
-    local examples=${MESHGOV_FUZZ_EXAMPLES:-100} seed=${MESHGOV_FUZZ_SEED:-20261124}
-    local timeout_s=${MESHGOV_FUZZ_TIMEOUT:-900}
-    local args=(
-        --config-file "$SCRIPTS/schemathesis.toml"
-        run "$MESHGOV_REPO/openapi/openapi.json"
-        --url "$base"
-        --header "Authorization: Bearer $admin"
-        --checks "$FUZZ_CHECKS"
-        --max-examples "$examples"
-        --seed "$seed"
-        --suppress-health-check all
-        --generation-database none
-        --workers 1
-        --request-timeout 30
-        --no-color
-        --report "junit,ndjson" --report-dir "$fuzz_dir/report"
-    )
-    log "stage 2: schemathesis $SCHEMATHESIS_VERSION, every operation, $examples examples each, seed $seed"
-    local shown=("${args[@]/#Authorization: Bearer */Authorization: Bearer \$ADMIN_TOKEN}")
-    local a line='    schemathesis'
-    for a in "${shown[@]}"; do
-        if [[ $a =~ ^[A-Za-z0-9_./:=,@+-]+$ ]]; then line+=" $a"; else line+=" '$a'"; fi
-    done
-    printf '%s\n' "$line" >&2
+    # As an admin (everything is allowed, so the answers are the operations' own), then as a
+    # consumer of one domain (much is refused: every 403 must be documented and well formed).
     local status=0
-    (cd "$fuzz_dir" && timeout --signal=INT --kill-after=30 "$timeout_s" "$ST" "${args[@]}") || status=$?
-    if ((status == 124)); then
-        warn "schemathesis stopped after ${timeout_s}s (MESHGOV_FUZZ_TIMEOUT)"
+    run_schemathesis admin "$admin" "${MESHGOV_FUZZ_EXAMPLES:-100}" || status=$?
+    if ((status == 0)); then
+        run_schemathesis consumer "$consumer" "${MESHGOV_FUZZ_CONSUMER_EXAMPLES:-20}" || status=$?
     fi
     # A 5xx is also in the service's log, with the error that caused it; and an error logged for
     # an answer that looked fine is a failure too: nothing a client sends should make it log one.
