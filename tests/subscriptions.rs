@@ -1170,3 +1170,120 @@ async fn a_data_cells_filter_refused_deletion_through_every_attempt_is_revoke_fa
     assert!(listed.data_cells_filters().iter().all(|f| f.table_catalog_id() != m.holder()), "the filter is deleted");
     assert!(m.lf_state().await.is_empty());
 }
+
+#[sqlx::test]
+async fn expiry_keeps_what_another_live_subscription_of_the_principal_needs(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
+    let analyst = m.role("analyst");
+    let mut body = m.request_body(&analyst, Value::Null);
+    body["expires_at"] = json!((chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339());
+    let r = m.app.post("/api/v1/subscriptions", &consumer("marketing"), body).await;
+    let all = r.body["id"].as_str().unwrap().to_string();
+    let one = m.request(&analyst, json!([{ "name": "orders" }])).await["id"].as_str().unwrap().to_string();
+    for id in [&all, &one] {
+        m.approve(id, json!({})).await;
+    }
+    m.run_jobs().await;
+    assert_eq!(m.lf_state().await.len(), 3);
+
+    sqlx::query("UPDATE subscriptions SET expires_at = now() - interval '1 second' WHERE id = $1::uuid").bind(&all).execute(&m.app.pool).await.unwrap();
+    assert_eq!(expiry::expire_due(&m.state).await.unwrap(), 1);
+    m.run_jobs().await;
+    let mut expected = vec![m.expect_db(&analyst), m.expect_table(&analyst, "orders")];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected, "the database and orders stay for the other subscription");
+    let got = m.get(&all).await;
+    assert_eq!((got["status"].as_str(), got["provisioning"].as_str()), (Some("expired"), Some("revoked")));
+    let kept = got["grants"].as_array().unwrap().iter().filter(|g| g["kept_for"] == one.as_str()).count();
+    assert_eq!(kept, 2, "{got}");
+}
+
+#[sqlx::test]
+async fn retiring_a_product_keeps_what_a_subscription_to_another_product_needs(pool: PgPool) {
+    // In producer mode two products over one database name the same Lake Formation resources.
+    let m = Mesh::in_mode(pool, CatalogMode::Producer).await;
+    m.product("sales", "orders", &["orders", "refunds"], json!({})).await;
+    m.product("sales", "orders-lite", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let full = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
+    let mut body = m.request_body(&analyst, Value::Null);
+    body["product"] = json!("orders-lite");
+    let r = m.app.post("/api/v1/subscriptions", &consumer("marketing"), body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let lite = r.body["id"].as_str().unwrap().to_string();
+    for id in [&full, &lite] {
+        m.approve(id, json!({})).await;
+    }
+    m.run_jobs().await;
+    assert_eq!(m.lf_state().await.len(), 3, "database, orders, refunds (shared grants are one permission)");
+
+    m.app.lifecycle("sales", "orders", "retire").await;
+    m.run_jobs().await;
+    let mut expected = vec![m.expect_db(&analyst), m.expect_table(&analyst, "orders")];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected, "refunds went; what orders-lite needs stayed");
+    let got = m.get(&full).await;
+    assert_eq!((got["status"].as_str(), got["provisioning"].as_str()), (Some("revoked"), Some("revoked")));
+    let kept = got["grants"].as_array().unwrap().iter().filter(|g| g["kept_for"] == lite.as_str()).count();
+    assert_eq!(kept, 2, "{got}");
+    assert_eq!(m.get(&lite).await["provisioning"], "granted");
+}
+
+#[sqlx::test]
+async fn the_either_policy_lets_stewards_and_the_owning_producers_decide_and_revoke(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let r = m.app.patch("/api/v1/domains/sales", &admin(), json!({ "approval_policy": "either" })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let path = |id: &str, action: &str| format!("/api/v1/subscriptions/{id}/{action}");
+    let by_steward = m.request(&m.role("a"), Value::Null).await["id"].as_str().unwrap().to_string();
+    let by_owner = m.request(&m.role("b"), Value::Null).await["id"].as_str().unwrap().to_string();
+    m.app.post_empty(&path(&by_owner, "approve"), &producer("finance")).await.problem(403, "forbidden");
+    m.app.post_empty(&path(&by_owner, "approve"), &consumer("marketing")).await.problem(403, "forbidden");
+    assert_eq!(m.app.post_empty(&path(&by_steward, "approve"), &steward()).await.status, 202);
+    let r = m.app.post_empty(&path(&by_owner, "approve"), &producer("sales")).await;
+    assert_eq!((r.status.as_u16(), r.body["decided_by"].as_str()), (202, Some("pat-producer-sales")), "{}", r.body);
+    m.run_jobs().await;
+    assert_eq!(m.lf_state().await.len(), 4);
+
+    // The owning domain's producers revoke too (and so do stewards); nobody else.
+    m.app.post_empty(&path(&by_steward, "revoke"), &producer("finance")).await.problem(403, "forbidden");
+    assert_eq!(m.app.post_empty(&path(&by_steward, "revoke"), &producer("sales")).await.status, 202);
+    assert_eq!(m.app.post_empty(&path(&by_owner, "revoke"), &steward()).await.status, 202);
+    m.run_jobs().await;
+    assert!(m.lf_state().await.is_empty());
+    assert_eq!(m.audit("subscription.revoked", &target(&by_steward)).await.len(), 1);
+
+    // Under `owners`, a producer of the domain revokes and a steward may not.
+    let r = m.app.patch("/api/v1/domains/sales", &admin(), json!({ "approval_policy": "owners" })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let third = m.request(&m.role("c"), Value::Null).await["id"].as_str().unwrap().to_string();
+    assert_eq!(m.app.post_empty(&path(&third, "approve"), &producer("sales")).await.status, 202);
+    m.app.post_empty(&path(&third, "revoke"), &steward()).await.problem(403, "forbidden");
+    assert_eq!(m.app.post_empty(&path(&third, "revoke"), &producer("sales")).await.status, 202);
+}
+
+#[sqlx::test]
+async fn an_approver_may_add_a_row_filter_but_not_change_a_requested_one(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let analyst = m.role("analyst");
+    let id = m.request(&analyst, json!([{ "name": "orders" }])).await["id"].as_str().unwrap().to_string();
+    let approved = m.approve(&id, json!({ "tables": [{ "name": "orders", "row_filter": "region = 'EU'" }] })).await;
+    assert_eq!(approved["approved_scope"]["tables"][0]["row_filter"], "region = 'EU'", "{approved}");
+    m.run_jobs().await;
+    assert_eq!(m.get(&id).await["provisioning"], "granted");
+    let filters = m.lf.list_data_cells_filter().send().await.unwrap();
+    let ours: Vec<_> = filters.data_cells_filters().iter().filter(|f| f.table_catalog_id() == m.holder()).collect();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].row_filter().and_then(|r| r.filter_expression()), Some("region = 'EU'"));
+    let held = m.lf_state().await;
+    assert!(held.iter().any(|p| p.contains(" filter ") && p.ends_with("SELECT")), "SELECT through the filter: {held:?}");
+    assert!(!held.iter().any(|p| p.contains(" table ")), "no grant on the whole table: {held:?}");
+
+    // A requested filter is kept as it is: changing it is not narrowing.
+    let other = m.request(&m.role("other"), json!([{ "name": "orders", "row_filter": "region = 'EU'" }])).await["id"].as_str().unwrap().to_string();
+    let r = m.app.post(&format!("/api/v1/subscriptions/{other}/approve"), &steward(), json!({ "tables": [{ "name": "orders", "row_filter": "region = 'UK'" }] })).await;
+    r.field_error("tables[0].row_filter", "widens_scope");
+}
