@@ -158,10 +158,11 @@ fn table_input(name: &str, columns: &[(&str, &str)], partitions: &[(&str, &str)]
 /// Injects a fault through the emulator's control API. `scope` narrows it to this test's calls:
 /// `{"account": ...}` (the calling account) or `{"match": ...}` (a substring of the request).
 /// Faults never outlive the test's own account, so parallel tests are not disturbed.
-async fn fault(service: &str, operation: &str, error: &str, status: u16, count: i64, scope: Value) {
+/// Injects a fault scoped to the test (`scope`: its account or a match); its id.
+async fn fault(service: &str, operation: &str, error: &str, status: u16, count: i64, scope: Value) -> String {
     let mut body = json!({ "service": service, "operation": operation, "error": error, "status": status, "count": count });
     merge(&mut body, scope);
-    common::aws::inject_fault(body).await;
+    common::aws::inject_fault(body).await
 }
 
 async fn calls(service: &str, operation: &str, account: &str) -> usize {
@@ -335,7 +336,7 @@ async fn a_role_that_cannot_be_assumed_fails_visibly_and_keeps_the_last_snapshot
     // The producer breaks the trust policy; the table changes meanwhile.
     m.state.aws.roles.clear().await;
     // The AssumeRole call comes from the governance account: match the target role's account.
-    fault("sts", "AssumeRole", "AccessDenied", 403, -1, json!({ "match": m.account })).await;
+    let refusing = fault("sts", "AssumeRole", "AccessDenied", 403, -1, json!({ "match": m.account })).await;
     m.replace_table("sales_db", "orders", &[("id", "bigint"), ("late", "string")], &[]).await;
     let r = m.app.post_empty("/api/v1/domains/sales/sync", &admin()).await;
     let id = r.body["id"].as_str().unwrap().to_string();
@@ -354,6 +355,7 @@ async fn a_role_that_cannot_be_assumed_fails_visibly_and_keeps_the_last_snapshot
     let schema = m.schema("sales", "orders").await;
     assert_eq!(schema["schema_version"], 1, "the last good snapshot is kept");
     assert_eq!(schema["tables"][0]["columns"].as_array().unwrap().len(), 1);
+    common::aws::clear_fault(&refusing).await;
 }
 
 #[sqlx::test]
