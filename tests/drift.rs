@@ -431,3 +431,232 @@ async fn a_grant_option_given_by_hand_is_revoked_and_the_subscribed_permission_s
     assert!(orders.permissions().contains(&Permission::Select), "{orders:?}");
     assert_eq!(kinds(&m.drift().await), (0, 0, 0));
 }
+
+/// The state of a replica configured with these periodic-reconcile settings, due at every tick.
+fn reconciling(m: &Mesh, revoke_unexpected: bool, sync_orphaned: bool) -> meshgov::AppState {
+    let mut config = (*m.state.config).clone();
+    config.reconcile.interval = Some(Duration::ZERO);
+    config.reconcile.revoke_unexpected = revoke_unexpected;
+    config.reconcile.sync_orphaned = sync_orphaned;
+    let mut state = m.state.clone();
+    state.config = std::sync::Arc::new(config);
+    state
+}
+
+/// One scheduler tick of the periodic reconcile's duty, then every job it led to.
+async fn tick(state: &meshgov::AppState) {
+    assert_eq!((drift::jobs::SCHEDULED_RECONCILE.run)(state).await.unwrap(), 1, "the duty queued the reconcile");
+    meshgov::jobs::worker::run_until_idle(state).await.unwrap();
+}
+
+/// The permissions `who` holds, as `lf_state` spells them.
+async fn held_by(m: &Mesh, who: &str) -> Vec<String> {
+    m.lf_state().await.into_iter().filter(|p| p.starts_with(&format!("{who} "))).collect()
+}
+
+#[sqlx::test]
+async fn the_periodic_reconcile_revokes_unexpected_when_turned_on(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.catalog(&["orders", "refunds"]).await;
+    let analyst = m.role("analyst");
+    m.granted(&analyst, json!([{ "name": "orders" }])).await;
+    let granted = m.lf_state().await;
+    m.grant_by_hand(&analyst, table(m.holder(), &m.grant_database(), "refunds"), &[Permission::Select]).await;
+    m.grant_by_hand(&analyst, table(m.holder(), &m.grant_database(), "orders"), &[Permission::Alter]).await;
+    let stranger = format!("arn:aws:iam::{}:role/stranger", m.consumer);
+    m.grant_by_hand(&stranger, table(m.holder(), &m.grant_database(), "refunds"), &[Permission::Select]).await;
+    let mut expected = granted.clone();
+    expected.push(format!("{stranger} table {}.refunds SELECT", m.grant_db()));
+    expected.sort();
+
+    // Off (the default): a tick leaves them for a steward.
+    tick(&reconciling(&m, false, true)).await;
+    assert_eq!(held_by(&m, &analyst).await.len(), granted.len() + 1, "ALTER merged into orders, SELECT on refunds kept");
+    assert_eq!(kinds(&m.app.get("/api/v1/drift?check=false", &steward()).await.body), (0, 2, 0));
+
+    // On: the next tick revokes both, through the scheduled trigger, and nothing else.
+    tick(&reconciling(&m, true, true)).await;
+    assert_eq!(m.lf_state().await, expected, "unexpected revoked on managed resources, the stranger's left");
+    let requested = m.audit("drift.reconcile_requested", "drift").await;
+    assert_eq!(requested.last().unwrap()["trigger"], "schedule", "{requested:?}");
+    assert_eq!(requested.last().unwrap()["revoke"], 2, "{requested:?}");
+    let repaired = m.audit("drift.repaired", &format!("principal:{analyst}")).await;
+    assert_eq!(repaired.len(), 1);
+    assert_eq!(repaired[0]["revoked"].as_array().unwrap().len(), 2, "{repaired:?}");
+    assert_eq!(kinds(&m.drift().await), (0, 0, 0));
+}
+
+#[sqlx::test]
+async fn the_periodic_reconcile_syncs_products_with_orphaned_grants(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.catalog(&["orders", "refunds"]).await;
+    let analyst = m.role("analyst");
+    let id = m.granted(&analyst, json!([{ "name": "orders" }, { "name": "refunds" }])).await;
+    m.glue().await.delete_table().database_name("sales_db").name("refunds").send().await.unwrap();
+
+    // Turned off: the tick finds the orphan and leaves its grant.
+    tick(&reconciling(&m, false, false)).await;
+    assert!(m.lf_state().await.iter().any(|p| p.contains("refunds")), "not synced while off");
+    let stored = m.app.get("/api/v1/drift?check=false", &steward()).await.body;
+    assert_eq!(kinds(&stored), (0, 0, 1), "{stored}");
+
+    // On (the default): the tick syncs the product, whose schema-change handling revokes the grant.
+    tick(&reconciling(&m, false, true)).await;
+    let lf = m.lf_state().await;
+    assert!(!lf.iter().any(|p| p.contains("refunds")), "{lf:?}");
+    assert!(lf.contains(&m.expect_table(&analyst, "orders")), "{lf:?}");
+    let requested = m.audit("drift.reconcile_requested", "drift").await;
+    assert_eq!(requested.len(), 1, "only the tick with sync on queued a repair: {requested:?}");
+    assert_eq!((requested[0]["trigger"].as_str(), requested[0]["sync"].as_i64()), (Some("schedule"), Some(1)));
+    assert_eq!(kinds(&m.drift().await), (0, 0, 0));
+    assert_eq!(m.get(&id).await["provisioning"], "granted");
+}
+
+#[sqlx::test]
+async fn a_revoke_of_unexpected_permissions_spares_what_a_grant_wants_by_the_time_it_runs(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.catalog(&["orders", "refunds"]).await;
+    let analyst = m.role("analyst");
+    m.granted(&analyst, json!([{ "name": "orders" }])).await;
+    m.grant_by_hand(&analyst, table(m.holder(), &m.grant_database(), "refunds"), &[Permission::Select]).await;
+    m.grant_by_hand(&analyst, table(m.holder(), &m.grant_database(), "orders"), &[Permission::Alter]).await;
+
+    // The plan: both are unexpected now, queued to be revoked in one job.
+    let plan = m.reconcile(true).await;
+    assert_eq!(plan["revoke"].as_array().unwrap().len(), 2, "{plan}");
+    assert_eq!(plan["jobs"].as_array().unwrap().len(), 1, "{plan}");
+    let job: uuid::Uuid = plan["jobs"][0].as_str().unwrap().parse().unwrap();
+    // The repair waits while a subscription to refunds is approved and granted.
+    sqlx::query("UPDATE jobs SET run_after = now() + interval '1 hour' WHERE id = $1").bind(job).execute(&m.app.pool).await.unwrap();
+    let refunds = m.granted(&analyst, json!([{ "name": "refunds" }])).await;
+    let status: String = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1").bind(job).fetch_one(&m.app.pool).await.unwrap();
+    assert_eq!(status, "queued", "the repair has not run yet");
+
+    m.run_retries().await;
+    let result: Value = sqlx::query_scalar("SELECT result FROM jobs WHERE id = $1").bind(job).fetch_one(&m.app.pool).await.unwrap();
+    assert_eq!(result, json!({ "revoked": 1 }));
+    // SELECT on refunds is wanted now and stays; ALTER on orders still is not, and went.
+    let mut expected = vec![m.expect_db(&analyst), m.expect_table(&analyst, "orders"), m.expect_table(&analyst, "refunds")];
+    expected.sort();
+    assert_eq!(m.lf_state().await, expected);
+    let repaired = m.audit("drift.repaired", &format!("principal:{analyst}")).await;
+    assert_eq!(repaired.len(), 1, "{repaired:?}");
+    assert_eq!(repaired[0]["revoked"][0]["permissions"], json!(["ALTER"]), "{repaired:?}");
+    assert_eq!(kinds(&m.drift().await), (0, 0, 0));
+    assert_eq!(m.get(&refunds).await["health"]["status"], "healthy");
+}
+
+#[sqlx::test]
+async fn a_check_sees_every_page_of_list_permissions(pool: PgPool) {
+    use aws_sdk_lakeformation::types::BatchPermissionsRequestEntry;
+    let m = Mesh::new(pool).await;
+    m.catalog(&["orders", "refunds"]).await;
+    let analyst = m.role("analyst");
+    let id = m.granted(&analyst, json!([{ "name": "orders" }])).await;
+
+    // A full page of permissions of principals meshgov does not manage, which list first (ALTER
+    // sorts before DESCRIBE and SELECT in the emulator's stable order).
+    for batch in 0..50 {
+        let entries: Vec<BatchPermissionsRequestEntry> = (0..20)
+            .map(|i| {
+                BatchPermissionsRequestEntry::builder()
+                    .id(format!("{i}"))
+                    .principal(principal(&format!("arn:aws:iam::{}:role/filler-{batch:02}-{i:02}", m.consumer)))
+                    .resource(table(m.holder(), &m.grant_database(), "orders"))
+                    .permissions(Permission::Alter)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        let out = m.lf.batch_grant_permissions().set_entries(Some(entries)).send().await.unwrap();
+        assert!(out.failures().is_empty(), "{out:?}");
+    }
+    // On the last page: the table grant, with SELECT revoked by hand (DESCRIBE left), and SELECT
+    // on refunds granted by hand.
+    m.lf.revoke_permissions()
+        .principal(principal(&analyst))
+        .resource(table(m.holder(), &m.grant_database(), "orders"))
+        .permissions(Permission::Select)
+        .send()
+        .await
+        .unwrap();
+    m.grant_by_hand(&analyst, table(m.holder(), &m.grant_database(), "refunds"), &[Permission::Select]).await;
+    let first = m.lf.list_permissions().max_results(1000).send().await.unwrap();
+    assert!(first.next_token().is_some_and(|t| !t.is_empty()), "more than one page");
+    let of_analyst = |p: &aws_sdk_lakeformation::types::PrincipalResourcePermissions| {
+        p.principal().and_then(|x| x.data_lake_principal_identifier()) == Some(analyst.as_str())
+    };
+    assert!(!first.principal_resource_permissions().iter().any(of_analyst), "the analyst's permissions are past the first page");
+    let all = common::aws::lf_list(&m.lf).await.len();
+    assert_eq!(all, 1000 + 3);
+
+    let report = m.drift().await;
+    assert_eq!(report["check"]["listed_permissions"], all, "{}", report["check"]);
+    assert_eq!(kinds(&report), (1, 1, 0), "{report}");
+    assert_eq!(report["missing"][0]["subscription_id"], id);
+    assert_eq!(report["missing"][0]["permissions"], json!(["SELECT"]), "DESCRIBE, on the last page, is held: {report}");
+    assert_eq!(report["unexpected"][0]["principal"], analyst);
+    assert_eq!(report["unexpected"][0]["resource"]["Table"]["Name"], "refunds", "{report}");
+    assert_eq!(report["unexpected"][0]["permissions"], json!(["SELECT"]));
+}
+
+#[sqlx::test]
+async fn health_follows_a_subscription_and_grants_in_flight_are_not_judged(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.catalog(&["orders"]).await;
+    let analyst = m.role("analyst");
+    let health = |s: &Value| s["health"]["status"].as_str().unwrap().to_string();
+
+    // Requested, not approved: inactive.
+    let id = m.request(&analyst, json!([{ "name": "orders" }])).await["id"].as_str().unwrap().to_string();
+    assert_eq!(health(&m.get(&id).await), "inactive");
+
+    // Approved, its grants not applied yet: provisioning, and a check does not call them missing.
+    m.approve(&id, json!({})).await;
+    let sub = m.get(&id).await;
+    assert_eq!((sub["provisioning"].as_str(), health(&sub).as_str()), (Some("granting"), "provisioning"), "{sub}");
+    assert!(m.lf_state().await.is_empty());
+    let report = m.drift().await;
+    assert_eq!(kinds(&report), (0, 0, 0), "in flight, not missing: {report}");
+    let product = m.app.get("/api/v1/domains/sales/products/orders", &steward()).await.body;
+    assert_eq!(product["health"]["provisioning"], 1, "{product}");
+    // Lake Formation already holds them (the grant call landed, the job has not recorded it):
+    // not unexpected either.
+    m.grant_by_hand(&analyst, table(m.holder(), &m.grant_database(), "orders"), &[Permission::Select, Permission::Describe]).await;
+    assert_eq!(kinds(&m.drift().await), (0, 0, 0));
+    assert!(m.get(&id).await["health"]["verified_at"].is_null(), "not verified while in flight");
+
+    // Granted, never checked since: unverified; the next check makes it healthy.
+    m.run_jobs().await;
+    let sub = m.get(&id).await;
+    assert_eq!((sub["provisioning"].as_str(), health(&sub).as_str()), (Some("granted"), "unverified"), "{sub}");
+    assert!(sub["health"]["verified_at"].is_null());
+    assert_eq!(kinds(&m.drift().await), (0, 0, 0));
+    assert_eq!(health(&m.get(&id).await), "healthy");
+
+    // Revoked, its revoke not applied yet: inactive, and what Lake Formation still holds is not
+    // unexpected.
+    m.revoke(&id).await;
+    assert_eq!(health(&m.get(&id).await), "inactive");
+    assert!(!m.lf_state().await.is_empty());
+    assert_eq!(kinds(&m.drift().await), (0, 0, 0));
+    m.run_jobs().await;
+    assert!(m.lf_state().await.is_empty());
+    assert_eq!(health(&m.get(&id).await), "inactive");
+
+    // A grant that failed: failing health, not drift.
+    let broken = m.role("broken");
+    let id = m.request(&broken, json!([{ "name": "orders" }])).await["id"].as_str().unwrap().to_string();
+    m.approve(&id, json!({})).await;
+    let fault = m.fault("BatchGrantPermissions", "AccessDeniedException", -1, json!({ "match": "role/broken" })).await;
+    m.run_jobs().await;
+    m.clear_fault(&fault).await;
+    let sub = m.get(&id).await;
+    assert_eq!((sub["provisioning"].as_str(), health(&sub).as_str()), (Some("grant_failed"), "failing"), "{sub}");
+    assert!(held_by(&m, &broken).await.is_empty());
+    let report = m.drift().await;
+    assert_eq!(kinds(&report), (0, 0, 0), "failed grants are not drift: {report}");
+    assert_eq!(health(&m.get(&id).await), "failing");
+    let product = m.app.get("/api/v1/domains/sales/products/orders", &steward()).await.body;
+    assert_eq!(product["health"]["failing"], 1, "{product}");
+}
