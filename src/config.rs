@@ -88,6 +88,10 @@ pub struct SyncConfig {
     /// How long a job stays claimed without a heartbeat: after a worker dies, its job is picked
     /// up again this long after the last renewal.
     pub job_lease: Duration,
+    /// How often an idle worker looks for due jobs by itself. Enqueued jobs wake the workers at
+    /// once (Postgres NOTIFY); this poll finds the jobs that come due later (retries after their
+    /// backoff, deferred deliveries) and covers a notification lost while the listener reconnects.
+    pub job_poll: Duration,
 }
 
 impl Default for SyncConfig {
@@ -97,6 +101,7 @@ impl Default for SyncConfig {
             worker_concurrency: 4,
             run_workers: true,
             job_lease: Duration::from_secs(60),
+            job_poll: Duration::from_millis(500),
         }
     }
 }
@@ -337,6 +342,15 @@ impl Config {
                     if d >= Duration::from_secs(3) { Ok(d) } else { Err("must be at least 3s".into()) }
                 })
             }),
+            job_poll: env.parsed("MESHGOV_JOB_POLL", Duration::from_millis(500), |v| {
+                parse_duration(v).and_then(|d| {
+                    if (Duration::from_millis(50)..=Duration::from_secs(300)).contains(&d) {
+                        Ok(d)
+                    } else {
+                        Err("must be from 50ms to 5m".into())
+                    }
+                })
+            }),
         };
         let flag = |v: &str| match v {
             "true" | "1" => Ok(true),
@@ -420,7 +434,7 @@ impl Config {
             // A governance account of its own, so approvals in central mode know where grants go
             // without asking STS.
             aws: AwsConfig { principal_arn: Some("arn:aws:iam::123456789012:role/meshgov".into()), ..AwsConfig::default() },
-            sync: SyncConfig { interval: None, worker_concurrency: 4, run_workers: false, job_lease: Duration::from_secs(60) },
+            sync: SyncConfig { run_workers: false, interval: None, ..SyncConfig::default() },
             reconcile: ReconcileConfig::off(),
             subscription_max_days: 365,
             // Test receivers listen on plain http on loopback.

@@ -31,7 +31,10 @@ struct Cluster {
 impl Cluster {
     fn init() -> Cluster {
         let bin = postgres_bin();
-        let dir = std::env::temp_dir().join(format!("meshgov-dbloss-{}", std::process::id()));
+        // One directory per cluster: under `cargo test` the tests of this file share a process.
+        static CLUSTERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = CLUSTERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("meshgov-dbloss-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let as_postgres = running_as_root();
@@ -275,4 +278,58 @@ async fn losing_the_database_answers_503_and_loses_no_acknowledged_write() {
     admin_pool.close().await;
     meshgov.kill();
     drop(cluster);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workers_listener_comes_back_after_a_database_restart() {
+    use meshgov::jobs::model::NewJob;
+    meshgov::install_crypto_provider();
+    let cluster = Cluster::init();
+    cluster.start();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(&cluster.url())
+        .await
+        .unwrap();
+    meshgov::db::MIGRATOR.run(&pool).await.unwrap();
+    let mut config = meshgov::Config::for_tests("postgres://unused", common::SECRET);
+    // Only a notification can wake the idle workers within the test's limits.
+    config.sync.job_poll = Duration::from_secs(120);
+    let state = meshgov::AppState::new(config, pool.clone());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workers = tokio::spawn(meshgov::jobs::worker::run(state, 1, stopped));
+
+    let job = NewJob { kind: "noop", payload: json!({}), domain_id: None, dedupe_key: None, created_by: "test".into(), max_attempts: 1 };
+    let enqueue_and_wait = async |what: &str| {
+        let started = std::time::Instant::now();
+        let id = loop {
+            // While the database comes back, enqueueing may fail: try again.
+            match pool.begin().await {
+                Ok(mut tx) => match meshgov::jobs::store::enqueue(&mut tx, &job).await {
+                    Ok(row) if tx.commit().await.is_ok() => break row.id,
+                    _ => {}
+                },
+                Err(_) => {}
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "{what}: the database did not come back");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        loop {
+            let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1").bind(id).fetch_optional(&pool).await.ok().flatten();
+            if status.as_deref().is_some_and(|s| s != "queued") {
+                return;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "{what}: the job was not picked up (the 120 s poll was not reached)");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    enqueue_and_wait("before the restart").await;
+    for mode in ["fast", "immediate"] {
+        cluster.stop(mode);
+        cluster.start();
+        enqueue_and_wait(&format!("after a {mode} restart")).await;
+    }
+    let _ = stop.send(true);
+    workers.await.unwrap();
+    pool.close().await;
 }

@@ -166,3 +166,42 @@ async fn webhook_deliveries_never_take_the_provisioning_workers(pool: PgPool) {
     assert_eq!(claimed.id, deliveries[0]);
     assert_eq!(claimed.kind, "deliver_webhook");
 }
+
+/// Waits until job `id` has run (left the queue), at most `limit`.
+async fn ran_within(pool: &PgPool, id: uuid::Uuid, limit: Duration) -> bool {
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        let status: String = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1").bind(id).fetch_one(pool).await.unwrap();
+        if status != "queued" {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[sqlx::test]
+async fn a_job_enqueued_while_the_workers_idle_wakes_them_long_before_their_poll(pool: PgPool) {
+    let mut config = Config::for_tests("postgres://unused", SECRET);
+    // Were the workers only polling, the job would wait two minutes.
+    config.sync.job_poll = Duration::from_secs(120);
+    let st = AppState::new(config, pool.clone());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workers = tokio::spawn(worker::run(st, 2, stopped));
+    // A first job shows the workers and their listener are up (the listener wakes them once it
+    // listens, for anything enqueued before); after it they idle until woken or polled.
+    let first = enqueue(&pool, &job("noop", None, 1)).await;
+    assert!(ran_within(&pool, first, Duration::from_secs(30)).await, "the first job ran");
+    for _ in 0..3 {
+        let next = enqueue(&pool, &job("noop", None, 1)).await;
+        assert!(ran_within(&pool, next, Duration::from_secs(20)).await, "woken by the enqueue, not the 120 s poll");
+    }
+    // A job enqueued by a transaction that rolls back wakes nobody and leaves nothing.
+    let mut tx = pool.begin().await.unwrap();
+    store::enqueue(&mut tx, &job("noop", None, 1)).await.unwrap();
+    tx.rollback().await.unwrap();
+    let _ = stop.send(true);
+    workers.await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs").fetch_one(&pool).await.unwrap();
+    assert_eq!(count, 4);
+}

@@ -1,38 +1,49 @@
 //! The worker: claims jobs and runs them. Several loops per replica, any number of replicas; the
 //! queue's SKIP LOCKED claim and leases make that safe.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use super::Lane;
 use super::model::{JobOutcome, JobRow};
 use super::store;
 use crate::AppState;
 
+/// Runs `concurrency` provisioning worker loops and `MESHGOV_WEBHOOK_WORKERS` delivery loops
+/// until `shutdown` turns true; a job in progress is finished. An idle loop sleeps until a job is
+/// enqueued (the listener of [`super::wake`] wakes it) or `MESHGOV_JOB_POLL` has passed.
+///
 /// A claimed job's lease is renewed every third of the lease while it runs; a job whose lease ran
 /// out (its worker died: crash, kill -9, lost host) is claimed again by any replica.
-const IDLE_POLL: Duration = Duration::from_millis(500);
-
-/// Runs `concurrency` provisioning worker loops and `MESHGOV_WEBHOOK_WORKERS` delivery loops
-/// until `shutdown` turns true; a job in progress is finished.
 pub async fn run(state: AppState, concurrency: usize, shutdown: watch::Receiver<bool>) {
+    let wake = Arc::new(Notify::new());
     let mut loops = tokio::task::JoinSet::new();
+    loops.spawn(super::wake::listen(state.db.clone(), wake.clone(), shutdown.clone()));
+    let poll = state.config.sync.job_poll;
     let lanes = std::iter::repeat_n(Lane::Provisioning, concurrency)
         .chain(std::iter::repeat_n(Lane::Delivery, state.config.events.webhook_workers));
     for lane in lanes {
         let state = state.clone();
+        let wake = wake.clone();
         let mut shutdown = shutdown.clone();
         loops.spawn(async move {
             while !*shutdown.borrow() {
+                // Registered before looking, so a job enqueued while this loop claims (and finds
+                // nothing yet) still wakes it.
+                let woken = wake.notified();
+                tokio::pin!(woken);
+                woken.as_mut().enable();
                 match run_next_in(&state, lane).await {
                     Ok(true) => continue,
                     Ok(false) => {}
                     Err(e) => tracing::warn!(error = %e, "job queue unavailable"),
                 }
                 tokio::select! {
-                    _ = tokio::time::sleep(IDLE_POLL) => {}
+                    _ = woken => {}
+                    _ = tokio::time::sleep(poll) => {}
                     _ = shutdown.changed() => {}
                 }
             }
