@@ -464,6 +464,7 @@ mod tests {
             ("MESHGOV_WEBHOOK_MAX_ATTEMPTS", "0"),
             ("MESHGOV_WEBHOOK_ALLOW_HTTP", "yes"),
             ("MESHGOV_EVENT_SOURCE", "urn:has space"),
+            ("MESHGOV_JOB_POLL", "10ms"),
         ])
         .unwrap_err();
         let text = err.to_string();
@@ -476,6 +477,7 @@ mod tests {
             "MESHGOV_WEBHOOK_MAX_ATTEMPTS",
             "MESHGOV_WEBHOOK_ALLOW_HTTP",
             "MESHGOV_EVENT_SOURCE",
+            "MESHGOV_JOB_POLL",
         ] {
             assert!(text.contains(name), "{name} missing from: {text}");
         }
@@ -493,6 +495,7 @@ mod tests {
         assert_eq!(c.auth.roles_claim, "roles");
         assert!(c.log.json);
         assert_eq!((c.events.source.as_str(), c.events.webhook_allow_http, c.events.webhook_max_attempts), ("urn:meshgov", false, 8));
+        assert_eq!(c.sync.job_poll, std::time::Duration::from_millis(500));
     }
 
     #[test]
