@@ -19,13 +19,6 @@ use sqlx::PgPool;
 const SUBSCRIPTIONS: usize = 24;
 
 
-fn database_url(pool: &PgPool) -> String {
-    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let base = server.split('?').next().unwrap();
-    let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
-    format!("{base}/{}", pool.connect_options().get_database().expect("a database name"))
-}
-
 /// The service with four workers and a 3 s job lease (a killed replica's jobs are reclaimed soon),
 /// acting as the test's own governance account.
 fn serve(database_url: &str, mesh: &Crashable) -> Served {
@@ -202,7 +195,7 @@ async fn killed_mid_batch_in(pool: PgPool, producer_mode: bool) {
                                   "count": -1, "match": consumer_account }))
     .await;
 
-    let url = database_url(&pool);
+    let url = common::process::database_url(&pool);
     let mut first = serve(&url, &mesh);
     let granted = "SELECT count(*) FROM subscriptions WHERE provisioning = 'granted'";
     wait_for("a few grants", Duration::from_secs(60), async || count(&pool, granted).await >= 3).await;
@@ -255,7 +248,7 @@ async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_c
     let fault = inject_fault(json!({ "service": "lakeformation", "operation": "GrantPermissions", "delay_ms": 400,
                                   "count": -1, "account": consumer_account }))
     .await;
-    let url = database_url(&pool);
+    let url = common::process::database_url(&pool);
     let mut first = serve(&url, &mesh);
     let ready = "SELECT count(*) FROM consumer_access WHERE state = 'ready'";
     wait_for("a few links", Duration::from_secs(60), async || count(&pool, ready).await >= 3).await;
@@ -316,7 +309,7 @@ async fn three_replicas_under_approvals_revokes_and_a_kill_end_with_lake_formati
         let spec = json!({ "service": "lakeformation", "operation": operation, "delay_ms": 150, "count": -1, "match": consumer_account });
         faults.push(inject_fault(spec).await);
     }
-    let url = database_url(&pool);
+    let url = common::process::database_url(&pool);
     let mut replicas: Vec<Served> = (0..3).map(|_| serve(&url, &mesh)).collect();
     let bases: Vec<String> = replicas.iter().map(|r| r.base.clone()).collect();
     let started = Instant::now();

@@ -183,3 +183,38 @@ async fn bad_cursors_and_limits_are_problems(pool: PgPool) {
     let r = app.call(axum::http::Method::GET, "/api/v1/events").send().await;
     r.problem(401, "unauthorized");
 }
+
+#[sqlx::test]
+async fn a_reader_who_may_see_none_of_5000_events_still_moves_on_and_reaches_later_ones(pool: PgPool) {
+    let app = TestApp::new(pool);
+    app.create_domain("finance").await; // seq 1, for finance's members
+    // 5,100 events only admins and stewards may read, in one transaction (seq 2..=5101).
+    let tx = app.pool.begin().await.unwrap();
+    let hidden = (0..5_100).map(|i| {
+        meshgov::audit::NewEvent::new(meshgov::audit::Actor::system("test"), "drift.found", "drift", serde_json::json!({ "i": i }))
+    });
+    meshgov::audit::commit(tx, hidden).await.unwrap();
+    app.create_domain("sales").await; // 5102, not for finance
+    published_product(&app, "sales", "orders").await; // 5103 and 5104, for everyone
+    assert_eq!(app.audit_count().await, 5_104);
+    let reader = consumer("finance");
+
+    // A request examines at most 5,000 events: the page is short, and the cursor ends there.
+    let first = feed(&app, "?after=0", &reader).await;
+    assert_eq!(subjects(&first), ["domain:finance"]);
+    assert_eq!(first["next_after"], 5_000, "the window ends after 5,000 events");
+    // A window holding nothing for the reader is an empty page, and the cursor still moves on.
+    let empty = feed(&app, "?after=1", &reader).await;
+    assert_eq!((types(&empty).len(), empty["next_after"].as_i64()), (0, Some(5_001)), "{empty}");
+    let next = feed(&app, "?after=5000", &reader).await;
+    assert_eq!(types(&next), ["io.meshgov.product.created", "io.meshgov.product.published"]);
+    assert_eq!(next["next_after"], 5_104);
+
+    // Polling until the cursor stops moving reaches every event the reader may see.
+    let (events, end) = walk_feed(&app, 0, &reader).await;
+    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!((seqs, end), (vec![1, 5_103, 5_104], 5_104));
+    // A reader who sees everything gets full pages: each ends at its last event.
+    let full = feed(&app, "?after=0&limit=200", &steward()).await;
+    assert_eq!((types(&full).len(), full["next_after"].as_i64()), (200, Some(200)));
+}

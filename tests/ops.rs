@@ -2,8 +2,12 @@
 
 mod common;
 
+use std::time::{Duration, Instant};
+
 use axum::http::Method;
 use common::*;
+use meshgov::Config;
+use meshgov::audit::{Actor, NewEvent};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -104,4 +108,131 @@ async fn the_served_openapi_document_is_the_generated_one(pool: PgPool) {
     assert_eq!(r.body, generated);
     assert!(r.body["paths"]["/api/v1/domains"].is_object());
     assert!(r.body["paths"]["/api/v1/audit/verify"].is_object());
+}
+
+/// Takes the audit chain's lock in a transaction of the test's own and keeps it until the
+/// transaction ends: every write of meshgov (each appends to the chain) waits for it.
+async fn hold_the_chain(pool: &PgPool) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = pool.begin().await.unwrap();
+    meshgov::audit::append(&mut tx, NewEvent::new(Actor::system("test"), "test.hold", "drift", json!({}))).await.unwrap();
+    tx
+}
+
+/// How many sessions of this test's database wait for an advisory lock (the chain's).
+async fn waiting_for_the_chain(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+async fn wait_until(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
+    let started = Instant::now();
+    while !done().await {
+        assert!(started.elapsed() < timeout, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[sqlx::test]
+async fn a_request_running_longer_than_the_request_timeout_is_abandoned_with_a_503_and_writes_nothing(pool: PgPool) {
+    let limit = Duration::from_secs(1);
+    let mut config = Config::for_tests("postgres://unused", SECRET);
+    config.request_timeout = limit;
+    let app = TestApp::with_config(pool.clone(), config);
+    app.create_domain("sales").await;
+    let before = app.audit_count().await;
+
+    // The create waits for the chain's lock, held here, longer than the timeout.
+    let holder = hold_the_chain(&pool).await;
+    let started = Instant::now();
+    let r = tokio::time::timeout(Duration::from_secs(20), app.post("/api/v1/domains", &admin(), domain_body("blocked")))
+        .await
+        .expect("the slow request was not abandoned");
+    let elapsed = started.elapsed();
+    let problem = r.problem(503, "timeout");
+    assert!(elapsed >= limit, "abandoned after {elapsed:?}, before the timeout of {limit:?}");
+    assert!(elapsed < limit * 5, "abandoned only after {elapsed:?}");
+    assert!(problem["detail"].as_str().unwrap().contains("abandoned"), "{problem}");
+    holder.rollback().await.unwrap();
+
+    // Once the lock is free, whatever the abandoned request had begun is rolled back: every
+    // session of the database settles, and the service (with the default timeout) writes again.
+    let ordinary = TestApp::new(pool.clone());
+    wait_until("the abandoned transaction ended", Duration::from_secs(20), async || {
+        let busy: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+             AND state IS NOT NULL AND state <> 'idle'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        busy == 0
+    })
+    .await;
+    ordinary.create_domain("marketing").await;
+    ordinary.get("/api/v1/domains/blocked", &admin()).await.problem(404, "not_found");
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM domains WHERE slug = 'blocked'").fetch_one(&pool).await.unwrap();
+    assert_eq!(rows, 0, "the abandoned request wrote its domain");
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE target = 'domain:blocked'").fetch_one(&pool).await.unwrap();
+    assert_eq!(events, 0, "the abandoned request wrote its event");
+    assert_eq!(ordinary.audit_count().await, before + 1, "only the later domain was recorded");
+}
+
+#[sqlx::test]
+async fn sigterm_lets_the_request_in_flight_finish_refuses_new_connections_and_exits_0(pool: PgPool) {
+    meshgov::install_crypto_provider();
+    let mut served = common::process::serve(&common::process::database_url(&pool), &[("MESHGOV_RECONCILE_INTERVAL", "off")]);
+    let address = served.base.strip_prefix("http://").unwrap().to_string();
+
+    // A create in flight, waiting for the chain's lock held here.
+    let holder = hold_the_chain(&pool).await;
+    let url = format!("{}/api/v1/domains", served.base);
+    let in_flight = tokio::spawn(async move {
+        let r = reqwest::Client::new().post(url).bearer_auth(admin()).json(&domain_body("sales")).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json::<serde_json::Value>().await.unwrap_or_default())
+    });
+    wait_until("the request waits for the lock", Duration::from_secs(20), async || waiting_for_the_chain(&pool).await == 1).await;
+
+    let pid = served.child.id().to_string();
+    let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success(), "kill -TERM {pid}");
+    // It stops accepting connections while the request is still in flight.
+    wait_until("new connections are refused", Duration::from_secs(20), async || {
+        match tokio::net::TcpStream::connect(&address).await {
+            Ok(probe) => {
+                drop(probe);
+                false
+            }
+            Err(e) => {
+                assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused, "{e}");
+                true
+            }
+        }
+    })
+    .await;
+    assert!(!in_flight.is_finished(), "the request in flight was answered before its lock was free");
+    assert!(served.child.try_wait().unwrap().is_none(), "meshgov exited with a request in flight");
+    assert_eq!(waiting_for_the_chain(&pool).await, 1, "the request still waits for the lock");
+
+    holder.rollback().await.unwrap();
+    let (status, body) = tokio::time::timeout(Duration::from_secs(20), in_flight).await.expect("the request in flight is answered").unwrap();
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["slug"], "sales");
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = served.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "meshgov did not exit after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(exit.code(), Some(0), "meshgov exits 0 after SIGTERM: {exit:?}");
+    assert!(tokio::net::TcpStream::connect(&address).await.is_err(), "nothing listens any more");
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM domains WHERE slug = 'sales'").fetch_one(&pool).await.unwrap();
+    assert_eq!(rows, 1, "the finished request's write is committed");
 }

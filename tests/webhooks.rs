@@ -481,3 +481,189 @@ async fn an_approval_is_granted_promptly_while_receivers_time_out_under_a_burst_
     let _ = stop.send(true);
     workers.abort();
 }
+
+/// A receiver on 127.0.0.1 recording every request it gets (any method, any path) and answering
+/// `status`, with `location` as its `Location` header when set.
+#[derive(Clone)]
+struct Recorder {
+    base: String,
+    got: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl Recorder {
+    async fn start(status: u16, location: Option<String>) -> Recorder {
+        let got: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+        let shared = got.clone();
+        let app = axum::Router::new().fallback(move |method: Method, uri: axum::http::Uri| {
+            let (got, location) = (shared.clone(), location.clone());
+            async move {
+                got.lock().unwrap().push((method.to_string(), uri.to_string()));
+                let mut response = axum::response::Response::new(axum::body::Body::empty());
+                *response.status_mut() = StatusCode::from_u16(status).unwrap();
+                if let Some(location) = location {
+                    response.headers_mut().insert("location", location.parse().unwrap());
+                }
+                response
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Recorder { base, got }
+    }
+
+    fn requests(&self) -> Vec<(String, String)> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+#[sqlx::test]
+async fn a_redirect_is_not_followed_and_counts_as_a_failed_attempt(pool: PgPool) {
+    let s = setup(pool, |_| {});
+    // Where the redirects point: a receiver that would accept anything.
+    let elsewhere = Recorder::start(200, None).await;
+    let mut hooks = Vec::new();
+    for status in [302, 307, 308] {
+        let redirecting = Recorder::start(status, Some(format!("{}/elsewhere", elsewhere.base))).await;
+        let body = json!({ "url": format!("{}/hook", redirecting.base), "types": ["io.meshgov.domain.created"] });
+        let r = s.app.post("/api/v1/webhooks", &admin(), body).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        hooks.push((status, redirecting, r.body));
+    }
+    s.app.create_domain("sales").await;
+
+    // The first attempt: the redirect is the answer, a failure like any other non-2xx.
+    fan_out(&s.state).await.unwrap();
+    while worker::run_next_in(&s.state, Lane::Delivery).await.unwrap() {}
+    for (status, redirecting, hook) in &hooks {
+        assert_eq!(redirecting.requests(), [("POST".to_string(), "/hook".to_string())], "{status}");
+        let d = &s.deliveries(hook, "").await[0];
+        assert_eq!((d["state"].as_str(), d["attempts"].as_i64(), d["last_status"].as_i64()), (Some("pending"), Some(1), Some(*status as i64)), "{d}");
+        let shown = s.app.get(&format!("/api/v1/webhooks/{}", hook["id"].as_str().unwrap()), &admin()).await.body;
+        assert!(shown["failing_since"].is_string() && shown["retry_after"].is_string(), "the receiver backs off: {shown}");
+    }
+
+    // Every attempt ends the same way: a dead letter, and nothing ever reached the target.
+    s.deliver().await;
+    for (status, redirecting, hook) in &hooks {
+        assert_eq!(redirecting.requests().len(), 3, "{status}: MESHGOV_WEBHOOK_MAX_ATTEMPTS attempts, all to the registered URL");
+        let d = &s.deliveries(hook, "").await[0];
+        assert_eq!((d["state"].as_str(), d["attempts"].as_i64(), d["last_status"].as_i64()), (Some("dead"), Some(3), Some(*status as i64)), "{d}");
+        assert!(d["last_error"].as_str().unwrap().contains(&status.to_string()), "{d}");
+        assert!(d["delivered_at"].is_null(), "{d}");
+    }
+    assert!(elsewhere.requests().is_empty(), "a redirect was followed: {:?}", elsewhere.requests());
+}
+
+#[sqlx::test]
+async fn a_receiver_that_does_not_answer_within_10_seconds_fails_the_attempt(pool: PgPool) {
+    let s = setup(pool, |_| {});
+    let (silent, base) = Silent::start().await;
+    let r = s.app.post("/api/v1/webhooks", &admin(), json!({ "url": format!("{base}/slow") })).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let hook = r.body;
+    s.app.create_domain("sales").await;
+    assert_eq!(fan_out(&s.state).await.unwrap(), 1);
+
+    let started = std::time::Instant::now();
+    let ran = tokio::time::timeout(std::time::Duration::from_secs(30), worker::run_next_in(&s.state, Lane::Delivery))
+        .await
+        .expect("the attempt does not end");
+    assert!(ran.unwrap(), "the delivery ran");
+    let took = started.elapsed();
+    assert_eq!(silent.most_open("/slow"), 1, "the receiver got the request");
+    assert!(took >= std::time::Duration::from_millis(9_500), "gave up after {took:?}, before 10 s");
+    assert!(took < std::time::Duration::from_secs(15), "gave up only after {took:?}");
+    let d = &s.deliveries(&hook, "").await[0];
+    assert_eq!((d["state"].as_str(), d["attempts"].as_i64()), (Some("pending"), Some(1)), "a failed attempt, to be retried: {d}");
+    assert!(d["last_status"].is_null(), "no status without an answer: {d}");
+    let error = d["last_error"].as_str().unwrap();
+    assert!(error.contains("no answer") && error.contains("timed out"), "{error}");
+}
+
+#[sqlx::test]
+async fn a_webhook_keeps_the_roles_and_domains_its_registrant_had_when_registering(pool: PgPool) {
+    let s = setup(pool, |_| {});
+    for d in ["sales", "marketing", "finance"] {
+        s.app.create_domain(d).await;
+    }
+    published_product(&s.app, "sales", "orders").await;
+    let (everything, kims) = (Receiver::start(&[], 200).await, Receiver::start(&[], 200).await);
+    let admins = s.register(&admin(), &everything, json!({})).await;
+    // Kim registers as a consumer of marketing; later Kim calls with other roles and domains.
+    let kim_then = token("kim", &["consumer"], &["marketing"]);
+    let kim_now = token("kim", &["admin"], &["finance"]);
+    let hook = s.register(&kim_then, &kims, json!({})).await;
+    let path = format!("/api/v1/webhooks/{}", hook["id"].as_str().unwrap());
+    let shown = s.app.get(&path, &kim_now).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert_eq!((&shown.body["owner"], &shown.body["owner_roles"], &shown.body["owner_domains"]), (&json!("kim"), &json!(["consumer"]), &json!(["marketing"])));
+
+    let marketing = request_access(&s.app, "sales", "orders", "marketing").await;
+    let finance = request_access(&s.app, "sales", "orders", "finance").await;
+    s.app.create_product("sales", "forecast", json!({})).await; // a draft
+    append_event(&s.app, "drift.found", "principal:arn:aws:iam::111122223333:role/x").await;
+    // Kim's later calls, as an admin of finance, change nothing of what the webhook may see.
+    let r = s.app.post("/api/v1/webhooks", &kim_now, json!({ "url": "https://hooks.example.com/kim" })).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    s.deliver().await;
+
+    let seen = |r: &Receiver| -> Vec<(String, String)> {
+        r.received().iter().map(|x| { let e = body_json(x); (e["type"].as_str().unwrap().to_string(), e["subject"].as_str().unwrap().to_string()) }).collect()
+    };
+    let requested = "io.meshgov.subscription.requested".to_string();
+    assert_eq!(seen(&kims), [(requested.clone(), format!("subscription:{marketing}"))], "only what a consumer of marketing could read");
+    let mut all = seen(&everything);
+    all.sort();
+    let mut want = vec![
+        (requested.clone(), format!("subscription:{marketing}")),
+        (requested, format!("subscription:{finance}")),
+        ("io.meshgov.product.created".to_string(), "product:sales/forecast".to_string()),
+        ("io.meshgov.drift.found".to_string(), "principal:arn:aws:iam::111122223333:role/x".to_string()),
+        ("io.meshgov.webhook.created".to_string(), format!("webhook:{}", hook["id"].as_str().unwrap())),
+        ("io.meshgov.webhook.created".to_string(), format!("webhook:{}", r.body["id"].as_str().unwrap())),
+    ];
+    want.sort();
+    assert_eq!(all, want, "an admin's webhook gets every event");
+    assert_eq!(s.deliveries(&admins, "?state=delivered").await.len(), 6);
+}
+
+/// Appends `n` audit events only admins and stewards may read, in one transaction.
+async fn append_hidden_events(app: &TestApp, n: usize) {
+    let tx = app.pool.begin().await.unwrap();
+    let events = (0..n).map(|i| {
+        meshgov::audit::NewEvent::new(meshgov::audit::Actor::system("test"), "drift.found", "drift", json!({ "i": i }))
+    });
+    meshgov::audit::commit(tx, events).await.unwrap();
+}
+
+#[sqlx::test]
+async fn fan_out_scans_5000_events_per_round_and_delivers_what_follows_in_later_rounds(pool: PgPool) {
+    let s = setup(pool, |_| {});
+    s.app.create_domain("sales").await;
+    s.app.create_domain("finance").await;
+    let receiver = Receiver::start(&[], 200).await;
+    let hook = s.register(&consumer("finance"), &receiver, json!({})).await;
+    let id = hook["id"].as_str().unwrap();
+    let start = hook["last_seq"].as_i64().unwrap();
+    published_product(&s.app, "sales", "early").await;
+    append_hidden_events(&s.app, 5_100).await;
+    published_product(&s.app, "sales", "late").await;
+    let head = s.app.audit_count().await;
+    assert!(head > start + 5_000 + 4);
+
+    // The first round examines 5,000 events: the early product's, not the late one's.
+    assert_eq!(fan_out(&s.state).await.unwrap(), 2);
+    let shown = s.app.get(&format!("/api/v1/webhooks/{id}"), &admin()).await.body;
+    assert_eq!(shown["last_seq"].as_i64(), Some(start + 5_000), "{shown}");
+    // The next round goes on from there to the head.
+    assert_eq!(fan_out(&s.state).await.unwrap(), 2);
+    let shown = s.app.get(&format!("/api/v1/webhooks/{id}"), &admin()).await.body;
+    assert_eq!(shown["last_seq"].as_i64(), Some(head), "{shown}");
+
+    s.deliver().await;
+    let mut got: Vec<String> = receiver.received().iter().map(|r| body_json(r)["subject"].as_str().unwrap().to_string()).collect();
+    got.sort();
+    assert_eq!(got, ["product:sales/early", "product:sales/early", "product:sales/late", "product:sales/late"]);
+    assert_eq!(s.deliveries(&hook, "?state=delivered").await.len(), 4);
+}

@@ -6,6 +6,14 @@ use std::process::{Child, Command, Stdio};
 
 use super::SECRET;
 
+/// The URL of a `sqlx::test` database on the `DATABASE_URL` server, for a child process.
+pub fn database_url(pool: &sqlx::PgPool) -> String {
+    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let base = server.split('?').next().unwrap();
+    let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
+    format!("{base}/{}", pool.connect_options().get_database().expect("a database name"))
+}
+
 /// A running `meshgov serve` and where it listens.
 pub struct Served {
     pub child: Child,
