@@ -299,7 +299,7 @@ async fn the_workers_listener_comes_back_after_a_database_restart() {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let workers = tokio::spawn(meshgov::jobs::worker::run(state, 1, stopped));
 
-    let job = NewJob { kind: "noop", payload: json!({}), domain_id: None, dedupe_key: None, created_by: "test".into(), max_attempts: 1 };
+    let job = NewJob { kind: "noop", payload: json!({}), domain_id: None, dedupe_key: None, concurrency_key: None, created_by: "test".into(), max_attempts: 1 };
     let enqueue_and_wait = async |what: &str| {
         let started = std::time::Instant::now();
         let id = loop {

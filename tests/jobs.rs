@@ -23,6 +23,7 @@ fn job(kind: &'static str, key: Option<&str>, attempts: i32) -> NewJob {
         payload: json!({}),
         domain_id: None,
         dedupe_key: key.map(str::to_string),
+        concurrency_key: None,
         created_by: "test".into(),
         max_attempts: attempts,
     }
@@ -204,4 +205,36 @@ async fn a_job_enqueued_while_the_workers_idle_wakes_them_long_before_their_poll
     workers.await.unwrap();
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs").fetch_one(&pool).await.unwrap();
     assert_eq!(count, 4);
+}
+
+#[sqlx::test]
+async fn jobs_of_one_concurrency_key_never_run_at_once(pool: PgPool) {
+    let keyed = |key: &str| NewJob { concurrency_key: Some(key.to_string()), ..job("noop", None, 3) };
+    let (a1, a2, b1) = (enqueue(&pool, &keyed("a")).await, enqueue(&pool, &keyed("a")).await, enqueue(&pool, &keyed("b")).await);
+    let lease = Duration::from_secs(60);
+    // Concurrent claims: one job of `a` and the one of `b`, never both of `a`.
+    let mut claimers = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let pool = pool.clone();
+        claimers.spawn(async move { store::claim(&pool, lease).await.unwrap().map(|j| j.id) });
+    }
+    let mut claimed = Vec::new();
+    while let Some(id) = claimers.join_next().await {
+        claimed.extend(id.unwrap());
+    }
+    claimed.sort();
+    assert!(claimed.contains(&b1) && claimed.len() == 2, "{claimed:?}");
+    assert!(claimed.contains(&a1) != claimed.contains(&a2), "one job of `a` runs: {claimed:?}");
+    assert!(store::claim(&pool, lease).await.unwrap().is_none(), "the other waits, unclaimed");
+    // Once the running one ends, the other is claimed.
+    let running = if claimed.contains(&a1) { a1 } else { a2 };
+    store::succeed(&pool, running, &json!({})).await.unwrap();
+    let next = store::claim(&pool, lease).await.unwrap().expect("the other job of `a`");
+    assert_eq!(next.id, if running == a1 { a2 } else { a1 });
+    // A running job whose worker died still holds the key until it is reclaimed itself.
+    sqlx::query("UPDATE jobs SET locked_until = now() - interval '1 second' WHERE id = $1").bind(next.id).execute(&pool).await.unwrap();
+    let third = enqueue(&pool, &keyed("a")).await;
+    let again = store::claim(&pool, lease).await.unwrap().expect("the dead worker's job");
+    assert_eq!(again.id, next.id);
+    assert!(store::claim(&pool, lease).await.unwrap().is_none(), "{third} waits for it");
 }

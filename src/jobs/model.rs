@@ -85,6 +85,8 @@ pub struct NewJob {
     pub domain_id: Option<Uuid>,
     /// Jobs with the same key do not queue twice: the second request joins the live one.
     pub dedupe_key: Option<String>,
+    /// Jobs with the same key do not run at once: one is claimed while none other runs.
+    pub concurrency_key: Option<String>,
     pub created_by: String,
     pub max_attempts: i32,
 }

@@ -43,6 +43,12 @@ pub trait BackgroundJob: Serialize + DeserializeOwned + Send + Sync + 'static {
         None
     }
 
+    /// Jobs with the same key never run at once (on any replica): a queued one waits, unclaimed,
+    /// while another runs.
+    fn concurrency_key(&self) -> Option<String> {
+        None
+    }
+
     /// One attempt. `job` is the claimed row: attempts so far, its domain, who queued it.
     fn run(self, state: &AppState, job: &JobRow) -> impl Future<Output = JobOutcome> + Send;
 
@@ -58,6 +64,7 @@ pub trait BackgroundJob: Serialize + DeserializeOwned + Send + Sync + 'static {
             payload,
             domain_id,
             dedupe_key: self.dedupe_key(),
+            concurrency_key: self.concurrency_key(),
             created_by: created_by.to_string(),
             max_attempts: self.max_attempts(),
         });

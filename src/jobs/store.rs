@@ -21,8 +21,8 @@ fn trusted(sql: String) -> sqlx::AssertSqlSafe<String> {
 pub async fn enqueue(tx: &mut PgConnection, job: &NewJob) -> sqlx::Result<JobRow> {
     let sql = format!(
         "WITH inserted AS (
-             INSERT INTO jobs (id, kind, payload, domain_id, dedupe_key, created_by, max_attempts)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             INSERT INTO jobs (id, kind, payload, domain_id, dedupe_key, created_by, max_attempts, concurrency_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
              RETURNING *)
          SELECT {COLUMNS} FROM inserted j LEFT JOIN domains d ON d.id = j.domain_id
@@ -39,6 +39,7 @@ pub async fn enqueue(tx: &mut PgConnection, job: &NewJob) -> sqlx::Result<JobRow
             .bind(&job.dedupe_key)
             .bind(&job.created_by)
             .bind(job.max_attempts)
+            .bind(&job.concurrency_key)
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(row) = found {
@@ -64,21 +65,30 @@ pub enum Kinds<'a> {
 }
 
 /// Claims the next runnable job of `kinds`: queued and due, or running with an expired lease (its
-/// worker died). The attempt is counted at claim time, so a job that crashes its worker still runs
-/// out of attempts instead of looping forever.
+/// worker died), and not held back by a running job with its concurrency key. The attempt is
+/// counted at claim time, so a job that crashes its worker still runs out of attempts instead of
+/// looping forever.
 pub async fn claim_of(db: &PgPool, lease: Duration, kinds: Kinds<'_>) -> sqlx::Result<Option<JobRow>> {
     let (only, except): (Option<&[&str]>, Option<&[&str]>) = match kinds {
         Kinds::Any => (None, None),
         Kinds::Only(k) => (Some(k), None),
         Kinds::Except(k) => (None, Some(k)),
     };
-    sqlx::query_as(trusted(format!(
+    let claimed = sqlx::query_as(trusted(format!(
         "WITH next AS (
              SELECT id FROM jobs
              WHERE ((status = 'queued' AND run_after <= now())
                     OR (status = 'running' AND locked_until < now()))
                AND ($2::text[] IS NULL OR kind = ANY($2))
                AND ($3::text[] IS NULL OR kind <> ALL($3))
+               -- One running job per concurrency key (a unique index holds it): not while another
+               -- runs (a dead worker's included: it is reclaimed first), and not while another
+               -- claim takes a job of the key (its lock), which would collide on the index.
+               AND (concurrency_key IS NULL
+                    OR (NOT EXISTS (SELECT 1 FROM jobs r
+                                    WHERE r.concurrency_key = jobs.concurrency_key AND r.status = 'running'
+                                      AND r.id <> jobs.id)
+                        AND pg_try_advisory_xact_lock(hashtext('meshgov-job-key'), hashtext(concurrency_key))))
              ORDER BY run_after
              LIMIT 1
              FOR UPDATE SKIP LOCKED),
@@ -93,7 +103,13 @@ pub async fn claim_of(db: &PgPool, lease: Duration, kinds: Kinds<'_>) -> sqlx::R
     .bind(only)
     .bind(except)
     .fetch_optional(db)
-    .await
+    .await;
+    match claimed {
+        // Two claims of one key crossed (the second read before the first committed): the index
+        // refused the second; its job waits for the next look.
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => Ok(None),
+        other => other,
+    }
 }
 
 /// Claims the next runnable job of any kind (see [`claim_of`]).

@@ -7,13 +7,11 @@
 //! disabled and the delivery dead at once. Deliveries are not ordered: a retried event may arrive
 //! after later ones; the CloudEvent's `seq` orders them.
 //!
-//! A receiver is tried by one delivery at a time (a lock per webhook, across replicas), and one
-//! that fails backs off as a whole: none of its deliveries is attempted before its `retry_after`
+//! A webhook's receiver is tried by one delivery at a time (the job's concurrency key: the others
+//! wait unclaimed, across replicas), and one that fails backs off as a whole: none of its deliveries is attempted before its `retry_after`
 //! (doubling with each consecutive failure, up to 5 minutes), and their jobs wait without spending
 //! attempts. A dead receiver thus costs one attempt per backoff window, not one per queued event,
 //! and never holds more than one delivery worker.
-
-use std::time::Duration;
 
 use serde_json::json;
 
@@ -27,6 +25,11 @@ use crate::jobs::{BackgroundJob, JobOutcome, JobRow, Lane};
 impl BackgroundJob for DeliveryJob {
     const KIND: &'static str = "deliver_webhook";
     const LANE: Lane = Lane::Delivery;
+
+    /// One delivery to a webhook in flight at a time, across replicas.
+    fn concurrency_key(&self) -> Option<String> {
+        Some(format!("webhook:{}", self.webhook_id))
+    }
 
     fn max_attempts(&self) -> i32 {
         self.max_attempts
@@ -44,18 +47,11 @@ impl BackgroundJob for DeliveryJob {
     }
 }
 
-/// How long a delivery waits when another delivery to its receiver is in flight.
-const RECEIVER_BUSY: Duration = Duration::from_secs(1);
-
 async fn deliver(state: &AppState, job: &JobRow, target: &DeliveryJob) -> sqlx::Result<JobOutcome> {
     let skipped = |why: &str| Ok(JobOutcome::Done(json!({ "skipped": why })));
-    // Held until this attempt is recorded; released by the transaction's end.
-    let mut receiver = state.db.begin().await?;
-    if !store::try_lock_receiver(&mut receiver, target.webhook_id).await? {
-        return Ok(JobOutcome::Defer(RECEIVER_BUSY, "another delivery to this receiver is in flight".into()));
-    }
-    let Some(hook) = store::find(&mut *receiver, target.webhook_id).await? else { return skipped("the webhook was deleted") };
-    if let Some(wait) = hook.retry_after.and_then(|until| (until - chrono::Utc::now()).to_std().ok()) {
+    let Some(hook) = store::find(&state.db, target.webhook_id).await? else { return skipped("the webhook was deleted") };
+    // A job that came due before its receiver's backoff ended (its own retry) waits for it.
+    if let Some(wait) = store::backoff_left(&state.db, hook.id).await? {
         return Ok(JobOutcome::Defer(wait, "the receiver is backing off after failed attempts".into()));
     }
     if hook.status != "active" {

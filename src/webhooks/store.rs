@@ -56,13 +56,16 @@ pub async fn set_cursor(tx: &mut PgConnection, id: Uuid, seq: i64) -> sqlx::Resu
     .await
 }
 
-/// Takes the receiver's delivery lock for the transaction, if no other delivery holds it: one
-/// delivery in flight per receiver, across replicas.
-pub async fn try_lock_receiver(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext('meshgov-webhook'), hashtext($1::text))")
-        .bind(id)
-        .fetch_one(tx)
-        .await
+/// How long the webhook's receiver still backs off, if it does (by the database's clock, which
+/// set it).
+pub async fn backoff_left(db: &PgPool, id: Uuid) -> sqlx::Result<Option<std::time::Duration>> {
+    let seconds: Option<f64> = sqlx::query_scalar(
+        "SELECT extract(epoch FROM retry_after - now())::float8 FROM webhooks WHERE id = $1 AND retry_after > now()",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(seconds.map(std::time::Duration::from_secs_f64))
 }
 
 /// A failed attempt: the receiver backs off until `now + backoff`, and so do its queued
