@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::sync::{Notify, watch};
 
 /// The channel job inserts notify.
@@ -50,8 +50,18 @@ pub async fn listen(db: PgPool, wake: Arc<Notify>, mut shutdown: watch::Receiver
     }
 }
 
+/// A listener on a connection of its own, outside `db`'s pool (a listener keeps its connection for
+/// good: taken from the pool, it would be one less for requests and jobs).
 async fn subscribe(db: &PgPool) -> sqlx::Result<PgListener> {
-    let mut listener = PgListener::connect_with(db).await?;
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .min_connections(0)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with((*db.connect_options()).clone())
+        .await?;
+    let mut listener = PgListener::connect_with(&own).await?;
     listener.listen(CHANNEL).await?;
     Ok(listener)
 }
