@@ -1106,6 +1106,7 @@ async fn a_narrowing_whose_revoke_fails_shows_on_the_approved_subscription(pool:
     m.run_jobs().await;
     let got = m.get(&id).await;
     assert_eq!((got["status"].as_str(), got["provisioning"].as_str()), (Some("approved"), Some("revoke_failed")), "{got}");
+    assert_eq!(got["health"]["status"], "failing", "the principal holds more than approved: {got}");
 
     m.clear_fault(&fault).await;
     let r = m.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;

@@ -196,10 +196,10 @@ pub async fn refresh_provisioning(tx: &mut PgConnection, subscription: Uuid) -> 
     sqlx::query(
         "UPDATE subscriptions s SET provisioning = CASE
                  WHEN s.status = 'approved' THEN CASE
-                     WHEN a.grant_failed OR c.state = 'failed' THEN 'grant_failed'
                      -- A narrowing (a dropped table or column) whose revoke failed: the principal
-                     -- holds more than approved, which must show.
+                     -- holds more than approved, which shows first.
                      WHEN a.revoke_failed THEN 'revoke_failed'
+                     WHEN a.grant_failed OR c.state = 'failed' THEN 'grant_failed'
                      WHEN a.pending OR a.revoking OR c.state = 'pending' THEN 'granting' ELSE 'granted' END
                  ELSE CASE
                      WHEN a.revoke_failed OR c.state = 'remove_failed' THEN 'revoke_failed'

@@ -41,7 +41,8 @@ pub struct SubscriptionHealth {
 pub fn health(approved: bool, provisioning: Provisioning, verified_at: Option<DateTime<Utc>>, open_findings: i64) -> SubscriptionHealth {
     let status = if !approved {
         HealthStatus::Inactive
-    } else if provisioning == Provisioning::GrantFailed {
+    } else if matches!(provisioning, Provisioning::GrantFailed | Provisioning::RevokeFailed) {
+        // An approved subscription is `revoke_failed` when a narrowing could not be revoked.
         HealthStatus::Failing
     } else if provisioning == Provisioning::Granting {
         HealthStatus::Provisioning

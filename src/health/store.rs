@@ -18,7 +18,7 @@ async fn rollup(db: impl PgExecutor<'_>, scope: &str, id: Uuid) -> sqlx::Result<
                 coalesce(sum(open_findings), 0)::bigint AS open_findings,
                 min(verified_at) AS oldest_verification
          FROM (SELECT s.verified_at, x.open_findings,
-                      CASE WHEN s.provisioning = 'grant_failed' THEN 'failing'
+                      CASE WHEN s.provisioning IN ('grant_failed', 'revoke_failed') THEN 'failing'
                            WHEN s.provisioning = 'granting' THEN 'provisioning'
                            WHEN x.open_findings > 0 THEN 'drifted'
                            WHEN s.verified_at IS NULL THEN 'unverified'
