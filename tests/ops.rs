@@ -88,7 +88,8 @@ async fn metrics_count_requests_by_route_template(pool: PgPool) {
     };
     let ok = find("/api/v1/domains/{domain}", "200").unwrap_or_else(|| panic!("no 200 series for the route: {lines:#?}"));
     assert!(ok.contains("method=\"GET\""), "{ok}");
-    assert_eq!(served(&r.text), before + 3, "three requests counted: {ok}");
+    // At least: under `cargo test` the other tests of this file share the recorder.
+    assert!(served(&r.text) >= before + 3, "three requests counted: {ok}");
     assert!(find("/api/v1/domains/{domain}", "404").is_some(), "{lines:#?}");
     assert!(find("/api/v1/domains", "201").is_some(), "{lines:#?}");
     assert!(find("unmatched", "404").is_some(), "unknown paths share one series: {lines:#?}");
@@ -209,7 +210,10 @@ async fn sigterm_lets_the_request_in_flight_finish_refuses_new_connections_and_e
                 false
             }
             Err(e) => {
-                assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused, "{e}");
+                // Refused once the listening socket is closed; reset if the probe reached its
+                // backlog just as it closed.
+                use std::io::ErrorKind::{ConnectionRefused, ConnectionReset};
+                assert!(matches!(e.kind(), ConnectionRefused | ConnectionReset), "{e}");
                 true
             }
         }

@@ -85,9 +85,11 @@ def forget(owner: str, region: str, database: str, table: str | None) -> int:
     dropped = 0
     for account in list(lakeformation_backends.keys()):
         backend = lakeformation_backends[account][region]
-        for catalog_id, catalog in list(backend.grants.items()):
+        for catalog in list(backend.grants.values()):
             for permission in list(catalog.permissions):
-                names = _names(permission.resource, str(catalog_id))
+                # A resource without a catalog id is in the granting account's own catalog (the
+                # emulator strips an id equal to the caller's), whatever catalog the call named.
+                names = _names(permission.resource, str(account))
                 if names is None or names[0] != owner or names[1] != database:
                     continue
                 if table is not None and names[2] != table:

@@ -6,12 +6,11 @@ use std::process::{Child, Command, Stdio};
 
 use super::SECRET;
 
-/// The URL of a `sqlx::test` database on the `DATABASE_URL` server, for a child process.
+/// The URL of a pool's database (a `sqlx::test` one), with its host, port and options, for a
+/// child process.
 pub fn database_url(pool: &sqlx::PgPool) -> String {
-    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let base = server.split('?').next().unwrap();
-    let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
-    format!("{base}/{}", pool.connect_options().get_database().expect("a database name"))
+    use sqlx::ConnectOptions;
+    pool.connect_options().to_url_lossy().to_string()
 }
 
 /// A running `meshgov serve` and where it listens.
@@ -62,15 +61,21 @@ pub fn serve(database_url: &str, env: &[(&str, &str)]) -> Served {
         command.env(k, v);
     }
     let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("meshgov starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("meshgov logs that it listens").unwrap();
-        let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
-        if event["message"] == "meshgov listening" {
-            break format!("http://{}", event["address"].as_str().unwrap());
+    let stderr = child.stderr.take().unwrap();
+    // Owned from here: a start that fails or hangs still ends with the process killed.
+    let mut served = Served { child, base: String::new() };
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Reads the log for good, so the process never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+            if event["message"] == "meshgov listening" {
+                let _ = tx.send(format!("http://{}", event["address"].as_str().unwrap_or_default()));
+            }
         }
-    };
-    // Keep reading the log so the process never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
-    Served { child, base }
+    });
+    served.base = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap_or_else(|_| {
+        panic!("meshgov did not log that it listens within 60 s (exit: {:?})", served.child.try_wait())
+    });
+    served
 }
