@@ -897,8 +897,7 @@ async fn a_link_role_that_cannot_be_assumed_fails_visibly_and_a_retry_completes(
     let error = sub["access"]["steps"][0]["error"].as_str().unwrap();
     assert!(error.contains("meshgov-links") && error.contains("AccessDenied"), "{error}");
 
-    let r = m.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;
-    assert_eq!(r.status, 202, "{}", r.body);
+    m.retry(&id).await;
     m.run_jobs().await;
     assert_eq!(m.get(&id).await["access"]["state"], "ready");
     assert!(reads(&m, "analyst", "orders").await);

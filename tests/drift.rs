@@ -35,15 +35,6 @@ impl Mesh {
         self.product("sales", "orders", tables, json!({})).await;
     }
 
-    /// Requests, approves and grants a subscription; returns its id.
-    async fn granted(&self, principal: &str, tables: Value) -> String {
-        let id = self.request(principal, tables).await["id"].as_str().unwrap().to_string();
-        self.approve(&id, json!({})).await;
-        self.run_jobs().await;
-        assert_eq!(self.get(&id).await["provisioning"], "granted");
-        id
-    }
-
     async fn drift(&self) -> Value {
         let r = self.app.get("/api/v1/drift", &steward()).await;
         assert_eq!(r.status, 200, "{}", r.body);

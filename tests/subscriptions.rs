@@ -406,9 +406,7 @@ async fn forty_five_grants_go_out_in_three_batches_in(pool: PgPool, mode: Catalo
     let names: Vec<&str> = tables.iter().map(String::as_str).collect();
     m.product("sales", "orders", &names, json!({})).await;
     let analyst = m.role("analyst");
-    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
-    m.approve(&id, json!({})).await;
-    m.run_jobs().await;
+    let id = m.granted(&analyst, Value::Null).await;
     let calls = m.lf_calls("BatchGrantPermissions").await;
     let sizes: Vec<usize> = calls.iter().map(|c| c["body"]["Entries"].as_array().unwrap().len()).collect();
     assert_eq!(sizes, [20, 20, 5]);
@@ -514,9 +512,7 @@ async fn a_permanent_failure_is_visible_and_a_steward_retry_succeeds_in(pool: Pg
     assert!(failures[0]["error"].as_str().unwrap().contains("AccessDeniedException"));
 
     m.clear_fault(&fault).await;
-    let r = m.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;
-    assert_eq!(r.status, 202, "{}", r.body);
-    assert_eq!(r.body["provisioning"], "granting");
+    assert_eq!(m.retry(&id).await["provisioning"], "granting");
     m.run_jobs().await;
     assert_eq!(m.get(&id).await["provisioning"], "granted");
     let mut expected = vec![m.expect_db(&analyst), m.expect_table(&analyst, "orders")];
@@ -603,9 +599,7 @@ async fn revoking_what_is_already_gone_counts_as_done_in(pool: PgPool, mode: Cat
     let m = Mesh::in_mode(pool, mode).await;
     m.product("sales", "orders", &["orders"], json!({})).await;
     let analyst = m.role("analyst");
-    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
-    m.approve(&id, json!({})).await;
-    m.run_jobs().await;
+    let id = m.granted(&analyst, Value::Null).await;
     // Someone removed the table grant by hand in Lake Formation.
     let r = m
         .lf
@@ -1048,9 +1042,7 @@ async fn a_revoke_that_fails_transiently_is_retried_by_the_job_until_the_access_
     let m = Mesh::new(pool).await;
     m.product("sales", "orders", &["orders"], json!({})).await;
     let analyst = m.role("analyst");
-    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
-    m.approve(&id, json!({})).await;
-    m.run_jobs().await;
+    let id = m.granted(&analyst, Value::Null).await;
     let fault = m.fault("BatchRevokePermissions", "ConcurrentModificationException", 2, json!({ "match": analyst })).await;
     m.revoke(&id).await;
     m.run_jobs().await;
@@ -1068,9 +1060,7 @@ async fn a_revoke_that_fails_for_good_is_revoke_failed_and_a_retry_completes_it(
     let m = Mesh::new(pool).await;
     m.product("sales", "orders", &["orders"], json!({})).await;
     let analyst = m.role("analyst");
-    let id = m.request(&analyst, Value::Null).await["id"].as_str().unwrap().to_string();
-    m.approve(&id, json!({})).await;
-    m.run_jobs().await;
+    let id = m.granted(&analyst, Value::Null).await;
     let fault = m.fault("BatchRevokePermissions", "AccessDeniedException", -1, json!({ "match": analyst })).await;
     m.revoke(&id).await;
     m.run_jobs().await;
@@ -1083,8 +1073,7 @@ async fn a_revoke_that_fails_for_good_is_revoke_failed_and_a_retry_completes_it(
 
     // The cause is fixed; a steward retries.
     m.clear_fault(&fault).await;
-    let r = m.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;
-    assert_eq!(r.status, 202, "{}", r.body);
+    m.retry(&id).await;
     m.run_jobs().await;
     assert_eq!(m.get(&id).await["provisioning"], "revoked");
     assert!(m.lf_state().await.is_empty());
@@ -1095,9 +1084,7 @@ async fn a_narrowing_whose_revoke_fails_shows_on_the_approved_subscription(pool:
     let m = Mesh::new(pool).await;
     m.product("sales", "orders", &["orders"], json!({})).await;
     let analyst = m.role("analyst");
-    let id = m.request(&analyst, json!([{ "name": "orders", "columns": ["a", "b"] }])).await["id"].as_str().unwrap().to_string();
-    m.approve(&id, json!({})).await;
-    m.run_jobs().await;
+    let id = m.granted(&analyst, json!([{ "name": "orders", "columns": ["a", "b"] }])).await;
     // The producer drops column b; the grant on [a, b] must go, and Lake Formation refuses.
     let fault = m.fault("BatchRevokePermissions", "AccessDeniedException", -1, json!({ "match": analyst })).await;
     m.glue_columns("orders", &["a", "c", "region"]).await;
@@ -1109,8 +1096,7 @@ async fn a_narrowing_whose_revoke_fails_shows_on_the_approved_subscription(pool:
     assert_eq!(got["health"]["status"], "failing", "the principal holds more than approved: {got}");
 
     m.clear_fault(&fault).await;
-    let r = m.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;
-    assert_eq!(r.status, 202, "{}", r.body);
+    m.retry(&id).await;
     m.run_jobs().await;
     assert_eq!(m.get(&id).await["provisioning"], "granted");
     let mut expected = vec![m.expect_db(&analyst), format!("{analyst} columns {}.orders[a] SELECT", m.grant_db())];
@@ -1123,9 +1109,7 @@ async fn a_data_cells_filter_that_cannot_be_deleted_keeps_the_revoke_going_until
     let m = Mesh::new(pool).await;
     m.product("sales", "orders", &["orders"], json!({})).await;
     let analyst = m.role("analyst");
-    let id = m.request(&analyst, json!([{ "name": "orders", "row_filter": "region = 'EU'" }])).await["id"].as_str().unwrap().to_string();
-    m.approve(&id, json!({})).await;
-    m.run_jobs().await;
+    let id = m.granted(&analyst, json!([{ "name": "orders", "row_filter": "region = 'EU'" }])).await;
     let filters = || async {
         let listed = m.lf.list_data_cells_filter().send().await.unwrap();
         listed.data_cells_filters().iter().filter(|f| f.table_catalog_id() == m.holder()).count()
@@ -1150,9 +1134,7 @@ async fn a_data_cells_filter_refused_deletion_through_every_attempt_is_revoke_fa
     let m = Mesh::new(pool).await;
     m.product("sales", "orders", &["orders"], json!({})).await;
     let analyst = m.role("analyst");
-    let id = m.request(&analyst, json!([{ "name": "orders", "row_filter": "region = 'EU'" }])).await["id"].as_str().unwrap().to_string();
-    m.approve(&id, json!({})).await;
-    m.run_jobs().await;
+    let id = m.granted(&analyst, json!([{ "name": "orders", "row_filter": "region = 'EU'" }])).await;
     let fault = m.fault("DeleteDataCellsFilter", "AccessDeniedException", -1, json!({})).await;
     m.revoke(&id).await;
     sqlx::query("UPDATE jobs SET max_attempts = 1 WHERE kind = 'revoke_grants'").execute(&m.app.pool).await.unwrap();
@@ -1163,8 +1145,7 @@ async fn a_data_cells_filter_refused_deletion_through_every_attempt_is_revoke_fa
     assert!(failed["last_error"].as_str().unwrap().contains("AccessDenied"), "{failed}");
 
     m.clear_fault(&fault).await;
-    let r = m.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;
-    assert_eq!(r.status, 202, "{}", r.body);
+    m.retry(&id).await;
     m.run_jobs().await;
     assert_eq!(m.get(&id).await["provisioning"], "revoked");
     let listed = m.lf.list_data_cells_filter().send().await.unwrap();

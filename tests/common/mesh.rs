@@ -188,6 +188,22 @@ impl Mesh {
         r.body
     }
 
+    /// Requests, approves and grants a subscription (its jobs run); returns its id.
+    pub async fn granted(&self, principal: &str, tables: Value) -> String {
+        let id = self.request(principal, tables).await["id"].as_str().unwrap().to_string();
+        self.approve(&id, json!({})).await;
+        self.run_jobs().await;
+        assert_eq!(self.get(&id).await["provisioning"], "granted");
+        id
+    }
+
+    /// A steward's retry of failed provisioning.
+    pub async fn retry(&self, id: &str) -> Value {
+        let r = self.app.post_empty(&format!("/api/v1/subscriptions/{id}/retry"), &steward()).await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        r.body
+    }
+
     pub async fn revoke(&self, id: &str) -> Value {
         let r = self.app.post_empty(&format!("/api/v1/subscriptions/{id}/revoke"), &steward()).await;
         assert_eq!(r.status, 202, "{}", r.body);
