@@ -268,7 +268,7 @@ async fn killed_between_the_grants_and_the_links_and_restarted_every_principal_c
     assert_eq!(count(&pool, ready).await, SUBSCRIPTIONS as i64);
 
     // In the consumer's account: one link to the mirror, DESCRIBE on it for each principal, once.
-    let config = common::aws::config_in(&consumer_account, "meshgov").await;
+    let config = common::aws::config_in(consumer_account, "meshgov").await;
     let link = aws_sdk_glue::Client::new(&config).get_database().name("sales__orders").send().await.unwrap();
     let target = link.database().unwrap().target_database().unwrap();
     assert_eq!((target.catalog_id(), target.database_name()), (Some(gov.as_str()), Some("sales__orders")));
@@ -356,7 +356,7 @@ async fn three_replicas_under_approvals_revokes_and_a_kill_end_with_lake_formati
             assert_eq!(revoked.0, 202, "{revoked:?}");
         }
     }
-    let revoked_ids = |i: &usize| i % 6 == 0 || i % 6 == 3;
+    let revoked_ids = |i: &usize| matches!(i % 6, 0 | 3);
     let settled = "SELECT count(*) FROM subscriptions WHERE (status = 'approved' AND provisioning = 'granted')
                                                       OR (status = 'revoked' AND provisioning = 'revoked')";
     wait_for("every subscription settled", Duration::from_secs(120), async || count(&pool, settled).await == WAVE as i64).await;

@@ -304,12 +304,11 @@ async fn the_workers_listener_comes_back_after_a_database_restart() {
         let started = std::time::Instant::now();
         let id = loop {
             // While the database comes back, enqueueing may fail: try again.
-            match pool.begin().await {
-                Ok(mut tx) => match meshgov::jobs::store::enqueue(&mut tx, &job).await {
-                    Ok(row) if tx.commit().await.is_ok() => break row.id,
-                    _ => {}
-                },
-                Err(_) => {}
+            if let Ok(mut tx) = pool.begin().await
+                && let Ok(row) = meshgov::jobs::store::enqueue(&mut tx, &job).await
+                && tx.commit().await.is_ok()
+            {
+                break row.id;
             }
             assert!(started.elapsed() < Duration::from_secs(30), "{what}: the database did not come back");
             tokio::time::sleep(Duration::from_millis(100)).await;
