@@ -199,6 +199,9 @@ async fn main() {
     .await
     .unwrap();
     assert_eq!(provisioned.len(), grant_jobs);
+    // The products were seeded into our database only: make the databases and tables their grants
+    // name in the governance account's Glue catalog (Lake Formation grants only on what exists).
+    catalog_for(&pool, &endpoint, &creds, &provisioned).await;
     let wanted: i64 = sqlx::query_scalar("SELECT count(*) FROM grants WHERE subscription_id = ANY($1)")
         .bind(&provisioned)
         .fetch_one(&pool)
@@ -303,6 +306,42 @@ fn request_body(k: usize, accounts: &[String]) -> Value {
         "principal": format!("arn:aws:iam::{}:role/analyst-{}", accounts[consumer], k % ROLES),
         "tables": tables, "justification": "benchmark: campaign attribution",
     })
+}
+
+/// Creates, in the governance account's Glue catalog, every database and table the grants of
+/// `subscriptions` name (not measured).
+async fn catalog_for(pool: &PgPool, endpoint: &str, creds: &aws_credential_types::Credentials, subscriptions: &[Uuid]) {
+    let named: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT DISTINCT coalesce(resource->'Database'->>'Name', resource->'Table'->>'DatabaseName',
+                                  resource->'TableWithColumns'->>'DatabaseName', resource->'DataCellsFilter'->>'DatabaseName'),
+                         coalesce(resource->'Table'->>'Name', resource->'TableWithColumns'->>'Name',
+                                  resource->'DataCellsFilter'->>'TableName')
+         FROM grants WHERE subscription_id = ANY($1)",
+    )
+    .bind(subscriptions)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(meshgov::aws::http_client())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(creds.clone())
+        .load()
+        .await;
+    let glue = aws_sdk_glue::Client::new(&config);
+    let mut databases: Vec<&String> = named.iter().map(|(db, _)| db).collect();
+    databases.sort();
+    databases.dedup();
+    for db in databases {
+        glue.create_database().database_input(aws_sdk_glue::types::DatabaseInput::builder().name(db).build().unwrap()).send().await.unwrap();
+    }
+    for (db, table) in &named {
+        if let Some(table) = table {
+            let input = aws_sdk_glue::types::TableInput::builder().name(table).build().unwrap();
+            glue.create_table().database_name(db).table_input(input).send().await.unwrap();
+        }
+    }
 }
 
 fn token(sub: &str, roles: &[&str], domains: &[String]) -> String {
