@@ -24,6 +24,7 @@ source "$SCRIPTS/lib.sh"
 source "$SCRIPTS/demo-data.sh"
 
 SCHEMATHESIS_VERSION=4.32.5
+OPENAPI_VALIDATOR_VERSION=0.9.0
 FUZZ_CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
 
 run_cargo=1
@@ -99,7 +100,8 @@ fi
 
 # The schemathesis venv, made once and reused while it has the pinned version.
 ensure_schemathesis() {
-    make_venv "$MESHGOV_STATE/venv" "schemathesis==$SCHEMATHESIS_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
+    local pins=("schemathesis==$SCHEMATHESIS_VERSION" "openapi-spec-validator==$OPENAPI_VALIDATOR_VERSION")
+    make_venv "$MESHGOV_STATE/venv" "${pins[*]}" "${pins[@]}"
     ST=$MESHGOV_STATE/venv/bin/schemathesis
 }
 
@@ -147,6 +149,9 @@ fuzz() {
     # Called as `fuzz || ...`, where set -e does not apply: each step checks for itself.
     build_meshgov || return 1
     ensure_schemathesis || return 1
+    # The committed document first: a valid OpenAPI 3.1 document, or client generators refuse it.
+    log "stage 2: openapi-spec-validator $OPENAPI_VALIDATOR_VERSION on openapi/openapi.json"
+    "$MESHGOV_STATE/venv/bin/openapi-spec-validator" "$MESHGOV_REPO/openapi/openapi.json" >&2 || return 1
 
     db_url=$(create_database --fresh meshgov_fuzz) || return 1
     port=$(free_port 18080) || return 1

@@ -58,7 +58,7 @@ pub struct Readiness {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)), security(()))]
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "The process is alive.", body = Health)), security(()))]
 async fn healthz() -> AppJson<Health> {
     AppJson(Health { status: "ok".into() })
 }
