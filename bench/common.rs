@@ -2,6 +2,29 @@
 //! credentials in an emulated account, and a description of the machine for the results.
 #![allow(dead_code)] // each benchmark uses part of it
 
+/// The development secret the benchmarks' services verify tokens with.
+pub const SECRET: &str = "benchmark-secret-0123456789abcdef0123";
+
+/// A development token (an hour long) for `sub` with `roles` in `domains`.
+pub fn token(sub: &str, roles: &[&str], domains: &[impl AsRef<str>]) -> String {
+    let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+    let domains: Vec<String> = domains.iter().map(|d| d.as_ref().to_string()).collect();
+    let config = meshgov::config::AuthConfig::dev(SECRET);
+    meshgov::http::auth::Authenticator::mint_dev_token(&config, sub, &roles, &domains, std::time::Duration::from_secs(3600)).unwrap()
+}
+
+/// SDK settings for the emulator at `endpoint`, acting with `credentials` (in the account the
+/// emulator maps them to).
+pub async fn sdk_config(endpoint: &str, credentials: aws_credential_types::Credentials) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(meshgov::aws::http_client())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
 /// A numeric setting from the environment (`BENCH_*`), or its default.
 pub fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)

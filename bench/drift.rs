@@ -48,7 +48,6 @@ use sqlx::postgres::PgPoolOptions;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-const SECRET: &str = "benchmark-secret-0123456789abcdef0123";
 const PRODUCERS: usize = 10;
 const PRODUCTS_PER_PRODUCER: usize = 10;
 const TABLES: usize = 10;

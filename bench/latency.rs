@@ -24,10 +24,9 @@ use axum::http::{Method, Request, StatusCode};
 use common::*;
 use http_body_util::BodyExt;
 use meshgov::BoxFuture;
-use meshgov::config::{AuthConfig, AwsConfig};
+use meshgov::config::AwsConfig;
 use meshgov::grants::holder::LfAccount;
 use meshgov::grants::lakeformation::{Answer, Entry, LakeFormation, LfError, PermissionPage};
-use meshgov::http::auth::Authenticator;
 use meshgov::{AppState, Config};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -35,14 +34,7 @@ use sqlx::postgres::PgPoolOptions;
 use tower::ServiceExt;
 use uuid::Uuid;
 
-const SECRET: &str = "benchmark-secret-0123456789abcdef0123";
 const TABLES: [&str; 3] = ["orders", "returns", "refunds"];
-
-fn token(sub: &str, roles: &[&str], domains: &[&str]) -> String {
-    let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
-    let domains: Vec<String> = domains.iter().map(|d| d.to_string()).collect();
-    Authenticator::mint_dev_token(&AuthConfig::dev(SECRET), sub, &roles, &domains, Duration::from_secs(3600)).unwrap()
-}
 
 async fn call(router: &Router, method: Method, path: &str, token: &str, body: Option<Value>, want: StatusCode) -> Value {
     let mut request = Request::builder().method(method).uri(path).header("authorization", format!("Bearer {token}"));
@@ -225,14 +217,7 @@ async fn set_up(endpoint: &str, server: &str, workers: usize) -> (Mesh, AppState
     let router = meshgov::app(state.clone());
 
     // The producer's catalog.
-    let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(meshgov::aws::http_client())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(credentials_in(endpoint, &producer).await)
-        .load()
-        .await;
-    let glue = aws_sdk_glue::Client::new(&base);
+    let glue = aws_sdk_glue::Client::new(&sdk_config(endpoint, credentials_in(endpoint, &producer).await).await);
     glue.create_database().database_input(aws_sdk_glue::types::DatabaseInput::builder().name("sales_db").build().unwrap()).send().await.unwrap();
     for t in TABLES {
         let cols = ["id", "sku", "region", "amount"].map(|c| aws_sdk_glue::types::Column::builder().name(c).r#type("string").build().unwrap());
@@ -245,7 +230,7 @@ async fn set_up(endpoint: &str, server: &str, workers: usize) -> (Mesh, AppState
             .unwrap();
     }
 
-    let admin = token("ada-admin", &["admin"], &[]);
+    let admin = token("ada-admin", &["admin"], &[] as &[&str]);
     let producer_token = token("pat-producer", &["producer"], &["sales"]);
     for (slug, account) in [("sales", &producer), ("marketing", &consumer_account)] {
         let mut body = json!({ "slug": slug, "name": slug, "aws_account_id": account });
@@ -263,7 +248,7 @@ async fn set_up(endpoint: &str, server: &str, workers: usize) -> (Mesh, AppState
         watch,
         consumer_account,
         consumer: token("cole-consumer", &["consumer"], &["marketing"]),
-        steward: token("sam-steward", &["steward"], &[]),
+        steward: token("sam-steward", &["steward"], &[] as &[&str]),
     };
     (mesh, state, gov, db_name)
 }

@@ -24,8 +24,7 @@ use axum::http::{Method, Request, StatusCode};
 use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use meshgov::audit::chain::{self, GENESIS_HASH, HashInput};
-use meshgov::config::{AuthConfig, AwsConfig};
-use meshgov::http::auth::Authenticator;
+use meshgov::config::AwsConfig;
 use meshgov::{AppState, Config};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -34,7 +33,6 @@ use sqlx::postgres::PgPoolOptions;
 use tower::ServiceExt;
 use uuid::Uuid;
 
-const SECRET: &str = "benchmark-secret-0123456789abcdef0123";
 const DOMAINS: usize = 40;
 /// Roles per consumer account that subscriptions are requested for.
 const ROLES: usize = 25;
@@ -107,7 +105,7 @@ async fn main() {
 
     // 2. Requests (not the measure, but they make the pending subscriptions the real way).
     let consumer = token("cole-consumer", &["consumer"], &(0..DOMAINS).map(domain_slug).collect::<Vec<_>>());
-    let steward = token("sam-steward", &["steward"], &[]);
+    let steward = token("sam-steward", &["steward"], &[] as &[&str]);
     let domain_accounts: Vec<String> =
         sqlx::query_scalar("SELECT aws_account_id FROM domains ORDER BY slug").fetch_all(&pool).await.unwrap();
     let total = s.serial + s.decisions;
@@ -322,14 +320,7 @@ async fn catalog_for(pool: &PgPool, endpoint: &str, creds: &aws_credential_types
     .fetch_all(pool)
     .await
     .unwrap();
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(meshgov::aws::http_client())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(creds.clone())
-        .load()
-        .await;
-    let glue = aws_sdk_glue::Client::new(&config);
+    let glue = aws_sdk_glue::Client::new(&sdk_config(endpoint, creds.clone()).await);
     let mut databases: Vec<&String> = named.iter().map(|(db, _)| db).collect();
     databases.sort();
     databases.dedup();
@@ -344,10 +335,6 @@ async fn catalog_for(pool: &PgPool, endpoint: &str, creds: &aws_credential_types
     }
 }
 
-fn token(sub: &str, roles: &[&str], domains: &[String]) -> String {
-    let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
-    Authenticator::mint_dev_token(&AuthConfig::dev(SECRET), sub, &roles, domains, Duration::from_secs(3600)).unwrap()
-}
 
 // ------------------------------------------------------------------------------------------------
 // Seeding
@@ -689,13 +676,7 @@ impl WaitSampler {
 // ------------------------------------------------------------------------------------------------
 
 async fn base_config(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(meshgov::aws::http_client())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "bench"))
-        .load()
-        .await
+    sdk_config(endpoint, aws_credential_types::Credentials::new("testing", "testing", None, None, "bench")).await
 }
 
 /// Every Lake Formation call the emulator logged for `account`.
