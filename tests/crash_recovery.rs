@@ -39,14 +39,6 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(pool).await.unwrap()
 }
 
-async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
-    let started = Instant::now();
-    while !done().await {
-        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// What the Lake Formation of `holder` (the test's governance account, or the producer's in
 /// producer mode) grants principals of `account`.
 async fn lf_grants_in(account: &str, holder: &str) -> Vec<String> {

@@ -169,13 +169,7 @@ async fn ready(base: &str) -> u16 {
 }
 
 async fn wait_until_ready(base: &str, want: u16) {
-    for _ in 0..300 {
-        if ready(base).await == want {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("/readyz did not answer {want} within 30 s");
+    common::wait_for(&format!("/readyz to answer {want}"), Duration::from_secs(30), async || ready(base).await == want).await;
 }
 
 async fn answers_since(seen: &Mutex<Seen>, from: usize) -> Vec<(u16, Option<String>, Option<String>)> {

@@ -169,16 +169,12 @@ async fn webhook_deliveries_never_take_the_provisioning_workers(pool: PgPool) {
 }
 
 /// Waits until job `id` has run (left the queue), at most `limit`.
-async fn ran_within(pool: &PgPool, id: uuid::Uuid, limit: Duration) -> bool {
-    let started = std::time::Instant::now();
-    while started.elapsed() < limit {
+async fn ran_within(pool: &PgPool, id: uuid::Uuid, limit: Duration, what: &str) {
+    wait_for(what, limit, async || {
         let status: String = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1").bind(id).fetch_one(pool).await.unwrap();
-        if status != "queued" {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    false
+        status != "queued"
+    })
+    .await
 }
 
 #[sqlx::test]
@@ -192,10 +188,10 @@ async fn a_job_enqueued_while_the_workers_idle_wakes_them_long_before_their_poll
     // A first job shows the workers and their listener are up (the listener wakes them once it
     // listens, for anything enqueued before); after it they idle until woken or polled.
     let first = enqueue(&pool, &job("noop", None, 1)).await;
-    assert!(ran_within(&pool, first, Duration::from_secs(30)).await, "the first job ran");
+    ran_within(&pool, first, Duration::from_secs(30), "the first job to run").await;
     for _ in 0..3 {
         let next = enqueue(&pool, &job("noop", None, 1)).await;
-        assert!(ran_within(&pool, next, Duration::from_secs(20)).await, "woken by the enqueue, not the 120 s poll");
+        ran_within(&pool, next, Duration::from_secs(20), "the job to wake the workers (not their 120 s poll)").await;
     }
     // A job enqueued by a transaction that rolls back wakes nobody and leaves nothing.
     let mut tx = pool.begin().await.unwrap();

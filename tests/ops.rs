@@ -130,14 +130,6 @@ async fn waiting_for_the_chain(pool: &PgPool) -> i64 {
     .unwrap()
 }
 
-async fn wait_until(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
-    let started = Instant::now();
-    while !done().await {
-        assert!(started.elapsed() < timeout, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
 #[sqlx::test]
 async fn a_request_running_longer_than_the_request_timeout_is_abandoned_with_a_503_and_writes_nothing(pool: PgPool) {
     let limit = Duration::from_secs(1);
@@ -163,7 +155,7 @@ async fn a_request_running_longer_than_the_request_timeout_is_abandoned_with_a_5
     // Once the lock is free, whatever the abandoned request had begun is rolled back: every
     // session of the database settles, and the service (with the default timeout) writes again.
     let ordinary = TestApp::new(pool.clone());
-    wait_until("the abandoned transaction ended", Duration::from_secs(20), async || {
+    wait_for("the abandoned transaction ended", Duration::from_secs(20), async || {
         let busy: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
              AND state IS NOT NULL AND state <> 'idle'",
@@ -197,13 +189,13 @@ async fn sigterm_lets_the_request_in_flight_finish_refuses_new_connections_and_e
         let status = r.status().as_u16();
         (status, r.json::<serde_json::Value>().await.unwrap_or_default())
     });
-    wait_until("the request waits for the lock", Duration::from_secs(20), async || waiting_for_the_chain(&pool).await == 1).await;
+    wait_for("the request waits for the lock", Duration::from_secs(20), async || waiting_for_the_chain(&pool).await == 1).await;
 
     let pid = served.child.id().to_string();
     let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(status.success(), "kill -TERM {pid}");
     // It stops accepting connections while the request is still in flight.
-    wait_until("new connections are refused", Duration::from_secs(20), async || {
+    wait_for("new connections are refused", Duration::from_secs(20), async || {
         match tokio::net::TcpStream::connect(&address).await {
             Ok(probe) => {
                 drop(probe);

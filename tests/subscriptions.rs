@@ -1018,13 +1018,10 @@ async fn two_replicas_working_on_one_subscription_end_with_no_access_after_a_rev
 async fn waiting_on_a_principal_lock(m: &Mesh) {
     let waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
-    for _ in 0..1500 {
-        if sqlx::query_scalar::<_, i64>(waiting).fetch_one(&m.app.pool).await.unwrap() > 0 {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("no worker came to wait for the principal's lock within 30 s");
+    wait_for("a worker waiting for the principal's lock", std::time::Duration::from_secs(30), async || {
+        sqlx::query_scalar::<_, i64>(waiting).fetch_one(&m.app.pool).await.unwrap() > 0
+    })
+    .await;
 }
 
 /// Starts the apply job with its grant call held in the emulator (a hold matching `spec`);

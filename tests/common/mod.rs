@@ -27,6 +27,15 @@ pub const SECRET: &str = "integration-tests-secret-0123456789abcdef";
 
 pub const ACCOUNT: &str = "111122223333";
 
+/// Polls `done` until it holds; fails the test after `timeout`, naming `what` it waited for.
+pub async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done().await {
+        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
 /// The service under test, with its database.
 #[derive(Clone)]
 pub struct TestApp {
