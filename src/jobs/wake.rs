@@ -27,10 +27,9 @@ pub async fn listen(db: PgPool, wake: Arc<Notify>, mut shutdown: watch::Receiver
                 loop {
                     tokio::select! {
                         received = listener.try_recv() => match received {
-                            Ok(Some(_)) => wake.notify_waiters(),
-                            // The connection was lost and is being made again: notifications
-                            // sent meanwhile are gone, so look anyway.
-                            Ok(None) => wake.notify_waiters(),
+                            // A notification; or (None) the connection was lost and is made
+                            // again, and what was sent meanwhile is gone: look either way.
+                            Ok(_) => wake.notify_waiters(),
                             Err(e) => {
                                 tracing::warn!(error = %e, "job notifications: listener lost, reconnecting");
                                 break;
