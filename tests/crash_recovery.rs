@@ -107,6 +107,14 @@ async fn approved(pool: &PgPool, producer_mode: bool, link_role: bool) -> Crasha
     mesh
 }
 
+/// Makes `role` a data lake administrator of `account`, as its administrator would.
+async fn data_lake_admin(account: &str, role: &str) {
+    let lf = aws_sdk_lakeformation::Client::new(&common::aws::config_in(account, "admin").await);
+    let admin = aws_sdk_lakeformation::types::DataLakePrincipal::builder().data_lake_principal_identifier(role).build();
+    let settings = aws_sdk_lakeformation::types::DataLakeSettings::builder().data_lake_admins(admin).build();
+    lf.put_data_lake_settings().data_lake_settings(settings).send().await.unwrap();
+}
+
 /// The mesh of `sales` (with `orders`: tables orders and returns, in the producer's Glue catalog
 /// and, in central mode, mirrored) and `marketing`, published, without subscriptions.
 async fn published(pool: &PgPool, producer_mode: bool, link_role: bool) -> Crashable {
@@ -156,6 +164,9 @@ async fn published(pool: &PgPool, producer_mode: bool, link_role: bool) -> Crash
     drop(conn);
     if producer_mode {
         let grant_role = format!("arn:aws:iam::{producer_account}:role/meshgov-grants");
+        // What the producer does for producer mode, as readiness asks: its grant role is a data
+        // lake administrator of its account (Lake Formation lets only those grant on its tables).
+        data_lake_admin(&producer_account, &grant_role).await;
         let r = app.patch("/api/v1/domains/sales", &admin(), json!({ "catalog_mode": "producer", "grant_role_arn": grant_role })).await;
         assert_eq!(r.status, 200, "{}", r.body);
     } else {
@@ -170,10 +181,7 @@ async fn published(pool: &PgPool, producer_mode: bool, link_role: bool) -> Crash
         let r = app.patch("/api/v1/domains/marketing", &admin(), json!({ "link_role_arn": role })).await;
         assert_eq!(r.status, 200, "{}", r.body);
         // What the consumer does for it, as readiness asks: a data lake administrator of its account.
-        let lf = aws_sdk_lakeformation::Client::new(&common::aws::config_in(&consumer_account, "admin").await);
-        let admin_role = aws_sdk_lakeformation::types::DataLakePrincipal::builder().data_lake_principal_identifier(&role).build();
-        let settings = aws_sdk_lakeformation::types::DataLakeSettings::builder().data_lake_admins(admin_role).build();
-        lf.put_data_lake_settings().data_lake_settings(settings).send().await.unwrap();
+        data_lake_admin(&consumer_account, &role).await;
     }
     app.lifecycle("sales", "orders", "publish").await;
     Crashable { app, consumer_account, principals: Vec::new(), database, holder, gov, gov_credentials }
