@@ -384,7 +384,7 @@ async fn finish(
     error: Option<&str>,
     event: Option<(&str, Value)>,
 ) -> sqlx::Result<()> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = store::begin_recording(&state.db, w.subscription_id).await?;
     let steps = serde_json::to_value(steps).unwrap_or_default();
     if !store::record_access(&mut tx, w.subscription_id, w.state, to, &steps, error).await? {
         return tx.rollback().await;

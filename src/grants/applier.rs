@@ -89,7 +89,7 @@ pub async fn apply(state: &AppState, subscription: Uuid, last_attempt: bool, rea
         Some(Ok(account)) => account,
         Some(Err(why)) if !work.is_empty() => {
             // Nothing can be granted or revoked until the domain names its grant role.
-            let mut tx = state.db.begin().await?;
+            let mut tx = store::begin_recording(&state.db, subscription).await?;
             store::fail_remaining(&mut tx, &work, &why).await?;
             store::refresh_provisioning(&mut tx, subscription).await?;
             let details = json!({ "error": why });
@@ -127,7 +127,7 @@ pub async fn apply(state: &AppState, subscription: Uuid, last_attempt: bool, rea
     } else {
         let error = run.transient.join("; ");
         if last_attempt {
-            let mut tx = state.db.begin().await?;
+            let mut tx = store::begin_recording(&state.db, subscription).await?;
             store::fail_remaining(&mut tx, &work, &error).await?;
             store::refresh_provisioning(&mut tx, subscription).await?;
             let details = json!({ "error": error, "after_attempts": crate::jobs::registry::DEFAULT_ATTEMPTS });
@@ -157,7 +157,7 @@ impl Update {
 
 /// Records one call's outcome and its audit event in one transaction.
 async fn record_call(state: &AppState, subscription: Uuid, updates: &[Update], event: Option<(&str, Value)>) -> sqlx::Result<()> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = store::begin_recording(&state.db, subscription).await?;
     for u in updates {
         store::record(&mut tx, &u.ids, u.state.called_from(), u.state, u.error.as_deref()).await?;
     }
@@ -197,7 +197,7 @@ async fn revoke(state: &AppState, subscription: Uuid, grants: &[&GrantWork], run
     for g in grants {
         match store::live_holder(&state.db, &g.principal, &g.resource_key, subscription).await? {
             Some(holder) => {
-                let mut tx = state.db.begin().await?;
+                let mut tx = store::begin_recording(&state.db, subscription).await?;
                 store::keep(&mut tx, g.id, holder).await?;
                 store::refresh_provisioning(&mut tx, subscription).await?;
                 tx.commit().await?;

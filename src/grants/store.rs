@@ -1,7 +1,7 @@
 //! SQL of desired grants and their apply state.
 
 use serde_json::Value;
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 use super::plan::PlannedGrant;
@@ -139,6 +139,15 @@ pub async fn live_holder(
     .bind(except)
     .fetch_optional(db)
     .await
+}
+
+/// Begins a transaction that records work on `subscription`'s grants or access, holding the
+/// subscription's row first: decisions (approve, revoke, retry, expiry) lock that row before the
+/// grants, so a record taking the grants first and the row last could deadlock with one of them.
+pub async fn begin_recording(db: &PgPool, subscription: Uuid) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    let mut tx = db.begin().await?;
+    sqlx::query("SELECT 1 FROM subscriptions WHERE id = $1 FOR UPDATE").bind(subscription).execute(&mut *tx).await?;
+    Ok(tx)
 }
 
 /// Records the outcome of one Lake Formation call for `ids`: their new state and error, one more
