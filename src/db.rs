@@ -8,6 +8,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
+/// A pooled connection idle for less than this is handed out without a ping (HikariCP's default
+/// bypass window).
+const RECENTLY_USED: Duration = Duration::from_millis(500);
+
 pub async fn connect(url: &str, max_connections: u32) -> sqlx::Result<PgPool> {
     let mut options: PgConnectOptions = url.parse()?;
     // Postgres' default random_page_cost (4) models spinning disks; on SSDs and Aurora it makes
@@ -19,6 +23,19 @@ pub async fn connect(url: &str, max_connections: u32) -> sqlx::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx pings every connection it hands out: a round trip to Postgres before each request's
+        // own query, a third of the service's cost per product read (bench/results/latest.md).
+        // Like HikariCP, skip the check for a connection used moments ago: one that broke since
+        // fails its query instead, which answers 503 and is dropped from the pool.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= RECENTLY_USED {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
 }
