@@ -133,6 +133,44 @@ pub struct Authenticator {
     config: AuthConfig,
     dev_key: Option<DecodingKey>,
     jwks: Option<JwksCache>,
+    verified: VerifiedTokens,
+}
+
+/// Seconds of clock skew allowed on `exp` and `nbf`.
+const LEEWAY_SECS: u64 = 30;
+
+/// Tokens verified moments ago. A client sends the same token with every request; checking its
+/// signature and parsing its claims each time was a tenth of the cost of a product read
+/// (bench/results/latest.md). An entry is kept until the token expires (with the same leeway as
+/// the check) and at most `VERIFIED_FOR`, so a key the identity provider withdraws stops being
+/// honoured within that time; only tokens that passed every check are kept, by their exact text.
+struct VerifiedTokens {
+    entries: std::sync::Mutex<HashMap<String, (Caller, Instant)>>,
+}
+
+const VERIFIED_FOR: Duration = Duration::from_secs(60);
+/// Bounds the memory a flood of distinct valid tokens can take (a few MiB at most).
+const VERIFIED_MAX: usize = 4096;
+
+impl VerifiedTokens {
+    fn get(&self, token: &str) -> Option<Caller> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.get(token).filter(|(_, until)| Instant::now() < *until).map(|(caller, _)| caller.clone())
+    }
+
+    fn put(&self, token: &str, caller: &Caller, exp: u64) {
+        let left = exp.saturating_add(LEEWAY_SECS).saturating_sub(jsonwebtoken::get_current_timestamp());
+        let until = Instant::now() + VERIFIED_FOR.min(Duration::from_secs(left));
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= VERIFIED_MAX {
+            let now = Instant::now();
+            entries.retain(|_, (_, until)| now < *until);
+            if entries.len() >= VERIFIED_MAX {
+                entries.clear();
+            }
+        }
+        entries.insert(token.to_string(), (caller.clone(), until));
+    }
 }
 
 impl Authenticator {
@@ -142,10 +180,20 @@ impl Authenticator {
             .jwks_url
             .clone()
             .map(|url| JwksCache::new(url, config.jwks_min_refresh, config.jwks_max_age));
-        Authenticator { config, dev_key, jwks }
+        Authenticator { config, dev_key, jwks, verified: VerifiedTokens { entries: Default::default() } }
     }
 
     pub async fn verify(&self, token: &str) -> Result<Caller, ApiError> {
+        if let Some(caller) = self.verified.get(token) {
+            return Ok(caller);
+        }
+        let (caller, exp) = self.verify_afresh(token).await?;
+        self.verified.put(token, &caller, exp);
+        Ok(caller)
+    }
+
+    /// Checks the signature and every claim; the caller and the token's `exp`.
+    async fn verify_afresh(&self, token: &str) -> Result<(Caller, u64), ApiError> {
         let invalid = |why: &str| ApiError::unauthorized(format!("invalid token: {why}"));
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid("malformed"))?;
         let key = match header.alg {
@@ -167,7 +215,7 @@ impl Authenticator {
         }
         validation.set_required_spec_claims(&required);
         validation.validate_nbf = true;
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS;
         let data = jsonwebtoken::decode::<Value>(token, &key, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
             match e.kind() {
@@ -180,7 +228,9 @@ impl Authenticator {
                 _ => invalid("rejected"),
             }
         })?;
-        self.caller_from_claims(&data.claims)
+        // Required above, so present; a token whose exp is not a number was refused by decode.
+        let exp = data.claims.get("exp").and_then(Value::as_u64).unwrap_or(0);
+        Ok((self.caller_from_claims(&data.claims)?, exp))
     }
 
     fn caller_from_claims(&self, claims: &Value) -> Result<Caller, ApiError> {
@@ -373,5 +423,40 @@ mod tests {
 
         let other = Authenticator::new(AuthConfig::dev("another-secret-another-secret-0000"));
         assert_eq!(other.verify(&token).await.unwrap_err().status, 401);
+    }
+
+    fn caller(sub: &str) -> Caller {
+        Caller { sub: sub.into(), roles: [Role::Consumer].into(), domains: ["sales".to_string()].into() }
+    }
+
+    #[tokio::test]
+    async fn a_verified_token_is_remembered_only_while_it_is_valid() {
+        let config = AuthConfig::dev("0123456789abcdef0123456789abcdef");
+        let auth = Authenticator::new(config.clone());
+        let token = Authenticator::mint_dev_token(&config, "alice", &["consumer".into()], &[], Duration::from_secs(60)).unwrap();
+        assert_eq!(auth.verify(&token).await.unwrap().sub, "alice");
+        assert_eq!(auth.verified.get(&token).map(|c| c.sub), Some("alice".into()), "kept after a successful check");
+        // Refused tokens are never kept.
+        assert!(auth.verify(&format!("{token}x")).await.is_err());
+        assert!(auth.verified.get(&format!("{token}x")).is_none());
+
+        // An entry ends when the token does, leeway included: one past it is not served.
+        let now = jsonwebtoken::get_current_timestamp();
+        auth.verified.put("expired", &caller("bob"), now - LEEWAY_SECS - 1);
+        assert!(auth.verified.get("expired").is_none());
+        auth.verified.put("valid", &caller("carol"), now + 3600);
+        assert_eq!(auth.verified.get("valid").map(|c| c.sub), Some("carol".into()));
+    }
+
+    #[test]
+    fn remembered_tokens_are_bounded() {
+        let verified = VerifiedTokens { entries: Default::default() };
+        let exp = jsonwebtoken::get_current_timestamp() + 3600;
+        for i in 0..VERIFIED_MAX + 10 {
+            verified.put(&format!("token-{i}"), &caller("x"), exp);
+        }
+        let kept = verified.entries.lock().unwrap().len();
+        assert!(kept <= VERIFIED_MAX, "{kept} entries kept");
+        assert!(verified.get(&format!("token-{}", VERIFIED_MAX + 9)).is_some(), "the newest is kept");
     }
 }
