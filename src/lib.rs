@@ -15,6 +15,7 @@ pub mod grants;
 pub mod health;
 pub mod http;
 pub mod idempotency;
+pub mod log_writer;
 pub mod jobs;
 pub mod products;
 pub mod routes;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use meshgov::config::{AuthConfig, Config, LogConfig, parse_duration};
 use meshgov::http::auth::Authenticator;
+use meshgov::log_writer::{BatchedStderr, FlushOnDrop};
 use meshgov::{AppState, db};
 
 #[derive(Parser)]
@@ -39,14 +40,16 @@ enum Command {
     },
 }
 
-fn init_logging(log: &LogConfig) {
+fn init_logging(log: &LogConfig) -> FlushOnDrop<std::io::Stderr> {
     let filter = tracing_subscriber::EnvFilter::try_new(&log.filter).unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let (writer, guard) = BatchedStderr::start();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     if log.json {
         builder.json().flatten_event(true).with_current_span(false).init();
     } else {
         builder.init();
     }
+    guard
 }
 
 fn main() -> ExitCode {
@@ -77,7 +80,7 @@ fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(&e.to_string()),
             };
-            init_logging(&config.log);
+            let _log_writer = init_logging(&config.log);
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
             let serve = matches!(cli.command, Command::Serve);
             match runtime.block_on(run(config, serve)) {
