@@ -140,8 +140,7 @@ pub struct Authenticator {
 const LEEWAY_SECS: u64 = 30;
 
 /// Tokens verified moments ago. A client sends the same token with every request; checking its
-/// signature and parsing its claims each time was a tenth of the cost of a product read
-/// (bench/results/latest.md). An entry is kept until the token expires (with the same leeway as
+/// signature, decoding it and parsing its claims each time is paid by every read. An entry is kept until the token expires (with the same leeway as
 /// the check) and at most `VERIFIED_FOR`, so a key the identity provider withdraws stops being
 /// honoured within that time; only tokens that passed every check are kept, by their exact text.
 struct VerifiedTokens {
