@@ -229,7 +229,10 @@ if curl -s -o /dev/null "$BASE/healthz"; then die "something already listens on 
 log "starting meshgov serve on $BENCH_LISTEN"
 # Background workers off: the seeded domains' AWS accounts are made up, and catalog syncs failing
 # against them would be noise in a benchmark of the read API (BENCH_RUN_WORKERS=true to keep them).
+# One token drives all the load: the per-caller rate limit is set far above it, so that the
+# limiter's bookkeeping is measured without it refusing anything.
 DATABASE_URL="$BENCH_URL" MESHGOV_LISTEN="$BENCH_LISTEN" MESHGOV_JWT_DEV_SECRET="$SECRET" \
+    MESHGOV_RATE_LIMIT=100000 MESHGOV_RATE_LIMIT_BURST=1000000 \
     MESHGOV_RUN_WORKERS="${BENCH_RUN_WORKERS:-false}" "$BIN" serve 2>"$WORK/server.log" &
 SERVER_PID=$!
 for _ in $(seq 1 120); do

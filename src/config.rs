@@ -12,6 +12,11 @@ pub struct Config {
     pub db_max_connections: u32,
     pub request_timeout: Duration,
     pub body_limit: usize,
+    /// Browser origins allowed to call the API cross-origin (`MESHGOV_CORS_ORIGINS`); empty: no
+    /// CORS headers at all, so browsers allow only same-origin pages.
+    pub cors_origins: Vec<String>,
+    /// Requests per caller (`MESHGOV_RATE_LIMIT`, `MESHGOV_RATE_LIMIT_BURST`); `None`: unlimited.
+    pub rate_limit: Option<RateLimit>,
     pub auth: AuthConfig,
     pub aws: AwsConfig,
     pub sync: SyncConfig,
@@ -20,6 +25,16 @@ pub struct Config {
     pub subscription_max_days: u32,
     pub events: EventsConfig,
     pub log: LogConfig,
+}
+
+/// A token bucket per caller, kept in memory by each replica: the limit of the whole service is
+/// this times the number of replicas a load balancer spreads a caller over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Tokens added per second: the sustained rate.
+    pub per_second: u32,
+    /// The bucket's size: requests a caller may send at once after being idle.
+    pub burst: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -216,6 +231,36 @@ fn http_url(raw: &str) -> Result<String, String> {
     Ok(raw.to_string())
 }
 
+/// `MESHGOV_CORS_ORIGINS`: comma-separated origins, each `http(s)://host[:port]` as browsers send
+/// it in `Origin` (normalized: lowercase host, no default port). `*` is refused: the point is a
+/// list of the consoles you run, and the API needs no credentials mode (the bearer token is a
+/// header a script sets), so nothing is gained by letting every site in.
+fn cors_origins(raw: &str) -> Result<Vec<String>, String> {
+    let mut origins = Vec::new();
+    for item in raw.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        if item == "*" {
+            return Err("`*` is not allowed; list each origin, e.g. https://console.example.com".into());
+        }
+        let bad = || format!("{item:?} is not an origin; expected http(s)://host[:port] without path, e.g. https://console.example.com");
+        let url = reqwest::Url::parse(item).map_err(|_| bad())?;
+        if !matches!(url.scheme(), "http" | "https")
+            || url.host().is_none()
+            || !url.username().is_empty()
+            || url.password().is_some()
+            || url.path() != "/"
+            || url.query().is_some()
+            || url.fragment().is_some()
+        {
+            return Err(bad());
+        }
+        let origin = url.origin().ascii_serialization();
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(origins)
+}
+
 fn boolean(raw: &str) -> Result<bool, String> {
     match raw {
         "true" | "1" => Ok(true),
@@ -306,6 +351,16 @@ impl Config {
             Ok(n) if (1024..=64 << 20).contains(&n) => Ok(n),
             _ => Err("expected a size in bytes from 1024 to 67108864".into()),
         });
+        let cors_origins = env.parsed("MESHGOV_CORS_ORIGINS", Vec::new(), cors_origins);
+        let per_second = env.parsed("MESHGOV_RATE_LIMIT", 50, |v| match v.parse::<u32>() {
+            Ok(n) if n <= 100_000 => Ok(n),
+            _ => Err("expected requests per second from 0 (no limit) to 100000".into()),
+        });
+        let burst = env.parsed("MESHGOV_RATE_LIMIT_BURST", 200, |v| match v.parse::<u32>() {
+            Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+            _ => Err("expected a number of requests from 1 to 1000000".into()),
+        });
+        let rate_limit = (per_second > 0).then_some(RateLimit { per_second, burst });
         let auth = AuthConfig::read(&mut env);
         if auth.dev_secret.is_none() && auth.jwks_url.is_none() {
             env.errors.push(
@@ -412,6 +467,8 @@ impl Config {
             db_max_connections,
             request_timeout,
             body_limit,
+            cors_origins,
+            rate_limit,
             auth,
             aws,
             sync,
@@ -430,6 +487,9 @@ impl Config {
             db_max_connections: 8,
             request_timeout: Duration::from_secs(30),
             body_limit: 1 << 20,
+            cors_origins: Vec::new(),
+            // Off: a test sends many quick requests with one token; tests of the limit set one.
+            rate_limit: None,
             auth: AuthConfig::dev(dev_secret),
             // A governance account of its own, so approvals in central mode know where grants go
             // without asking STS.
@@ -465,6 +525,9 @@ mod tests {
             ("MESHGOV_WEBHOOK_ALLOW_HTTP", "yes"),
             ("MESHGOV_EVENT_SOURCE", "urn:has space"),
             ("MESHGOV_JOB_POLL", "10ms"),
+            ("MESHGOV_CORS_ORIGINS", "https://console.example.com/app"),
+            ("MESHGOV_RATE_LIMIT", "-1"),
+            ("MESHGOV_RATE_LIMIT_BURST", "0"),
         ])
         .unwrap_err();
         let text = err.to_string();
@@ -478,6 +541,9 @@ mod tests {
             "MESHGOV_WEBHOOK_ALLOW_HTTP",
             "MESHGOV_EVENT_SOURCE",
             "MESHGOV_JOB_POLL",
+            "MESHGOV_CORS_ORIGINS",
+            "MESHGOV_RATE_LIMIT=", // not only the prefix of the next one
+            "MESHGOV_RATE_LIMIT_BURST",
         ] {
             assert!(text.contains(name), "{name} missing from: {text}");
         }
@@ -496,6 +562,31 @@ mod tests {
         assert!(c.log.json);
         assert_eq!((c.events.source.as_str(), c.events.webhook_allow_http, c.events.webhook_max_attempts), ("urn:meshgov", false, 8));
         assert_eq!(c.sync.job_poll, std::time::Duration::from_millis(500));
+        assert!(c.cors_origins.is_empty(), "CORS is off unless origins are listed");
+        assert_eq!(c.rate_limit, Some(RateLimit { per_second: 50, burst: 200 }));
+    }
+
+    #[test]
+    fn rate_limit_zero_turns_it_off() {
+        let c = from(&[
+            ("DATABASE_URL", "postgres://postgres@127.0.0.1/meshgov"),
+            ("MESHGOV_JWT_DEV_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("MESHGOV_RATE_LIMIT", "0"),
+        ])
+        .unwrap();
+        assert_eq!(c.rate_limit, None);
+    }
+
+    #[test]
+    fn cors_origins_are_exact_http_origins() {
+        assert_eq!(
+            cors_origins(" https://Console.example.com , http://localhost:3000,https://a.example:443/").unwrap(),
+            vec!["https://console.example.com", "http://localhost:3000", "https://a.example"]
+        );
+        for bad in ["*", "https://console.example.com/app", "ftp://x.example", "console.example.com", "https://u:p@x.example", "https://x.example?q=1"] {
+            assert!(cors_origins(bad).is_err(), "{bad} accepted");
+        }
+        assert!(cors_origins("").unwrap().is_empty());
     }
 
     #[test]

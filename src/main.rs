@@ -122,7 +122,7 @@ async fn run(config: Config, serve: bool) -> Result<(), String> {
     }
     let app = meshgov::app(state);
     tracing::info!(address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "meshgov listening");
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await;
     // Workers finish the job in hand; an unfinished one is reclaimed by another replica after its lease.
     let _ = stop.send(true);
     while background.join_next().await.is_some() {}

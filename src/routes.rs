@@ -10,7 +10,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
-use crate::http::{openapi, ops};
+use crate::http::{conditional, cors, openapi, ops, rate_limit};
 
 /// All routes with their OpenAPI description, before state is attached.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
@@ -38,10 +38,13 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// The service: the routes, and around them (outermost first) the request id, timeout, metrics
+/// and access log; CORS, so throttled and failed answers still reach a browser script; the rate
+/// limit, before any work; the panic guard; conditional GET; the body limit.
 pub fn router(state: AppState) -> Router {
     let (routes, _) = api();
     let spec = openapi::to_pretty_json(&openapi_document());
-    routes
+    let mut app = routes
         .route(
             "/openapi.json",
             get(move || {
@@ -52,7 +55,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.body_limit))
-        .layer(CatchPanicLayer::custom(ops::panic_response))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::observe))
-        .with_state(state)
+        .layer(axum::middleware::from_fn(conditional::not_modified))
+        .layer(CatchPanicLayer::custom(ops::panic_response));
+    if let Some(limit) = state.config.rate_limit {
+        let limits = rate_limit::Limits::new(limit, state.auth.clone());
+        app = app.layer(axum::middleware::from_fn_with_state(limits, rate_limit::limit));
+    }
+    if let Some(cors) = cors::layer(&state.config.cors_origins) {
+        app = app.layer(cors);
+    }
+    app.layer(axum::middleware::from_fn_with_state(state.clone(), ops::observe)).with_state(state)
 }

@@ -496,3 +496,23 @@ async fn an_expired_idempotency_key_starts_afresh(pool: PgPool) {
     assert_eq!(send("supply").await.header("idempotent-replayed"), Some("true"));
     assert_eq!(domain_rows(&app.pool).await, 2);
 }
+
+/// PATCH is a JSON Merge Patch: `null` empties the owners and description, removes a role, and is
+/// refused (422, nothing changed) for what a domain must have.
+#[sqlx::test]
+async fn patch_null_empties_removes_or_is_refused(pool: PgPool) {
+    let app = TestApp::new(pool);
+    app.create_domain("sales").await;
+    let path = "/api/v1/domains/sales";
+    let set = app.patch(path, &admin(), json!({"owners": ["ada@example.com"], "description": "Sales"})).await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    for field in ["name", "aws_account_id", "approval_policy", "catalog_mode"] {
+        let refused = app.patch(path, &admin(), json!({ field: null })).await;
+        assert_eq!(refused.status, 422, "{field}: {}", refused.body);
+    }
+    assert_eq!(app.get(path, &admin()).await.body["version"], set.body["version"], "refusals change nothing");
+    let emptied = app.patch(path, &admin(), json!({"owners": null, "description": null, "sync_role_arn": null})).await;
+    assert_eq!(emptied.status, 200, "{}", emptied.body);
+    assert_eq!((&emptied.body["owners"], &emptied.body["description"]), (&json!([]), &json!("")));
+    assert!(emptied.body["sync_role_arn"].is_null(), "{}", emptied.body);
+}

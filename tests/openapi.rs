@@ -39,3 +39,67 @@ fn every_operation_documents_errors_and_security() {
         }
     }
 }
+
+/// Every closed set of values a response holds is an enum in the contract (so generated clients
+/// get types, not strings), and its values are exactly those the database allows in the column
+/// behind it: a value added to one and not the other fails here.
+#[sqlx::test]
+async fn closed_sets_in_the_contract_are_the_database_s(pool: sqlx::PgPool) {
+    let doc = serde_json::to_value(meshgov::routes::openapi_document()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    // (schema, property) in the contract, (table, column) in the database.
+    let pairs = [
+        (("Grant", "state"), ("grants", "state")),
+        (("Grant", "resource_type"), ("grants", "resource_type")),
+        (("Subscription", "provisioning"), ("subscriptions", "provisioning")),
+        (("Subscription", "status"), ("subscriptions", "status")),
+        (("Job", "status"), ("jobs", "status")),
+        (("ProductSync", "status"), ("products", "sync_status")),
+        (("SyncState", "status"), ("domains", "sync_status")),
+        (("SchemaChange", "kind"), ("schema_changes", "kind")),
+        (("Webhook", "status"), ("webhooks", "status")),
+        (("FindingView", "kind"), ("drift_findings", "kind")),
+        (("Product", "status"), ("products", "status")),
+        (("Product", "classification"), ("products", "classification")),
+        (("Domain", "approval_policy"), ("domains", "approval_policy")),
+        (("Domain", "catalog_mode"), ("domains", "catalog_mode")),
+        (("Delivery", "state"), ("webhook_deliveries", "state")),
+    ];
+    for ((schema, property), (table, column)) in pairs {
+        let mut in_contract = enum_values(schemas, &schemas[schema]["properties"][property])
+            .unwrap_or_else(|| panic!("{schema}.{property} is not an enum in the contract"));
+        in_contract.sort();
+        let mut in_database = check_values(&pool, table, column).await;
+        in_database.sort();
+        assert_eq!(in_contract, in_database, "{schema}.{property} against {table}.{column}");
+    }
+}
+
+/// The values of an enum property, following a `$ref` or a nullable `oneOf`.
+fn enum_values(schemas: &serde_json::Value, property: &serde_json::Value) -> Option<Vec<String>> {
+    if let Some(reference) = property["$ref"].as_str() {
+        return enum_values(schemas, &schemas[reference.rsplit('/').next()?]);
+    }
+    if let Some(values) = property["enum"].as_array() {
+        return Some(values.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
+    }
+    property["oneOf"].as_array()?.iter().find_map(|s| enum_values(schemas, s))
+}
+
+/// The values a `CHECK (column IN (...))` constraint of the table allows.
+async fn check_values(pool: &sqlx::PgPool, table: &str, column: &str) -> Vec<String> {
+    let definitions: Vec<String> = sqlx::query_scalar(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'c' AND conrelid = $1::regclass",
+    )
+    .bind(table)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let prefix = format!("CHECK (({column} = ANY (ARRAY[");
+    let list = definitions
+        .iter()
+        .find_map(|d| d.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("{table}.{column} has no CHECK (... IN ...) constraint: {definitions:?}"));
+    let list = &list[..list.find(']').unwrap()];
+    list.split(", ").map(|v| v.trim_start_matches('\'').trim_end_matches("'::text").to_string()).collect()
+}

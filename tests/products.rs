@@ -462,3 +462,27 @@ async fn racing_creates_of_one_slug_make_one_product_and_conflicts(pool: PgPool)
     assert_eq!(statuses, [201, 409, 409, 409, 409, 409]);
     assert_eq!(product_rows(&app.pool).await, 1);
 }
+
+/// PATCH is a JSON Merge Patch: absent keeps, `null` empties what can be empty and is a 422 that
+/// changes nothing where the field must have a value.
+#[sqlx::test]
+async fn patch_null_empties_what_can_be_empty_and_is_refused_elsewhere(pool: PgPool) {
+    let app = with_sales(pool).await;
+    app.create_product("sales", "orders", json!({"description": "Orders", "tags": ["b2b"]})).await;
+    let token = admin();
+    let patch = |body: Value| app.patch(ORDERS, &token, body);
+    for field in ["name", "owner", "classification", "auto_approve", "source"] {
+        let refused = patch(json!({ field: null })).await;
+        assert_eq!(refused.status, 422, "{field}: {}", refused.body);
+        assert!(refused.body["detail"].as_str().unwrap().contains("cannot be removed"), "{field}: {}", refused.body);
+    }
+    let kept = app.get(ORDERS, &admin()).await;
+    assert_eq!((kept.body["description"].as_str(), kept.body["version"].as_i64()), (Some("Orders"), Some(1)), "refusals change nothing");
+
+    let emptied = patch(json!({"description": null, "tags": null})).await;
+    assert_eq!(emptied.status, 200, "{}", emptied.body);
+    assert_eq!((&emptied.body["description"], &emptied.body["tags"]), (&json!(""), &json!([])));
+    let absent = patch(json!({"name": "Orders v2"})).await;
+    assert_eq!(absent.status, 200, "{}", absent.body);
+    assert_eq!((&absent.body["name"], &absent.body["description"], &absent.body["tags"]), (&json!("Orders v2"), &json!(""), &json!([])));
+}

@@ -7,6 +7,7 @@
 mod common;
 
 use common::aws::{Hold, fresh_account};
+use axum::http::Method;
 use common::mesh::Mesh;
 use meshgov::grants::holder::CatalogMode;
 use common::*;
@@ -208,6 +209,50 @@ async fn reject_and_cancel_are_decisions_with_audit_events_in(pool: PgPool, mode
     // Whatever was queued has run: still nothing was granted.
     m.run_jobs().await;
     assert!(m.lf_calls("BatchGrantPermissions").await.is_empty(), "nothing was granted");
+}
+
+/// Every decision honours `If-Match`: a stale ETag is a 412 that changes nothing, the current one
+/// (or none) lets the decision through.
+#[sqlx::test]
+async fn decisions_with_a_stale_if_match_are_412_and_change_nothing(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let requested = m.request(&m.role("analyst"), Value::Null).await;
+    let id = requested["id"].as_str().unwrap().to_string();
+    let path = |action: &str| format!("/api/v1/subscriptions/{id}/{action}");
+    let read = m.app.get(&format!("/api/v1/subscriptions/{id}"), &steward()).await;
+    let current = read.etag();
+    let stale = "\"999\"";
+    for (action, token) in [("approve", steward()), ("reject", steward()), ("cancel", consumer("marketing"))] {
+        m.app
+            .call(Method::POST, &path(action))
+            .bearer(&token)
+            .if_match(stale)
+            .json(&json!({"comment": "stale"}))
+            .send()
+            .await
+            .problem(412, "precondition_failed");
+    }
+    let unchanged = m.app.get(&format!("/api/v1/subscriptions/{id}"), &steward()).await;
+    assert_eq!(unchanged.body["status"], "pending");
+    assert_eq!(unchanged.etag(), current, "a refused decision changes nothing");
+
+    let approved = m.app.call(Method::POST, &path("approve")).bearer(&steward()).if_match(&current).send().await;
+    assert_eq!(approved.status, 202, "{}", approved.body);
+    assert_ne!(approved.etag(), current);
+    // The ETag read before the approval is stale for the revoke that follows.
+    m.app
+        .call(Method::POST, &path("revoke"))
+        .bearer(&steward())
+        .if_match(&current)
+        .send()
+        .await
+        .problem(412, "precondition_failed");
+    m.app.call(Method::POST, &path("retry")).bearer(&steward()).if_match(&current).send().await.problem(412, "precondition_failed");
+    let revoked = m.app.call(Method::POST, &path("revoke")).bearer(&steward()).if_match(&approved.etag()).send().await;
+    assert_eq!(revoked.status, 202, "{}", revoked.body);
+    assert_eq!(revoked.body["status"], "revoked");
+    assert!(m.audit("subscription.revoked", &target(&id)).await.len() == 1);
 }
 
 #[sqlx::test]

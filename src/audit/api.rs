@@ -4,7 +4,7 @@
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::model::{AuditEvent, VerifyReport};
@@ -28,6 +28,13 @@ fn authorize(caller: &Caller) -> ApiResult<()> {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    Asc,
+    Desc,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -45,9 +52,9 @@ pub struct AuditQuery {
     since: Option<DateTime<Utc>>,
     /// Events before this instant (RFC 3339).
     until: Option<DateTime<Utc>>,
-    /// `desc` (newest first, default) or `asc`.
-    #[param(pattern = "^(asc|desc)$")]
-    order: Option<String>,
+    /// Newest first (`desc`, the default) or oldest first.
+    #[param(inline)]
+    order: Option<Order>,
     /// Opaque cursor from a previous page.
     cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
@@ -72,11 +79,7 @@ async fn list_audit(
 ) -> ApiResult<AppJson<Page<AuditEvent>>> {
     authorize(&caller)?;
     let limit = pagination::limit(query.limit)?;
-    let descending = match query.order.as_deref() {
-        None | Some("desc") => true,
-        Some("asc") => false,
-        Some(_) => return Err(ApiError::bad_request("invalid_query", "order must be asc or desc")),
-    };
+    let descending = query.order != Some(Order::Asc);
     let kind = if descending { "audit-desc" } else { "audit-asc" };
     for (name, at) in [("since", query.since), ("until", query.until)] {
         if at.is_some_and(|t| !(1..=9999).contains(&chrono::Datelike::year(&t))) {

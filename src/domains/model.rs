@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -58,7 +58,7 @@ pub struct DomainRow {
 /// Where the domain's catalog sync stands.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SyncState {
-    /// `never`, `ok` or `failed`.
+    #[schema(value_type = crate::products::model::SyncStatus)]
     pub status: String,
     pub last_sync_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
@@ -183,49 +183,52 @@ pub struct NewDomain {
     pub link_role_arn: Option<String>,
 }
 
-/// Changes a domain; absent fields stay as they are. `sync_role_arn: null` removes the role.
+/// Changes a domain, as a JSON Merge Patch: absent fields stay as they are; `null` removes a role
+/// ARN, empties `description` and `owners`, and is refused elsewhere.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DomainPatch {
     #[schema(min_length = 1, max_length = 200)]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
+    /// `null` empties it.
     #[schema(max_length = 4000)]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::http::patch::null_empties", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[schema(pattern = "^[0-9]{12}$")]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub aws_account_id: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::patch::null_removes")]
     #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_role_arn: Option<Option<String>>,
+    /// `null` empties them.
     #[schema(max_items = 50)]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::http::patch::null_empties", skip_serializing_if = "Option::is_none")]
     pub owners: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub approval_policy: Option<ApprovalPolicy>,
     /// Changes only while no grant on the domain's products is live (409 otherwise).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub catalog_mode: Option<CatalogMode>,
     /// `null` removes it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::patch::null_removes")]
     #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_access_role_arn: Option<Option<String>>,
     /// `null` removes it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::patch::null_removes")]
     #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_role_arn: Option<Option<String>>,
     /// `null` removes it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::patch::null_removes")]
     #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link_role_arn: Option<Option<String>>,
 }
 
-/// Distinguishes an absent field (`None`) from an explicit null (`Some(None)`).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}

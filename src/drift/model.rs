@@ -35,12 +35,27 @@ pub struct CheckSummary {
     pub unverified: sqlx::types::Json<Vec<Unverified>>,
 }
 
+/// A kind of drift finding (the `drift_findings.kind` column).
+///
+/// Only named in the OpenAPI document: the field holds the column's text, which a CHECK
+/// constraint keeps to these values (tests/openapi.rs compares the two).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum FindingKind {
+    /// Wanted but absent.
+    Missing,
+    /// Present on a managed resource for a managed principal but not wanted.
+    Unexpected,
+    /// Wanted, but the table or column is gone at the producer.
+    Orphaned,
+}
+
 /// A difference between what meshgov wants and what Lake Formation holds.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct FindingView {
     pub id: Uuid,
-    /// `missing`: wanted but absent; `unexpected`: present on a managed resource for a managed
-    /// principal but not wanted; `orphaned`: wanted, but the table or column is gone at the producer.
+    #[schema(value_type = FindingKind)]
     pub kind: String,
     /// The subscription that wants it; for `unexpected`, the last one that held it (null: granted
     /// outside meshgov).

@@ -10,13 +10,14 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct Grant {
     pub id: Uuid,
-    /// `database`, `table`, `table_with_columns` or `data_cells_filter`.
+    #[schema(value_type = GrantResourceType)]
     pub resource_type: String,
     /// The Lake Formation `Resource`.
     #[schema(value_type = Object)]
     pub resource: Value,
+    #[schema(value_type = Vec<crate::subscriptions::model::Permission>)]
     pub permissions: Vec<String>,
-    /// `pending`, `granted`, `grant_failed`, `revoking`, `revoked` or `revoke_failed`.
+    #[schema(value_type = GrantState)]
     pub state: String,
     /// Lake Formation calls made for it.
     pub attempts: i32,
@@ -26,9 +27,24 @@ pub struct Grant {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What a grant is on (the `grants.resource_type` column).
+///
+/// Only named in the OpenAPI document: the field holds the column's text, which a CHECK
+/// constraint keeps to these values (tests/openapi.rs compares the two).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum GrantResourceType {
+    Database,
+    Table,
+    TableWithColumns,
+    DataCellsFilter,
+}
+
 /// Where applying one grant stands (the `grants.state` column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum GrantState {
     /// To be granted (new, or after a transient failure).
     Pending,
@@ -69,8 +85,9 @@ impl GrantState {
 
 /// Where a subscription's grants stand as a whole (the `subscriptions.provisioning` column, kept
 /// by the grant applier from its grants' states).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Provisioning {
     /// Not approved (yet, or ever).
     None,

@@ -48,6 +48,9 @@ impl Modify for SharedParts {
                     .build(),
             ),
         );
+        share_page_items(components);
+        // Before the shared responses, so the 304s and 429s get their headers documented too.
+        document_conventions(doc);
         for item in doc.paths.paths.values_mut() {
             for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete]
                 .into_iter()
@@ -84,6 +87,97 @@ fn add_shared_responses(op: &mut Operation) {
                 .build()
                 .into()
         });
+    }    document_headers(op);
+}
+
+/// The headers every answer (or every answer of a kind) carries, which the handlers do not name.
+fn document_headers(op: &mut Operation) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let header = |ty: Type, description: &str| -> RefOr<utoipa::openapi::header::Header> {
+        RefOr::T(HeaderBuilder::new().schema(Some(ObjectBuilder::new().schema_type(ty))).description(Some(description)).build())
+    };
+    let idempotent = op.parameters.as_ref().is_some_and(|ps| ps.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "Idempotency-Key")));
+    for (status, response) in op.responses.responses.iter_mut() {
+        let RefOr::T(response) = response else { continue };
+        response.headers.entry("x-request-id".into()).or_insert_with(|| {
+            header(Type::String, "The request's id: the caller's `x-request-id` when well formed, else a new one; also in the logs, problem documents and audit events")
+        });
+        if status == "503" {
+            response.headers.entry("Retry-After".into()).or_insert_with(|| header(Type::Integer, "Seconds to wait before trying again"));
+        }
+        if status == "429" {
+            response.headers.entry("Retry-After".into()).or_insert_with(|| {
+                header(Type::Integer, "Whole seconds until this caller may send another request (at least 1)")
+            });
+        }
+        if idempotent && status.starts_with('2') {
+            response.headers.entry("Idempotent-Replayed".into()).or_insert_with(|| {
+                header(Type::String, "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`")
+            });
+        }
+    }
+}
+
+/// What the HTTP layer does around the handlers: every `/api/v1` operation may be rate limited
+/// (429), and a GET whose 200 carries an `ETag` answers a matching `If-None-Match` with a 304.
+fn document_conventions(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::Required;
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if path.starts_with("/api/v1/") {
+            for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete].into_iter().flatten() {
+                op.responses.responses.entry("429".to_string()).or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("Too many requests from this caller; see Retry-After")
+                        .content(PROBLEM_CONTENT_TYPE, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+                        .build()
+                        .into()
+                });
+            }
+        }
+        let Some(get) = item.get.as_mut() else { continue };
+        let etag = match get.responses.responses.get("200") {
+            Some(RefOr::T(ok)) => ok.headers.get("ETag").cloned(),
+            _ => None,
+        };
+        let Some(etag) = etag else { continue };
+        let parameters = get.parameters.get_or_insert_with(Vec::new);
+        if !parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "If-None-Match")) {
+            parameters.push(RefOr::T(
+                ParameterBuilder::new()
+                    .name("If-None-Match")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some("ETags from earlier reads (`W/` weak forms and `*` accepted); 304 without a body while the resource still has one of them"))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .build(),
+            ));
+        }
+        get.responses.responses.entry("304".to_string()).or_insert_with(|| {
+            let mut not_modified = ResponseBuilder::new().description("Not modified: the resource still has an ETag given in If-None-Match; no body").build();
+            not_modified.headers.insert("ETag".into(), etag);
+            not_modified.into()
+        });
+    }
+}
+
+/// utoipa inlines a generic's argument, so every `Page_X` carried its own copy of `X`, and each
+/// generated client a class per copy (`PageProductItemsItem` beside `Product`). The items of a
+/// page now refer to the one `X`.
+fn share_page_items(components: &mut utoipa::openapi::Components) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    let names: Vec<String> = components.schemas.keys().cloned().collect();
+    for (name, schema) in components.schemas.iter_mut() {
+        let Some(item) = name.strip_prefix("Page_").filter(|item| names.iter().any(|n| n == item)) else { continue };
+        let RefOr::T(Schema::Object(page)) = schema else { continue };
+        if let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items") {
+            items.items = ArrayItems::RefOrSchema(Box::new(Ref::from_schema_name(item).into()));
+        }
     }
 }
 

@@ -43,15 +43,31 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
+/// The process answers.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // only named in the OpenAPI document
+pub enum Liveness {
+    Ok,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // only named in the OpenAPI document
+pub enum ReadyStatus {
+    Ready,
+    NotReady,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`
+    #[schema(value_type = Liveness)]
     pub status: String,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ready` or `not_ready`
+    #[schema(value_type = ReadyStatus)]
     pub status: String,
     pub database: bool,
     pub migrations_applied: bool,

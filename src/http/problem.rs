@@ -119,6 +119,11 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "an internal error occurred")
     }
 
+    /// 429 `rate_limited`; the caller adds `Retry-After`, which only it knows.
+    pub fn rate_limited(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+    }
+
     pub fn unavailable(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
     }

@@ -23,13 +23,28 @@ pub struct JobRow {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// Where a job stands (the `jobs.status` column).
+///
+/// Only named in the OpenAPI document: the field holds the column's text, which a CHECK
+/// constraint keeps to these values (tests/openapi.rs compares the two).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
 /// A unit of background work and where it stands.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Job {
     pub id: Uuid,
     /// e.g. `sync_domain`, `sync_product`.
     pub kind: String,
-    /// `queued`, `running`, `succeeded` or `failed` (after its last attempt).
+    /// `failed` after its last attempt.
+    #[schema(value_type = JobStatus)]
     pub status: String,
     /// The domain the job concerns.
     pub domain: Option<String>,

@@ -107,10 +107,24 @@ pub struct ProductRow {
     pub auto_approve: bool,
 }
 
+/// How the last catalog sync of a product or domain ended (the `sync_status` columns).
+///
+/// Only named in the OpenAPI document: the field holds the column's text, which a CHECK
+/// constraint keeps to these values (tests/openapi.rs compares the two).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SyncStatus {
+    /// Not synced yet.
+    Never,
+    Ok,
+    Failed,
+}
+
 /// Where the product's catalog sync stands.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProductSync {
-    /// `never`, `ok` or `failed`.
+    #[schema(value_type = SyncStatus)]
     pub status: String,
     pub last_sync_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
@@ -225,28 +239,36 @@ pub struct NewProduct {
     pub source: Source,
 }
 
-/// Changes a product; absent fields stay as they are. `source` can change only while a draft.
+/// Changes a product, as a JSON Merge Patch: absent fields stay as they are; `null` empties
+/// `description` and `tags` and is refused elsewhere. `source` can change only while a draft.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
     #[schema(min_length = 1, max_length = 200)]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
+    /// `null` empties it.
     #[schema(max_length = 10000)]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::http::patch::null_empties", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub classification: Option<Classification>,
     /// Approve subscription requests at once (public products only).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub auto_approve: Option<bool>,
+    /// `null` empties them.
     #[schema(max_items = 50)]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::http::patch::null_empties", skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     #[schema(min_length = 1, max_length = 200)]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub owner: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub source: Option<Source>,
 }
 
@@ -261,14 +283,30 @@ pub struct ProductSchema {
     pub tables: Vec<TableSchema>,
 }
 
+/// What changed in a product's schema (the `schema_changes.kind` column).
+///
+/// Only named in the OpenAPI document: the field holds the column's text, which a CHECK
+/// constraint keeps to these values (tests/openapi.rs compares the two).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SchemaChangeKind {
+    TableAdded,
+    TableDropped,
+    ColumnAdded,
+    ColumnRemoved,
+    ColumnRetyped,
+    PartitionKeysChanged,
+    TableChanged,
+}
+
 /// One detected change of a product's schema.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct SchemaChange {
     pub id: i64,
     /// The schema version this change produced.
     pub schema_version: i32,
-    /// `table_added`, `table_dropped`, `column_added`, `column_removed`, `column_retyped`,
-    /// `partition_keys_changed` or `table_changed`.
+    #[schema(value_type = SchemaChangeKind)]
     pub kind: String,
     #[sqlx(rename = "table_name")]
     pub table: String,

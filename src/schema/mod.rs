@@ -20,15 +20,19 @@ pub struct Column {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TableSchema {
     pub name: String,
+    // Defaulted when read back from older stored schemas, always present in an answer.
     #[serde(default)]
+    #[schema(required = true)]
     pub columns: Vec<Column>,
     #[serde(default)]
+    #[schema(required = true)]
     pub partition_keys: Vec<Column>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     #[serde(default)]
+    #[schema(required = true)]
     pub parameters: BTreeMap<String, String>,
 }
 

@@ -6,11 +6,11 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::model::{Approval, Comment, Decision, ListQuery, NewSubscription, Subscription, SubscriptionRow};
+use super::model::{Approval, DecisionComment, Decision, ListQuery, NewSubscription, Subscription, SubscriptionRow};
 use super::service::{self, Requested};
 use crate::AppState;
 use crate::http::auth::Caller;
-use crate::http::extract::{AppJson, AppPath, AppQuery, IdempotencyKey, OptionalJson, etag};
+use crate::http::extract::{AppJson, AppPath, AppQuery, IdempotencyKey, IfMatch, OptionalJson, etag};
 use crate::http::pagination::{self, Page};
 use crate::http::problem::{ApiResult, Problem};
 use crate::idempotency::{Created, created};
@@ -131,12 +131,13 @@ async fn get_subscription(State(state): State<AppState>, caller: Caller, AppPath
 /// applied in Lake Formation by a job; poll the subscription's `provisioning`.
 #[utoipa::path(
     post, path = "/subscriptions/{id}/approve", tag = "subscriptions",
-    params(("id" = Uuid, Path, description = "Subscription id")),
+    params(("id" = Uuid, Path, description = "Subscription id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read; 412 if the subscription changed since")),
     request_body(content = Approval, description = "Optional; an empty body approves the request as it is"),
     responses(
         (status = 202, description = "Approved; grants are being applied", body = Subscription, headers(("ETag" = String), ("Location" = String))),
         (status = 404, description = "No such subscription", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not pending, or the product's schema no longer has what was requested", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The subscription changed since the given ETag", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -144,47 +145,62 @@ async fn approve_subscription(
     State(state): State<AppState>,
     caller: Caller,
     AppPath(id): AppPath<Uuid>,
+    if_match: IfMatch,
     OptionalJson(approval): OptionalJson<Approval>,
 ) -> ApiResult<Response> {
-    let row = service::decide(&state, &caller, id, Decision::Approve, approval).await?;
+    let row = service::decide(&state, &caller, id, &if_match, Decision::Approve, approval).await?;
     with_grants(&state, StatusCode::ACCEPTED, row).await
 }
 
-async fn simple_decision(state: &AppState, caller: &Caller, id: Uuid, decision: Decision, c: Comment) -> ApiResult<SubscriptionRow> {
-    service::decide(state, caller, id, decision, Approval { comment: c.comment, ..Default::default() }).await
+async fn simple_decision(state: &AppState, caller: &Caller, id: Uuid, if_match: &IfMatch, decision: Decision, c: DecisionComment) -> ApiResult<SubscriptionRow> {
+    service::decide(state, caller, id, if_match, decision, Approval { comment: c.comment, ..Default::default() }).await
 }
 
 /// Reject a pending subscription, with a comment (whom the approval policy names, admins).
 #[utoipa::path(
     post, path = "/subscriptions/{id}/reject", tag = "subscriptions",
-    params(("id" = Uuid, Path, description = "Subscription id")),
-    request_body(content = Comment, description = "The comment is required"),
+    params(("id" = Uuid, Path, description = "Subscription id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read; 412 if the subscription changed since")),
+    request_body(content = DecisionComment, description = "The comment is required"),
     responses(
         (status = 200, description = "Rejected", body = Subscription, headers(("ETag" = String))),
         (status = 404, description = "No such subscription", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The subscription changed since the given ETag", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
-async fn reject_subscription(State(state): State<AppState>, caller: Caller, AppPath(id): AppPath<Uuid>, OptionalJson(c): OptionalJson<Comment>) -> ApiResult<Response> {
-    let row = simple_decision(&state, &caller, id, Decision::Reject, c).await?;
+async fn reject_subscription(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppPath(id): AppPath<Uuid>,
+    if_match: IfMatch,
+    OptionalJson(c): OptionalJson<DecisionComment>,
+) -> ApiResult<Response> {
+    let row = simple_decision(&state, &caller, id, &if_match, Decision::Reject, c).await?;
     Ok(respond(StatusCode::OK, row, None))
 }
 
 /// Cancel one's own pending request (the requester, admins).
 #[utoipa::path(
     post, path = "/subscriptions/{id}/cancel", tag = "subscriptions",
-    params(("id" = Uuid, Path, description = "Subscription id")),
-    request_body(content = Comment, description = "Optional"),
+    params(("id" = Uuid, Path, description = "Subscription id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read; 412 if the subscription changed since")),
+    request_body(content = DecisionComment, description = "Optional"),
     responses(
         (status = 200, description = "Cancelled", body = Subscription, headers(("ETag" = String))),
         (status = 404, description = "No such subscription", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The subscription changed since the given ETag", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
-async fn cancel_subscription(State(state): State<AppState>, caller: Caller, AppPath(id): AppPath<Uuid>, OptionalJson(c): OptionalJson<Comment>) -> ApiResult<Response> {
-    let row = simple_decision(&state, &caller, id, Decision::Cancel, c).await?;
+async fn cancel_subscription(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppPath(id): AppPath<Uuid>,
+    if_match: IfMatch,
+    OptionalJson(c): OptionalJson<DecisionComment>,
+) -> ApiResult<Response> {
+    let row = simple_decision(&state, &caller, id, &if_match, Decision::Cancel, c).await?;
     Ok(respond(StatusCode::OK, row, None))
 }
 
@@ -194,32 +210,40 @@ async fn cancel_subscription(State(state): State<AppState>, caller: Caller, AppP
 /// subscription of the same principal still needs.
 #[utoipa::path(
     post, path = "/subscriptions/{id}/revoke", tag = "subscriptions",
-    params(("id" = Uuid, Path, description = "Subscription id")),
-    request_body(content = Comment, description = "Optional"),
+    params(("id" = Uuid, Path, description = "Subscription id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read; 412 if the subscription changed since")),
+    request_body(content = DecisionComment, description = "Optional"),
     responses(
         (status = 202, description = "Revoked; grants are being removed", body = Subscription, headers(("ETag" = String), ("Location" = String))),
         (status = 404, description = "No such subscription", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not approved", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The subscription changed since the given ETag", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
-async fn revoke_subscription(State(state): State<AppState>, caller: Caller, AppPath(id): AppPath<Uuid>, OptionalJson(c): OptionalJson<Comment>) -> ApiResult<Response> {
-    let row = simple_decision(&state, &caller, id, Decision::Revoke, c).await?;
+async fn revoke_subscription(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppPath(id): AppPath<Uuid>,
+    if_match: IfMatch,
+    OptionalJson(c): OptionalJson<DecisionComment>,
+) -> ApiResult<Response> {
+    let row = simple_decision(&state, &caller, id, &if_match, Decision::Revoke, c).await?;
     with_grants(&state, StatusCode::ACCEPTED, row).await
 }
 
 /// Retry failed provisioning: grants or revokes that ended failed go back to work (stewards, admins).
 #[utoipa::path(
     post, path = "/subscriptions/{id}/retry", tag = "subscriptions",
-    params(("id" = Uuid, Path, description = "Subscription id")),
+    params(("id" = Uuid, Path, description = "Subscription id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read; 412 if the subscription changed since")),
     responses(
         (status = 202, description = "Re-queued", body = Subscription, headers(("ETag" = String), ("Location" = String))),
         (status = 404, description = "No such subscription", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Nothing failed", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The subscription changed since the given ETag", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
-async fn retry_subscription(State(state): State<AppState>, caller: Caller, AppPath(id): AppPath<Uuid>) -> ApiResult<Response> {
-    let row = service::retry(&caller, &state.db, id).await?;
+async fn retry_subscription(State(state): State<AppState>, caller: Caller, AppPath(id): AppPath<Uuid>, if_match: IfMatch) -> ApiResult<Response> {
+    let row = service::retry(&caller, &state.db, id, &if_match).await?;
     with_grants(&state, StatusCode::ACCEPTED, row).await
 }

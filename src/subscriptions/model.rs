@@ -153,7 +153,7 @@ pub struct Approval {
 /// A decision with a comment (required to reject, optional otherwise).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Comment {
+pub struct DecisionComment {
     #[serde(default)]
     #[schema(max_length = 4096)]
     pub comment: Option<String>,
@@ -204,13 +204,14 @@ pub struct Subscription {
     pub requested_scope: Scope,
     /// What was approved (the request, possibly narrowed); null until approved.
     pub approved_scope: Option<Scope>,
+    #[schema(value_type = Vec<Permission>)]
     pub permissions: Vec<String>,
     pub justification: String,
     pub requested_expires_at: Option<DateTime<Utc>>,
     /// When access ends (the approved expiry once approved).
     pub expires_at: Option<DateTime<Utc>>,
     pub status: SubscriptionStatus,
-    /// `none`, `granting`, `granted`, `grant_failed`, `revoking`, `revoked` or `revoke_failed`.
+    #[schema(value_type = crate::grants::model::Provisioning)]
     pub provisioning: String,
     pub requested_by: String,
     pub decided_by: Option<String>,

@@ -19,6 +19,7 @@ use crate::grants::jobs::{ApplyGrants, RevokeGrants};
 use crate::grants::model::{Grant, Provisioning};
 use crate::grants::plan;
 use crate::http::auth::{Caller, Role};
+use crate::http::extract::{IfMatch, etag};
 use crate::http::pagination;
 use crate::http::problem::{ApiError, ApiResult, FieldError, Violations};
 use crate::idempotency::{self, Claim};
@@ -266,6 +267,7 @@ pub async fn decide(
     state: &AppState,
     caller: &Caller,
     id: Uuid,
+    if_match: &IfMatch,
     decision: Decision,
     approval: Approval,
 ) -> ApiResult<SubscriptionRow> {
@@ -283,6 +285,7 @@ pub async fn decide(
         }
         _ => authorize_decision(caller, &product)?,
     }
+    if_match.check(&etag(row.version))?;
     let from = row.status;
     let to = decision.apply(from).ok_or_else(|| illegal(from, decision))?;
     let actor = Actor::from(caller);
@@ -372,12 +375,13 @@ pub async fn end_for_retired_product(tx: &mut PgConnection, product_id: Uuid, ca
 }
 
 /// Re-queues a subscription's failed grants or revokes (stewards, admins).
-pub async fn retry(caller: &Caller, db: &PgPool, id: Uuid) -> ApiResult<SubscriptionRow> {
+pub async fn retry(caller: &Caller, db: &PgPool, id: Uuid, if_match: &IfMatch) -> ApiResult<SubscriptionRow> {
     if !(caller.is_admin() || caller.has(Role::Steward)) {
         return Err(ApiError::forbidden("only stewards and admins may retry provisioning"));
     }
     let mut tx = db.begin().await?;
     let row = store::find(&mut *tx, id, true).await?.ok_or_else(not_found)?;
+    if_match.check(&etag(row.version))?;
     if !matches!(row.provisioning, Provisioning::GrantFailed | Provisioning::RevokeFailed) {
         return Err(ApiError::conflict(
             "nothing_to_retry",

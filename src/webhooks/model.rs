@@ -53,6 +53,18 @@ impl WebhookRow {
     }
 }
 
+/// Whether a webhook receives events (the `webhooks.status` column).
+///
+/// Only named in the OpenAPI document: the field holds the column's text, which a CHECK
+/// constraint keeps to these values (tests/openapi.rs compares the two).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum WebhookStatus {
+    Active,
+    Disabled,
+}
+
 /// A webhook: where events go, which ones, and for whom.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Webhook {
@@ -61,7 +73,8 @@ pub struct Webhook {
     pub description: String,
     /// The CloudEvent types it receives; absent: all the registrant may see.
     pub types: Option<Vec<String>>,
-    /// `active`, or `disabled` (the receiver answered 410 Gone; see `disabled_reason`).
+    /// `disabled`: the receiver answered 410 Gone; see `disabled_reason`.
+    #[schema(value_type = WebhookStatus)]
     pub status: String,
     pub disabled_reason: Option<String>,
     /// The registrant: the webhook receives the events they could read when registering it.

@@ -55,6 +55,9 @@ pub fn serve(database_url: &str, env: &[(&str, &str)]) -> Served {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("MESHGOV_AWS_PRINCIPAL_ARN", "arn:aws:iam::123456789012:role/meshgov")
         .env("MESHGOV_SYNC_INTERVAL", "off")
+        // Tests drive it faster than one caller's default allowance; tests/http_conventions.rs
+        // tests the limit.
+        .env("MESHGOV_RATE_LIMIT", "0")
         .env("MESHGOV_LOG", "info")
         .env("MESHGOV_LOG_FORMAT", "json");
     for (k, v) in env {
