@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit and integration tests against real Postgres and the AWS
-# emulator (plus the emulator's own tests), then contract fuzzing of the running service with
-# schemathesis against the committed openapi/openapi.json.
+# emulator (plus the emulator's own tests), then the contract: the committed openapi/openapi.json
+# validated, the generated Python and TypeScript clients (clients/) checked for drift and types
+# and run through a full flow against the running service, and the service fuzzed with
+# schemathesis.
 #
 #   scripts/test.sh             everything
 #   scripts/test.sh --no-fuzz   only the cargo tests and the emulator's tests
-#   scripts/test.sh --fuzz-only only the contract fuzzing
+#   scripts/test.sh --fuzz-only only the contract: validator, clients, fuzzing
 #
 # Postgres: DATABASE_URL when set (it must name a superuser: every integration test creates its
 # own database on that server), otherwise a private cluster under .meshgov/pg, stopped on exit.
@@ -163,8 +165,11 @@ fuzz() {
     export MESHGOV_JWT_DEV_SECRET
     local aws_env=()
     [[ -n ${EMULATOR_URL:-} ]] && mapfile -t aws_env < <(emulator_env)
+    # Rate limit off: one token sends far more than a caller's default allowance here (the limit
+    # has its own tests in tests/http_conventions.rs).
     start_meshgov "127.0.0.1:$port" "$fuzz_dir/meshgov.log" "${aws_env[@]}" \
-        DATABASE_URL="$db_url" MESHGOV_LOG_FORMAT=json MESHGOV_LOG="${MESHGOV_FUZZ_LOG:-info}"
+        DATABASE_URL="$db_url" MESHGOV_LOG_FORMAT=json MESHGOV_LOG="${MESHGOV_FUZZ_LOG:-info}" \
+        MESHGOV_RATE_LIMIT=0
     log "meshgov serve for fuzzing on $base (database meshgov_fuzz, log $fuzz_dir/meshgov.log)"
     if ! wait_for_url "$base/readyz" 120 "$MESHGOV_PID"; then
         tail -n 30 "$fuzz_dir/meshgov.log" >&2 || true
@@ -174,6 +179,16 @@ fuzz() {
 
     # Realistic data first, so list, search and audit responses have content to check.
     seed_demo_mesh "$base" || return 1
+
+    # The generated clients: no drift from the contract, strict types, and a full flow each.
+    local t=$SECONDS clients=0
+    if [[ -n ${EMULATOR_URL:-} ]]; then
+        "$SCRIPTS/clients.sh" check && "$SCRIPTS/clients.sh" flow "$base" || clients=$?
+    else
+        warn "no AWS emulator: the client flows need it"
+        clients=1
+    fi
+    record "generated clients" "$clients" $((SECONDS - t))
     admin=$(mint_token fuzz-admin admin) || return 1
     consumer=$(mint_token fuzz-consumer consumer marketing) || return 1
 

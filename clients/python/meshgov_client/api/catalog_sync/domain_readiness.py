@@ -1,0 +1,207 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.domain_readiness import DomainReadiness
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    domain: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/domains/{domain}/readiness".format(
+            domain=quote(str(domain), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> DomainReadiness | Problem | None:
+    if response.status_code == 200:
+        response_200 = DomainReadiness.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[DomainReadiness | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    domain: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[DomainReadiness | Problem]:
+    """Check that meshgov can work with a domain (its producers, admins).
+
+     Live checks, item by item: the sync role can be assumed, the product databases can be read,
+    Lake Formation accepts calls in the governance account. Includes the trust policy the sync
+    role needs.
+
+    Args:
+        domain (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DomainReadiness | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        domain=domain,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    domain: str,
+    *,
+    client: AuthenticatedClient,
+) -> DomainReadiness | Problem | None:
+    """Check that meshgov can work with a domain (its producers, admins).
+
+     Live checks, item by item: the sync role can be assumed, the product databases can be read,
+    Lake Formation accepts calls in the governance account. Includes the trust policy the sync
+    role needs.
+
+    Args:
+        domain (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DomainReadiness | Problem
+    """
+
+    return sync_detailed(
+        domain=domain,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    domain: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[DomainReadiness | Problem]:
+    """Check that meshgov can work with a domain (its producers, admins).
+
+     Live checks, item by item: the sync role can be assumed, the product databases can be read,
+    Lake Formation accepts calls in the governance account. Includes the trust policy the sync
+    role needs.
+
+    Args:
+        domain (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DomainReadiness | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        domain=domain,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    domain: str,
+    *,
+    client: AuthenticatedClient,
+) -> DomainReadiness | Problem | None:
+    """Check that meshgov can work with a domain (its producers, admins).
+
+     Live checks, item by item: the sync role can be assumed, the product databases can be read,
+    Lake Formation accepts calls in the governance account. Includes the trust policy the sync
+    role needs.
+
+    Args:
+        domain (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DomainReadiness | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            domain=domain,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,256 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.domain import Domain
+from ...models.domain_patch import DomainPatch
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    domain: str,
+    *,
+    body: DomainPatch,
+    if_match: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
+
+    _kwargs: dict[str, Any] = {
+        "method": "patch",
+        "url": "/api/v1/domains/{domain}".format(
+            domain=quote(str(domain), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Domain | Problem | None:
+    if response.status_code == 200:
+        response_200 = Domain.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 412:
+        response_412 = Problem.from_dict(response.json())
+
+        return response_412
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Domain | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    domain: str,
+    *,
+    client: AuthenticatedClient,
+    body: DomainPatch,
+    if_match: None | str | Unset = UNSET,
+) -> Response[Domain | Problem]:
+    """Change a domain (admins).
+
+    Args:
+        domain (str):
+        if_match (None | str | Unset):
+        body (DomainPatch): Changes a domain, as a JSON Merge Patch: absent fields stay as they
+            are; `null` removes a role
+            ARN, empties `description` and `owners`, and is refused elsewhere.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Domain | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        domain=domain,
+        body=body,
+        if_match=if_match,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    domain: str,
+    *,
+    client: AuthenticatedClient,
+    body: DomainPatch,
+    if_match: None | str | Unset = UNSET,
+) -> Domain | Problem | None:
+    """Change a domain (admins).
+
+    Args:
+        domain (str):
+        if_match (None | str | Unset):
+        body (DomainPatch): Changes a domain, as a JSON Merge Patch: absent fields stay as they
+            are; `null` removes a role
+            ARN, empties `description` and `owners`, and is refused elsewhere.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Domain | Problem
+    """
+
+    return sync_detailed(
+        domain=domain,
+        client=client,
+        body=body,
+        if_match=if_match,
+    ).parsed
+
+
+async def asyncio_detailed(
+    domain: str,
+    *,
+    client: AuthenticatedClient,
+    body: DomainPatch,
+    if_match: None | str | Unset = UNSET,
+) -> Response[Domain | Problem]:
+    """Change a domain (admins).
+
+    Args:
+        domain (str):
+        if_match (None | str | Unset):
+        body (DomainPatch): Changes a domain, as a JSON Merge Patch: absent fields stay as they
+            are; `null` removes a role
+            ARN, empties `description` and `owners`, and is refused elsewhere.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Domain | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        domain=domain,
+        body=body,
+        if_match=if_match,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    domain: str,
+    *,
+    client: AuthenticatedClient,
+    body: DomainPatch,
+    if_match: None | str | Unset = UNSET,
+) -> Domain | Problem | None:
+    """Change a domain (admins).
+
+    Args:
+        domain (str):
+        if_match (None | str | Unset):
+        body (DomainPatch): Changes a domain, as a JSON Merge Patch: absent fields stay as they
+            are; `null` removes a role
+            ARN, empties `description` and `owners`, and is refused elsewhere.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Domain | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            domain=domain,
+            client=client,
+            body=body,
+            if_match=if_match,
+        )
+    ).parsed

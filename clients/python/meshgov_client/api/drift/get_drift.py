@@ -1,0 +1,228 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.drift_report import DriftReport
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    check: bool | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["check"] = check
+
+    params["limit"] = limit
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/drift",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> DriftReport | Problem | None:
+    if response.status_code == 200:
+        response_200 = DriftReport.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[DriftReport | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    check: bool | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[DriftReport | Problem]:
+    """Compare the desired grants with Lake Formation.
+
+     Lists `missing` grants (wanted, absent: revoked by hand, table recreated…), `unexpected`
+    permissions (held by a managed principal on a managed resource, wanted by no subscription:
+    granted by hand, left by a failed revoke) and `orphaned` grants (wanted, but their table or
+    column is gone at the producer). By default this runs a check now; `check=false` returns the
+    findings of the last check without calling AWS.
+
+    Args:
+        check (bool | Unset):
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DriftReport | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        check=check,
+        limit=limit,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    check: bool | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> DriftReport | Problem | None:
+    """Compare the desired grants with Lake Formation.
+
+     Lists `missing` grants (wanted, absent: revoked by hand, table recreated…), `unexpected`
+    permissions (held by a managed principal on a managed resource, wanted by no subscription:
+    granted by hand, left by a failed revoke) and `orphaned` grants (wanted, but their table or
+    column is gone at the producer). By default this runs a check now; `check=false` returns the
+    findings of the last check without calling AWS.
+
+    Args:
+        check (bool | Unset):
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DriftReport | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        check=check,
+        limit=limit,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    check: bool | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[DriftReport | Problem]:
+    """Compare the desired grants with Lake Formation.
+
+     Lists `missing` grants (wanted, absent: revoked by hand, table recreated…), `unexpected`
+    permissions (held by a managed principal on a managed resource, wanted by no subscription:
+    granted by hand, left by a failed revoke) and `orphaned` grants (wanted, but their table or
+    column is gone at the producer). By default this runs a check now; `check=false` returns the
+    findings of the last check without calling AWS.
+
+    Args:
+        check (bool | Unset):
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DriftReport | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        check=check,
+        limit=limit,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    check: bool | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> DriftReport | Problem | None:
+    """Compare the desired grants with Lake Formation.
+
+     Lists `missing` grants (wanted, absent: revoked by hand, table recreated…), `unexpected`
+    permissions (held by a managed principal on a managed resource, wanted by no subscription:
+    granted by hand, left by a failed revoke) and `orphaned` grants (wanted, but their table or
+    column is gone at the producer). By default this runs a check now; `check=false` returns the
+    findings of the last check without calling AWS.
+
+    Args:
+        check (bool | Unset):
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DriftReport | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            check=check,
+            limit=limit,
+        )
+    ).parsed

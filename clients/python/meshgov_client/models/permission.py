@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    DESCRIBE = "DESCRIBE"
+    SELECT = "SELECT"
+
+    def __str__(self) -> str:
+        return str(self.value)
