@@ -45,7 +45,9 @@ from meshgov_client.models import (
     Classification,
     Domain,
     EventPage,
+    GrantState,
     Job,
+    JobStatus,
     NewDomain,
     NewProduct,
     NewSubscription,
@@ -56,8 +58,10 @@ from meshgov_client.models import (
     ProductPatch,
     ProductSchema,
     ProductStatus,
+    Provisioning,
     Source,
     Subscription,
+    SubscriptionStatus,
     TableScope,
 )
 from meshgov_client.types import Response
@@ -190,8 +194,8 @@ def test_flow() -> None:
 
     def job_done() -> Job | None:
         j = expect(get_job.sync_detailed(job.id, client=producer), 200, Job)
-        assert j.status != "failed", j
-        return j if j.status == "succeeded" else None
+        assert j.status != JobStatus.FAILED, j
+        return j if j.status == JobStatus.SUCCEEDED else None
 
     job = wait_for(f"sync job {job.id}", job_done)
     schema = expect(get_product_schema.sync_detailed(prod_domain, "orders", client=consumer), 200, ProductSchema)
@@ -240,17 +244,17 @@ def test_flow() -> None:
     # A steward approves; the grants are applied in Lake Formation by a job.
     decision = approve_subscription.sync_detailed(sub.id, client=steward, body=Approval(comment="ok for the flow test"))
     approved = expect(decision, 202, Subscription)
-    assert str(approved.status) == "approved", approved
+    assert approved.status == SubscriptionStatus.APPROVED, approved
     assert decision.headers.get("etag") == f'"{approved.version}"', decision.headers
 
     def granted() -> Subscription | None:
         s = expect(get_subscription.sync_detailed(sub.id, client=consumer), 200, Subscription)
-        assert s.provisioning not in ("grant_failed", "revoke_failed"), s
-        return s if s.provisioning == "granted" else None
+        assert s.provisioning not in (Provisioning.GRANT_FAILED, Provisioning.REVOKE_FAILED), s
+        return s if s.provisioning == Provisioning.GRANTED else None
 
     sub = wait_for(f"subscription {sub.id} to be granted", granted)
     assert isinstance(sub.grants, list) and sub.grants, sub
-    assert all(g.state == "granted" for g in sub.grants), sub.grants
+    assert all(g.state == GrantState.GRANTED for g in sub.grants), sub.grants
 
     # The audit log, two events a page, following next_cursor.
     first_page = expect(list_audit.sync_detailed(client=steward, limit=2), 200, PageAuditEvent)
