@@ -55,10 +55,24 @@ pub struct DomainRow {
     pub last_sync_error: Option<String>,
 }
 
+/// How the last catalog sync of a product or domain ended (the `sync_status` columns).
+///
+/// Only named in the OpenAPI document: the field holds the column's text, which a CHECK
+/// constraint keeps to these values (tests/openapi.rs compares the two).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SyncStatus {
+    /// Not synced yet.
+    Never,
+    Ok,
+    Failed,
+}
+
 /// Where the domain's catalog sync stands.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SyncState {
-    #[schema(value_type = crate::products::model::SyncStatus)]
+    #[schema(value_type = SyncStatus)]
     pub status: String,
     pub last_sync_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,

@@ -15,7 +15,7 @@ pub struct Grant {
     /// The Lake Formation `Resource`.
     #[schema(value_type = Object)]
     pub resource: Value,
-    #[schema(value_type = Vec<crate::subscriptions::model::Permission>)]
+    #[schema(value_type = Vec<Permission>)]
     pub permissions: Vec<String>,
     #[schema(value_type = GrantState)]
     pub state: String,
@@ -25,6 +25,15 @@ pub struct Grant {
     /// Not revoked in Lake Formation because this live subscription still needs it.
     pub kept_for: Option<Uuid>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Lake Formation permissions a subscription may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Permission {
+    Select,
+    /// Implied by SELECT; accepted for clarity.
+    Describe,
 }
 
 /// What a grant is on (the `grants.resource_type` column).

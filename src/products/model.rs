@@ -107,24 +107,10 @@ pub struct ProductRow {
     pub auto_approve: bool,
 }
 
-/// How the last catalog sync of a product or domain ended (the `sync_status` columns).
-///
-/// Only named in the OpenAPI document: the field holds the column's text, which a CHECK
-/// constraint keeps to these values (tests/openapi.rs compares the two).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum SyncStatus {
-    /// Not synced yet.
-    Never,
-    Ok,
-    Failed,
-}
-
 /// Where the product's catalog sync stands.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProductSync {
-    #[schema(value_type = SyncStatus)]
+    #[schema(value_type = crate::domains::model::SyncStatus)]
     pub status: String,
     pub last_sync_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,

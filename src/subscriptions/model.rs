@@ -95,14 +95,8 @@ pub struct Scope {
     pub tables: Option<Vec<TableScope>>,
 }
 
-/// Lake Formation permissions a subscription may ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Permission {
-    Select,
-    /// Implied by SELECT; accepted for clarity.
-    Describe,
-}
+// Lake Formation permissions belong with the grants; subscriptions ask for them.
+pub use crate::grants::model::Permission;
 
 /// Asks for access to a published product for one AWS principal of the consumer domain.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
