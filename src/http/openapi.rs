@@ -87,7 +87,8 @@ fn add_shared_responses(op: &mut Operation) {
                 .build()
                 .into()
         });
-    }    document_headers(op);
+    }
+    document_headers(op);
 }
 
 /// The headers every answer (or every answer of a kind) carries, which the handlers do not name.
