@@ -100,12 +100,27 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         let text = value
             .to_str()
             .map_err(|_| ApiError::bad_request("invalid_if_match", "If-Match must be ASCII"))?;
-        let tags: Vec<String> = text.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
-        if tags.is_empty() || tags.len() > 20 {
-            return Err(ApiError::bad_request("invalid_if_match", "If-Match must hold one or more ETags"));
+        let tags: Vec<String> = text.split(',').map(|t| t.trim().to_string()).collect();
+        let well_formed = if tags.len() == 1 && tags[0] == "*" { true } else { tags.iter().all(|t| is_entity_tag(t)) };
+        if !well_formed || tags.len() > 20 {
+            return Err(ApiError::bad_request(
+                "invalid_if_match",
+                "If-Match must be `*` or 1 to 20 ETags as the API sends them (\"3\"), separated by commas",
+            ));
         }
         Ok(IfMatch(Some(tags)))
     }
+}
+
+/// `"…"` or `W/"…"` with up to 64 visible ASCII characters other than `"` inside (RFC 9110
+/// §8.8.3), the shape the OpenAPI document gives `If-Match` (src/http/openapi.rs).
+fn is_entity_tag(tag: &str) -> bool {
+    let opaque = tag.strip_prefix("W/").unwrap_or(tag);
+    opaque.len() >= 2
+        && opaque.len() <= 66
+        && opaque.starts_with('"')
+        && opaque.ends_with('"')
+        && opaque[1..opaque.len() - 1].bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b))
 }
 
 /// The optional `Idempotency-Key` of a create.

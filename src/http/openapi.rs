@@ -49,6 +49,7 @@ impl Modify for SharedParts {
             ),
         );
         share_page_items(components);
+        constrain_headers(doc);
         // Before the shared responses, so the 304s and 429s get their headers documented too.
         document_conventions(doc);
         for item in doc.paths.paths.values_mut() {
@@ -163,6 +164,27 @@ fn document_conventions(doc: &mut OpenApiDoc) {
             not_modified.headers.insert("ETag".into(), etag);
             not_modified.into()
         });
+    }
+}
+
+/// The request headers the extractors parse (src/http/extract.rs), with the shapes they accept,
+/// so a generated client and the fuzzer know them: `If-Match` holds 1 to 20 entity tags (or `*`),
+/// `Idempotency-Key` 1 to 255 visible ASCII characters.
+fn constrain_headers(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    // Character classes written out (`!`, `#` to `~`), not as \x escapes, which some tools misread.
+    const ENTITY_TAG: &str = r#"(W/)?"[!#-~]{0,64}""#;
+    let if_match = format!(r"^(\*|{ENTITY_TAG}( *, *{ENTITY_TAG}){{0,19}})$");
+    let shapes = [("If-Match", if_match.as_str(), 1600), ("Idempotency-Key", r"^[!-~]{1,255}$", 255)];
+    for item in doc.paths.paths.values_mut() {
+        for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete].into_iter().flatten() {
+            for parameter in op.parameters.iter_mut().flatten() {
+                let RefOr::T(parameter) = parameter else { continue };
+                let Some((_, pattern, max)) = shapes.iter().find(|(name, _, _)| parameter.name == *name) else { continue };
+                parameter.schema = Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some(*pattern)).max_length(Some(*max)).into());
+            }
+        }
     }
 }
 

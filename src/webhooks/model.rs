@@ -16,7 +16,7 @@ pub struct NewWebhook {
     #[schema(max_length = 2048, example = "https://hooks.example.com/meshgov")]
     pub url: String,
     /// Only these CloudEvent types (e.g. `io.meshgov.subscription.approved`); omit for all.
-    #[schema(max_items = 50)]
+    #[schema(min_items = 1, max_items = 50)]
     pub types: Option<Vec<String>>,
     #[schema(max_length = 1000)]
     pub description: Option<String>,

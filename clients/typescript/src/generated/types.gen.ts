@@ -1457,7 +1457,7 @@ export type CreateDomainData = {
         /**
          * Makes a retried create return the original response
          */
-        'Idempotency-Key'?: string | null;
+        'Idempotency-Key'?: string;
     };
     path?: never;
     query?: never;
@@ -1524,7 +1524,7 @@ export type DeleteDomainData = {
         /**
          * ETag from a previous read
          */
-        'If-Match'?: string | null;
+        'If-Match'?: string;
     };
     path: {
         /**
@@ -1652,7 +1652,7 @@ export type UpdateDomainData = {
         /**
          * ETag from a previous read; 412 if the domain changed since
          */
-        'If-Match'?: string | null;
+        'If-Match'?: string;
     };
     path: {
         /**
@@ -1796,7 +1796,7 @@ export type CreateProductData = {
         /**
          * Makes a retried create return the original response
          */
-        'Idempotency-Key'?: string | null;
+        'Idempotency-Key'?: string;
     };
     path: {
         /**
@@ -1936,7 +1936,7 @@ export type UpdateProductData = {
         /**
          * ETag from a previous read; 412 if the product changed since
          */
-        'If-Match'?: string | null;
+        'If-Match'?: string;
     };
     path: {
         /**
@@ -2020,7 +2020,7 @@ export type DeprecateProductData = {
         /**
          * ETag from a previous read
          */
-        'If-Match'?: string | null;
+        'If-Match'?: string;
     };
     path: {
         /**
@@ -2092,7 +2092,7 @@ export type PublishProductData = {
         /**
          * ETag from a previous read
          */
-        'If-Match'?: string | null;
+        'If-Match'?: string;
     };
     path: {
         /**
@@ -2164,7 +2164,7 @@ export type RetireProductData = {
         /**
          * ETag from a previous read
          */
-        'If-Match'?: string | null;
+        'If-Match'?: string;
     };
     path: {
         /**
@@ -2888,7 +2888,7 @@ export type RequestSubscriptionData = {
         /**
          * Makes a retried request return the original response
          */
-        'Idempotency-Key'?: string | null;
+        'Idempotency-Key'?: string;
     };
     path?: never;
     query?: never;
@@ -3022,7 +3022,7 @@ export type ApproveSubscriptionData = {
         /**
          * ETag from a previous read; 412 if the subscription changed since
          */
-        'If-Match'?: string | null;
+        'If-Match'?: string;
     };
     path: {
         /**
@@ -3105,7 +3105,7 @@ export type CancelSubscriptionData = {
         /**
          * ETag from a previous read; 412 if the subscription changed since
          */
-        'If-Match'?: string | null;
+        'If-Match'?: string;
     };
     path: {
         /**
@@ -3188,7 +3188,7 @@ export type RejectSubscriptionData = {
         /**
          * ETag from a previous read; 412 if the subscription changed since
          */
-        'If-Match'?: string | null;
+        'If-Match'?: string;
     };
     path: {
         /**
@@ -3268,7 +3268,7 @@ export type RetrySubscriptionData = {
         /**
          * ETag from a previous read; 412 if the subscription changed since
          */
-        'If-Match'?: string | null;
+        'If-Match'?: string;
     };
     path: {
         /**
@@ -3339,7 +3339,7 @@ export type RevokeSubscriptionData = {
         /**
          * ETag from a previous read; 412 if the subscription changed since
          */
-        'If-Match'?: string | null;
+        'If-Match'?: string;
     };
     path: {
         /**
@@ -3473,7 +3473,7 @@ export type CreateWebhookData = {
         /**
          * Makes a retried create return the original response
          */
-        'Idempotency-Key'?: string | null;
+        'Idempotency-Key'?: string;
     };
     path?: never;
     query?: never;

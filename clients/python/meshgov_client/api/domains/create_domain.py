@@ -14,7 +14,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: NewDomain,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
@@ -108,12 +108,12 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: NewDomain,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Domain | Problem]:
     """Onboard a domain (admins).
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewDomain): Onboards a domain.
 
     Raises:
@@ -140,12 +140,12 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: NewDomain,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Domain | Problem | None:
     """Onboard a domain (admins).
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewDomain): Onboards a domain.
 
     Raises:
@@ -167,12 +167,12 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: NewDomain,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Domain | Problem]:
     """Onboard a domain (admins).
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewDomain): Onboards a domain.
 
     Raises:
@@ -197,12 +197,12 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: NewDomain,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Domain | Problem | None:
     """Onboard a domain (admins).
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewDomain): Onboards a domain.
 
     Raises:

@@ -13,7 +13,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     domain: str,
     *,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(if_match, Unset):
@@ -99,13 +99,13 @@ def sync_detailed(
     domain: str,
     *,
     client: AuthenticatedClient,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Delete a domain that owns no products (admins).
 
     Args:
         domain (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -131,13 +131,13 @@ def sync(
     domain: str,
     *,
     client: AuthenticatedClient,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Any | Problem | None:
     """Delete a domain that owns no products (admins).
 
     Args:
         domain (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -158,13 +158,13 @@ async def asyncio_detailed(
     domain: str,
     *,
     client: AuthenticatedClient,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Any | Problem]:
     """Delete a domain that owns no products (admins).
 
     Args:
         domain (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -188,13 +188,13 @@ async def asyncio(
     domain: str,
     *,
     client: AuthenticatedClient,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Any | Problem | None:
     """Delete a domain that owns no products (admins).
 
     Args:
         domain (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

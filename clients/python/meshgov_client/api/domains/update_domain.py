@@ -16,7 +16,7 @@ def _get_kwargs(
     domain: str,
     *,
     body: DomainPatch,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(if_match, Unset):
@@ -123,13 +123,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: DomainPatch,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Domain | Problem]:
     """Change a domain (admins).
 
     Args:
         domain (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (DomainPatch): Changes a domain, as a JSON Merge Patch: absent fields stay as they
             are; `null` removes a role
             ARN, empties `description` and `owners`, and is refused elsewhere.
@@ -160,13 +160,13 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: DomainPatch,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Domain | Problem | None:
     """Change a domain (admins).
 
     Args:
         domain (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (DomainPatch): Changes a domain, as a JSON Merge Patch: absent fields stay as they
             are; `null` removes a role
             ARN, empties `description` and `owners`, and is refused elsewhere.
@@ -192,13 +192,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: DomainPatch,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Domain | Problem]:
     """Change a domain (admins).
 
     Args:
         domain (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (DomainPatch): Changes a domain, as a JSON Merge Patch: absent fields stay as they
             are; `null` removes a role
             ARN, empties `description` and `owners`, and is refused elsewhere.
@@ -227,13 +227,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: DomainPatch,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Domain | Problem | None:
     """Change a domain (admins).
 
     Args:
         domain (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (DomainPatch): Changes a domain, as a JSON Merge Patch: absent fields stay as they
             are; `null` removes a role
             ARN, empties `description` and `owners`, and is refused elsewhere.

@@ -16,7 +16,7 @@ def _get_kwargs(
     domain: str,
     *,
     body: NewProduct,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
@@ -118,13 +118,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: NewProduct,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Product]:
     """Register a product in a domain (its producers, admins). It starts as a draft.
 
     Args:
         domain (str):
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewProduct): Registers a data product in a domain. It starts as a draft.
 
     Raises:
@@ -153,13 +153,13 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: NewProduct,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Problem | Product | None:
     """Register a product in a domain (its producers, admins). It starts as a draft.
 
     Args:
         domain (str):
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewProduct): Registers a data product in a domain. It starts as a draft.
 
     Raises:
@@ -183,13 +183,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: NewProduct,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Product]:
     """Register a product in a domain (its producers, admins). It starts as a draft.
 
     Args:
         domain (str):
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewProduct): Registers a data product in a domain. It starts as a draft.
 
     Raises:
@@ -216,13 +216,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: NewProduct,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Problem | Product | None:
     """Register a product in a domain (its producers, admins). It starts as a draft.
 
     Args:
         domain (str):
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewProduct): Registers a data product in a domain. It starts as a draft.
 
     Raises:

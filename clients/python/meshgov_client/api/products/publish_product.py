@@ -15,7 +15,7 @@ def _get_kwargs(
     domain: str,
     product: str,
     *,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(if_match, Unset):
@@ -104,14 +104,14 @@ def sync_detailed(
     product: str,
     *,
     client: AuthenticatedClient,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Problem | Product]:
     """Publish a product: draft or deprecated → published. Only published products can be subscribed to.
 
     Args:
         domain (str):
         product (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -139,14 +139,14 @@ def sync(
     product: str,
     *,
     client: AuthenticatedClient,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Problem | Product | None:
     """Publish a product: draft or deprecated → published. Only published products can be subscribed to.
 
     Args:
         domain (str):
         product (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -169,14 +169,14 @@ async def asyncio_detailed(
     product: str,
     *,
     client: AuthenticatedClient,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Problem | Product]:
     """Publish a product: draft or deprecated → published. Only published products can be subscribed to.
 
     Args:
         domain (str):
         product (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -202,14 +202,14 @@ async def asyncio(
     product: str,
     *,
     client: AuthenticatedClient,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Problem | Product | None:
     """Publish a product: draft or deprecated → published. Only published products can be subscribed to.
 
     Args:
         domain (str):
         product (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -17,7 +17,7 @@ def _get_kwargs(
     product: str,
     *,
     body: ProductPatch,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(if_match, Unset):
@@ -126,14 +126,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ProductPatch,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Problem | Product]:
     """Change a product (its domain's producers, admins).
 
     Args:
         domain (str):
         product (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (ProductPatch): Changes a product, as a JSON Merge Patch: absent fields stay as they
             are; `null` empties
             `description` and `tags` and is refused elsewhere. `source` can change only while a draft.
@@ -166,14 +166,14 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ProductPatch,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Problem | Product | None:
     """Change a product (its domain's producers, admins).
 
     Args:
         domain (str):
         product (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (ProductPatch): Changes a product, as a JSON Merge Patch: absent fields stay as they
             are; `null` empties
             `description` and `tags` and is refused elsewhere. `source` can change only while a draft.
@@ -201,14 +201,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ProductPatch,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Problem | Product]:
     """Change a product (its domain's producers, admins).
 
     Args:
         domain (str):
         product (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (ProductPatch): Changes a product, as a JSON Merge Patch: absent fields stay as they
             are; `null` empties
             `description` and `tags` and is refused elsewhere. `source` can change only while a draft.
@@ -239,14 +239,14 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ProductPatch,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Problem | Product | None:
     """Change a product (its domain's producers, admins).
 
     Args:
         domain (str):
         product (str):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (ProductPatch): Changes a product, as a JSON Merge Patch: absent fields stay as they
             are; `null` empties
             `description` and `tags` and is refused elsewhere. `source` can change only while a draft.

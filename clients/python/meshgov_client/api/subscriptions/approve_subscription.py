@@ -17,7 +17,7 @@ def _get_kwargs(
     id: UUID,
     *,
     body: Approval,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(if_match, Unset):
@@ -126,7 +126,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: Approval,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Problem | Subscription]:
     """Approve a pending subscription (whom the product domain's approval policy names, admins).
 
@@ -135,7 +135,7 @@ def sync_detailed(
 
     Args:
         id (UUID):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (Approval): Approves a pending subscription, optionally narrowing it (never widening
             it).
 
@@ -165,7 +165,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: Approval,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Problem | Subscription | None:
     """Approve a pending subscription (whom the product domain's approval policy names, admins).
 
@@ -174,7 +174,7 @@ def sync(
 
     Args:
         id (UUID):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (Approval): Approves a pending subscription, optionally narrowing it (never widening
             it).
 
@@ -199,7 +199,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: Approval,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Problem | Subscription]:
     """Approve a pending subscription (whom the product domain's approval policy names, admins).
 
@@ -208,7 +208,7 @@ async def asyncio_detailed(
 
     Args:
         id (UUID):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (Approval): Approves a pending subscription, optionally narrowing it (never widening
             it).
 
@@ -236,7 +236,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: Approval,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Problem | Subscription | None:
     """Approve a pending subscription (whom the product domain's approval policy names, admins).
 
@@ -245,7 +245,7 @@ async def asyncio(
 
     Args:
         id (UUID):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (Approval): Approves a pending subscription, optionally narrowing it (never widening
             it).
 

@@ -17,7 +17,7 @@ def _get_kwargs(
     id: UUID,
     *,
     body: DecisionComment,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(if_match, Unset):
@@ -126,13 +126,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: DecisionComment,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Problem | Subscription]:
     """Cancel one's own pending request (the requester, admins).
 
     Args:
         id (UUID):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (DecisionComment): A decision with a comment (required to reject, optional
             otherwise).
 
@@ -162,13 +162,13 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: DecisionComment,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Problem | Subscription | None:
     """Cancel one's own pending request (the requester, admins).
 
     Args:
         id (UUID):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (DecisionComment): A decision with a comment (required to reject, optional
             otherwise).
 
@@ -193,13 +193,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: DecisionComment,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Problem | Subscription]:
     """Cancel one's own pending request (the requester, admins).
 
     Args:
         id (UUID):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (DecisionComment): A decision with a comment (required to reject, optional
             otherwise).
 
@@ -227,13 +227,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: DecisionComment,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Problem | Subscription | None:
     """Cancel one's own pending request (the requester, admins).
 
     Args:
         id (UUID):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
         body (DecisionComment): A decision with a comment (required to reject, optional
             otherwise).
 

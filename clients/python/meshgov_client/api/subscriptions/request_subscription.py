@@ -14,7 +14,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: NewSubscription,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
@@ -115,7 +115,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: NewSubscription,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Subscription]:
     """Ask for access to a published product for a principal of the consumer domain (its consumers,
     admins).
@@ -124,7 +124,7 @@ def sync_detailed(
     existing subscription instead of a duplicate. Products set to auto-approve are approved at once.
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewSubscription): Asks for access to a published product for one AWS principal of
             the consumer domain.
 
@@ -152,7 +152,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: NewSubscription,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Problem | Subscription | None:
     """Ask for access to a published product for a principal of the consumer domain (its consumers,
     admins).
@@ -161,7 +161,7 @@ def sync(
     existing subscription instead of a duplicate. Products set to auto-approve are approved at once.
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewSubscription): Asks for access to a published product for one AWS principal of
             the consumer domain.
 
@@ -184,7 +184,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: NewSubscription,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Subscription]:
     """Ask for access to a published product for a principal of the consumer domain (its consumers,
     admins).
@@ -193,7 +193,7 @@ async def asyncio_detailed(
     existing subscription instead of a duplicate. Products set to auto-approve are approved at once.
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewSubscription): Asks for access to a published product for one AWS principal of
             the consumer domain.
 
@@ -219,7 +219,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: NewSubscription,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Problem | Subscription | None:
     """Ask for access to a published product for a principal of the consumer domain (its consumers,
     admins).
@@ -228,7 +228,7 @@ async def asyncio(
     existing subscription instead of a duplicate. Products set to auto-approve are approved at once.
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewSubscription): Asks for access to a published product for one AWS principal of
             the consumer domain.
 

@@ -15,7 +15,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: UUID,
     *,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(if_match, Unset):
@@ -104,13 +104,13 @@ def sync_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Problem | Subscription]:
     """Retry failed provisioning: grants or revokes that ended failed go back to work (stewards, admins).
 
     Args:
         id (UUID):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -136,13 +136,13 @@ def sync(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Problem | Subscription | None:
     """Retry failed provisioning: grants or revokes that ended failed go back to work (stewards, admins).
 
     Args:
         id (UUID):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -163,13 +163,13 @@ async def asyncio_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Response[Problem | Subscription]:
     """Retry failed provisioning: grants or revokes that ended failed go back to work (stewards, admins).
 
     Args:
         id (UUID):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -193,13 +193,13 @@ async def asyncio(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    if_match: None | str | Unset = UNSET,
+    if_match: str | Unset = UNSET,
 ) -> Problem | Subscription | None:
     """Retry failed provisioning: grants or revokes that ended failed go back to work (stewards, admins).
 
     Args:
         id (UUID):
-        if_match (None | str | Unset):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -14,7 +14,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: NewWebhook,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
@@ -103,7 +103,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: NewWebhook,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Webhook]:
     """Register a webhook (anyone authenticated).
 
@@ -112,7 +112,7 @@ def sync_detailed(
     optionally only some types. The answer holds the signing `secret`, which is never shown again.
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewWebhook): Registers a webhook.
 
     Raises:
@@ -139,7 +139,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: NewWebhook,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Problem | Webhook | None:
     """Register a webhook (anyone authenticated).
 
@@ -148,7 +148,7 @@ def sync(
     optionally only some types. The answer holds the signing `secret`, which is never shown again.
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewWebhook): Registers a webhook.
 
     Raises:
@@ -170,7 +170,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: NewWebhook,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Webhook]:
     """Register a webhook (anyone authenticated).
 
@@ -179,7 +179,7 @@ async def asyncio_detailed(
     optionally only some types. The answer holds the signing `secret`, which is never shown again.
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewWebhook): Registers a webhook.
 
     Raises:
@@ -204,7 +204,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: NewWebhook,
-    idempotency_key: None | str | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
 ) -> Problem | Webhook | None:
     """Register a webhook (anyone authenticated).
 
@@ -213,7 +213,7 @@ async def asyncio(
     optionally only some types. The answer holds the signing `secret`, which is never shown again.
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (str | Unset):
         body (NewWebhook): Registers a webhook.
 
     Raises:
