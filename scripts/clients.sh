@@ -230,6 +230,11 @@ cmd_flow() {
         [[ -n ${!var:-} ]] || die "$var must be set (see scripts/clients.sh)"
     done
     [[ -x $MESHGOV_BIN ]] || die "MESHGOV_BIN=$MESHGOV_BIN is not an executable"
+    # The TypeScript test runs from clients/typescript: a relative path would point elsewhere there.
+    # (Made absolute without resolving links: a venv's python is a link that must stay the venv's.)
+    if [[ $EMULATOR_PYTHON == */* && $EMULATOR_PYTHON != /* ]]; then
+        EMULATOR_PYTHON=$(cd "$(dirname "$EMULATOR_PYTHON")" && pwd)/$(basename "$EMULATOR_PYTHON")
+    fi
     "$EMULATOR_PYTHON" -c 'import boto3' 2>/dev/null || die "EMULATOR_PYTHON=$EMULATOR_PYTHON cannot import boto3"
     curl -fsS -o /dev/null --max-time 5 "$BASE_URL/readyz" || die "meshgov at $BASE_URL is not ready ($BASE_URL/readyz)"
     export MESHGOV_JWT_DEV_SECRET
