@@ -16,7 +16,7 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::auth::Authenticator;
+use super::auth::{Authenticator, Caller, bearer_token};
 use super::problem::ApiError;
 use crate::config::RateLimit;
 
@@ -42,13 +42,19 @@ impl Limits {
 }
 
 /// Answers `429 rate_limited` with `Retry-After` when the caller's bucket is empty.
-pub async fn limit(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+pub async fn limit(State(limits): State<Limits>, mut request: Request, next: Next) -> Response {
     if EXEMPT.contains(&request.uri().path()) {
         return next.run(request).await;
     }
-    let key = caller_key(&limits.auth, request.headers(), request.extensions()).await;
+    let (key, caller) = identify(&limits.auth, request.headers(), request.extensions()).await;
     match limits.limiter.take(&key, Instant::now()) {
-        Ok(()) => next.run(request).await,
+        Ok(()) => {
+            // Handed to the handler's `Caller` extractor, which then does not verify it again.
+            if let Some(caller) = caller {
+                request.extensions_mut().insert(caller);
+            }
+            next.run(request).await
+        }
         Err(wait) => {
             let limit = limits.limiter.limit;
             let mut response = ApiError::rate_limited(format!(
@@ -62,28 +68,19 @@ pub async fn limit(State(limits): State<Limits>, request: Request, next: Next) -
     }
 }
 
-/// `sub:<sub>` for a token that verifies (the authenticator caches verified tokens, so the
-/// handler's own check costs nothing more), else `ip:<address>`, else `anonymous` (no connection
-/// info: the router driven in-process, as tests do).
-/// Takes the headers, not the request, which cannot be held across an await (its body is not
-/// `Sync`).
-async fn caller_key(auth: &Authenticator, headers: &HeaderMap, extensions: &Extensions) -> String {
+/// The caller's key, `sub:<sub>` for a token that verifies (with the verified caller), else
+/// `ip:<address>`, else `anonymous` (no connection info: the router driven in-process, as tests
+/// do). Takes the headers, not the request, which cannot be held across an await (its body is
+/// not `Sync`).
+async fn identify(auth: &Authenticator, headers: &HeaderMap, extensions: &Extensions) -> (String, Option<Caller>) {
     let address = match extensions.get::<ConnectInfo<SocketAddr>>() {
         Some(ConnectInfo(address)) => format!("ip:{}", address.ip()),
         None => "anonymous".to_string(),
     };
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    match token {
-        Some(token) => match auth.verify(token).await {
-            Ok(caller) => format!("sub:{}", caller.sub),
-            Err(_) => address,
-        },
-        None => address,
+    let Ok(token) = bearer_token(headers) else { return (address, None) };
+    match auth.verify(token).await {
+        Ok(caller) => (format!("sub:{}", caller.sub), Some(caller)),
+        Err(_) => (address, None),
     }
 }
 
