@@ -53,10 +53,7 @@ impl Modify for SharedParts {
         // Before the shared responses, so the 304s and 429s get their headers documented too.
         document_conventions(doc);
         for item in doc.paths.paths.values_mut() {
-            for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete]
-                .into_iter()
-                .flatten()
-            {
+            for op in operations(item) {
                 add_shared_responses(op);
             }
         }
@@ -131,7 +128,7 @@ fn document_conventions(doc: &mut OpenApiDoc) {
     use utoipa::openapi::Required;
     for (path, item) in doc.paths.paths.iter_mut() {
         if path.starts_with("/api/v1/") {
-            for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete].into_iter().flatten() {
+            for op in operations(item) {
                 op.responses.responses.entry("429".to_string()).or_insert_with(|| {
                     ResponseBuilder::new()
                         .description("Too many requests from this caller; see Retry-After")
@@ -178,7 +175,7 @@ fn constrain_headers(doc: &mut OpenApiDoc) {
     let if_match = format!(r"^(\*|{ENTITY_TAG}( *, *{ENTITY_TAG}){{0,19}})$");
     let shapes = [("If-Match", if_match.as_str(), 1600), ("Idempotency-Key", r"^[!-~]{1,255}$", 255)];
     for item in doc.paths.paths.values_mut() {
-        for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete].into_iter().flatten() {
+        for op in operations(item) {
             for parameter in op.parameters.iter_mut().flatten() {
                 let RefOr::T(parameter) = parameter else { continue };
                 let Some((_, pattern, max)) = shapes.iter().find(|(name, _, _)| parameter.name == *name) else { continue };
@@ -202,6 +199,11 @@ fn share_page_items(components: &mut utoipa::openapi::Components) {
             items.items = ArrayItems::RefOrSchema(Box::new(Ref::from_schema_name(item).into()));
         }
     }
+}
+
+/// The operations of a path, whatever their method.
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete].into_iter().flatten()
 }
 
 /// The committed form of the document: pretty JSON with a trailing newline.
