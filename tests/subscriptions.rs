@@ -236,6 +236,8 @@ async fn decisions_with_a_stale_if_match_are_412_and_change_nothing(pool: PgPool
     let unchanged = m.app.get(&format!("/api/v1/subscriptions/{id}"), &steward()).await;
     assert_eq!(unchanged.body["status"], "pending");
     assert_eq!(unchanged.etag(), current, "a refused decision changes nothing");
+    m.run_jobs().await;
+    assert!(m.lf_state().await.is_empty(), "a refused approval grants nothing in Lake Formation");
 
     let approved = m.app.call(Method::POST, &path("approve")).bearer(&steward()).if_match(&current).send().await;
     assert_eq!(approved.status, 202, "{}", approved.body);
@@ -253,6 +255,8 @@ async fn decisions_with_a_stale_if_match_are_412_and_change_nothing(pool: PgPool
     assert_eq!(revoked.status, 202, "{}", revoked.body);
     assert_eq!(revoked.body["status"], "revoked");
     assert!(m.audit("subscription.revoked", &target(&id)).await.len() == 1);
+    m.run_jobs().await;
+    assert!(m.lf_state().await.is_empty(), "the revoke that passed its precondition is carried out");
 }
 
 #[sqlx::test]
