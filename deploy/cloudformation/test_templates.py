@@ -294,10 +294,6 @@ def test_role_names_are_the_ones_meshgov_and_deploy_iam_use():
         assert trust["Statement"][0]["Principal"]["AWS"] == "arn:aws:iam::<GOVERNANCE_ACCOUNT>:role/meshgov"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "deploy/iam/governance-service.json lets meshgov assume meshgov-catalog-reader and meshgov-grants but "
-    "not the consumers' link role (meshgov-links): add arn:aws:iam::*:role/meshgov-links there, then the "
-    "statement test makes governance.yaml follow, and this marker goes"))
 def test_meshgov_may_assume_every_role_that_trusts_it():
     policies = role_policies(Evaluator(GOVERNANCE, "<GOVERNANCE_ACCOUNT>"), "ServiceRole")
     assumable = {r for s in policies["governance-service"] if "sts:AssumeRole" in as_list(s["Action"])
