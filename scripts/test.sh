@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit and integration tests against real Postgres and the AWS
-# emulator (plus the emulator's own tests), then the contract: the committed openapi/openapi.json
+# emulator (plus the emulator's own tests), the CloudFormation templates (cfn-lint and their
+# tests), then the contract: the committed openapi/openapi.json
 # validated, the generated Python and TypeScript clients (clients/) checked for drift and types
 # and run through a full flow against the running service, and the service fuzzed with
 # schemathesis.
 #
 #   scripts/test.sh             everything
-#   scripts/test.sh --no-fuzz   only the cargo tests and the emulator's tests
+#   scripts/test.sh --no-fuzz   only the cargo tests, the emulator's tests and the templates
 #   scripts/test.sh --fuzz-only only the contract: validator, clients, fuzzing
 #
 # Postgres: DATABASE_URL when set (it must name a superuser: every integration test creates its
@@ -27,7 +28,7 @@ source "$SCRIPTS/demo-data.sh"
 
 SCHEMATHESIS_VERSION=4.32.5
 OPENAPI_VALIDATOR_VERSION=0.9.0
-FUZZ_CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
+FUZZ_CHECKS=all
 
 run_cargo=1
 run_fuzz=1
@@ -94,6 +95,14 @@ if ((run_cargo)); then
         set -e
         record "emulator tests" "$status" $((SECONDS - t))
     fi
+
+    t=$SECONDS
+    log "stage 1c: the CloudFormation templates: cfn-lint and their tests (deploy/cloudformation/check.sh)"
+    set +e
+    MESHGOV_STATE=$MESHGOV_STATE bash "$MESHGOV_REPO/deploy/cloudformation/check.sh"
+    status=$?
+    set -e
+    record "CloudFormation templates" "$status" $((SECONDS - t))
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -137,7 +146,10 @@ run_schemathesis() {
     done
     printf '%s\n' "$line" >&2
     local status=0
-    (cd "$fuzz_dir" && timeout --signal=INT --kill-after=30 "$timeout_s" "$ST" "${args[@]}") || status=$?
+    # The hooks (scripts/schemathesis_hooks.py): a workaround for a schemathesis bug and the check
+    # that keeps accepted 400s and 422s to the rules the contract cannot state.
+    (cd "$fuzz_dir" && SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$SCRIPTS" \
+        timeout --signal=INT --kill-after=30 "$timeout_s" "$ST" "${args[@]}") || status=$?
     if ((status == 124)); then
         warn "schemathesis ($who) stopped after ${timeout_s}s (MESHGOV_FUZZ_TIMEOUT)"
     fi

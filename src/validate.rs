@@ -79,8 +79,9 @@ impl RoleArn {
         let [arn, partition, service, region, account, resource] = parts.as_slice() else { return Err(err()) };
         let name = resource.strip_prefix("role/").ok_or_else(err)?;
         let valid = *arn == "arn"
-            && (*partition == "aws" || partition.starts_with("aws-"))
-            && partition.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+            && partition.strip_prefix("aws").is_some_and(|rest| {
+                rest.is_empty() || rest.strip_prefix('-').is_some_and(|r| r.split('-').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase())))
+            })
             && *service == "iam"
             && region.is_empty()
             && AwsAccountId::parse(field, account).is_ok()
@@ -112,18 +113,19 @@ pub fn glue_name(field: &str, raw: &str) -> Result<String, FieldError> {
 /// characters (newlines and tabs are allowed when `multiline`).
 pub fn text(field: &str, raw: &str, min: usize, max: usize, multiline: bool) -> Result<String, FieldError> {
     let value = raw.trim();
-    let len = value.chars().count();
-    if len < min {
+    if value.chars().count() < min {
         return Err(if min == 1 {
             FieldError::new(field, "required", "must not be empty")
         } else {
             FieldError::new(field, "too_short", format!("must be at least {min} characters"))
         });
     }
-    if len > max {
+    // The limit counts what was sent, as the contract's maxLength does, not what trimming leaves.
+    if raw.chars().count() > max {
         return Err(FieldError::new(field, "too_long", format!("must be at most {max} characters")));
     }
-    if value.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\t' | '\r'))) {
+    // Controls are refused wherever they are, trimmed ends included, as the contract's pattern says.
+    if raw.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\t' | '\r'))) {
         return Err(FieldError::new(field, "invalid_characters", "must not contain control characters"));
     }
     Ok(value.to_string())

@@ -103,3 +103,52 @@ async fn check_values(pool: &sqlx::PgPool, table: &str, column: &str) -> Vec<Str
     let list = &list[..list.find(']').unwrap()];
     list.split(", ").map(|v| v.trim_start_matches('\'').trim_end_matches("'::text").to_string()).collect()
 }
+
+/// The patterns the contract gives request fields accept exactly what the services' validators
+/// accept, on samples from both sides of each rule: a client that trusts the contract is never
+/// refused for a field's shape, and the server never takes what the contract forbids.
+#[test]
+fn request_patterns_agree_with_the_validators() {
+    let doc = serde_json::to_value(meshgov::routes::openapi_document()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let pattern = |schema: &str, pointer: &str| -> regex_lite::Regex {
+        let p = schemas[schema].pointer(pointer).and_then(|p| p.as_str()).unwrap_or_else(|| panic!("{schema}{pointer}"));
+        regex_lite::Regex::new(p).unwrap_or_else(|e| panic!("{schema}{pointer}: {e}"))
+    };
+    let agree = |name: &str, re: &regex_lite::Regex, valid: &dyn Fn(&str) -> bool, samples: &[&str]| {
+        for s in samples {
+            assert_eq!(re.is_match(s), valid(s), "{name}: the contract says {} for {s:?}, the server {}", re.is_match(s), valid(s));
+        }
+    };
+    use meshgov::validate;
+
+    let role = pattern("NewDomain", "/properties/sync_role_arn/pattern");
+    let long_name = format!("arn:aws:iam::111122223333:role/{}", "r".repeat(512));
+    let too_long_name = format!("arn:aws:iam::111122223333:role/{}", "r".repeat(513));
+    agree("role ARN", &role, &|s| validate::RoleArn::parse("f", s).is_ok(), &[
+        "arn:aws:iam::111122223333:role/meshgov", "arn:aws-cn:iam::111122223333:role/a", "arn:aws-us-gov:iam::111122223333:role/p/a",
+        &long_name, &too_long_name, "arn:aws:iam::111122223333:role/", "arn:aws:iam::111122223333:role/a/", "arn:aws-:iam::111122223333:role/a",
+        "arn:aws--x:iam::111122223333:role/a", "arn:aws:iam::11112222333:role/a", "arn:aws:iam:eu-west-1:111122223333:role/a",
+        "arn:aws:iam::111122223333:user/a", "arn:aws:iam::111122223333:role/a b", "arn:AWS:iam::111122223333:role/a",
+    ]);
+    for (schema, pointer, multiline, required) in [
+        ("NewDomain", "/properties/name/pattern", false, true),
+        ("NewDomain", "/properties/description/pattern", true, false),
+        ("NewSubscription", "/properties/justification/pattern", true, true),
+    ] {
+        let re = pattern(schema, pointer);
+        agree(&format!("{schema}{pointer}"), &re, &|s| validate::text("f", s, usize::from(required), 10_000, multiline).is_ok(), &[
+            "Sales", "  Sales  ", "", " ", "\t", "a\nb", "a\tb", "a\u{7}b", "a\u{85}b", "caf\u{e9}", "\u{0}", "line\r\n",
+        ]);
+    }
+    let glue = pattern("Source", "/properties/tables/items/pattern");
+    let long = "t".repeat(255);
+    let too_long = "t".repeat(256);
+    agree("Glue name", &glue, &|s| validate::glue_name("f", s).is_ok(), &["orders", "fact_2024", "", "Orders", "or-ders", &long, &too_long]);
+    let url = pattern("NewWebhook", "/properties/url/pattern");
+    agree("webhook URL", &url, &|s| meshgov::webhooks::service::check_url(s, true, true).is_ok(), &[
+        "https://hooks.example.com/meshgov", "http://127.0.0.1:9000/in?a=1&b=%20", "https://[2001:db8::1]:8443/x", "https://HOOKS.example.com",
+        "https://hooks.example.com/a b", "https://hooks.example.com/#top", "https://user:pw@hooks.example.com/", "ftp://hooks.example.com/",
+        "https://hooks.example.com/caf\u{e9}", "https://", "hooks.example.com", "https://hooks.example.com/x\"y",
+    ]);
+}

@@ -163,6 +163,7 @@ async fn every_refusal_is_a_403_problem_in(pool: PgPool, mode: CatalogMode) {
     m.app.post_empty(&path("retry"), &producer("sales")).await.problem(403, "forbidden");
     // Reject needs a comment.
     m.app.post_empty(&path("reject"), &steward()).await.field_error("comment", "required");
+    m.app.post(&path("reject"), &steward(), json!({"comment": "  "})).await.field_error("comment", "required");
 
     // The owners policy lets the producers decide; a producer of another domain still may not.
     let r = m.app.patch("/api/v1/domains/sales", &admin(), json!({ "approval_policy": "owners" })).await;

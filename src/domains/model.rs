@@ -171,7 +171,7 @@ pub struct NewDomain {
     #[serde(default)]
     #[schema(
         example = "arn:aws:iam::111122223333:role/meshgov-catalog-reader",
-        pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$",
+        pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{0,511}[A-Za-z0-9+=,.@_-]$",
         max_length = 600
     )]
     pub sync_role_arn: Option<String>,
@@ -185,15 +185,15 @@ pub struct NewDomain {
     pub catalog_mode: Option<CatalogMode>,
     /// A role of the governance account (central mode).
     #[serde(default)]
-    #[schema(example = "arn:aws:iam::999988887777:role/meshgov-data-access", pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
+    #[schema(example = "arn:aws:iam::999988887777:role/meshgov-data-access", pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{0,511}[A-Za-z0-9+=,.@_-]$", max_length = 600)]
     pub data_access_role_arn: Option<String>,
     /// Must be a role in `aws_account_id` (producer mode).
     #[serde(default)]
-    #[schema(example = "arn:aws:iam::111122223333:role/meshgov-grants", pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
+    #[schema(example = "arn:aws:iam::111122223333:role/meshgov-grants", pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{0,511}[A-Za-z0-9+=,.@_-]$", max_length = 600)]
     pub grant_role_arn: Option<String>,
     /// Must be a role in `aws_account_id` (consumer access: invitations, resource links).
     #[serde(default)]
-    #[schema(example = "arn:aws:iam::111122223333:role/meshgov-links", pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
+    #[schema(example = "arn:aws:iam::111122223333:role/meshgov-links", pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{0,511}[A-Za-z0-9+=,.@_-]$", max_length = 600)]
     pub link_role_arn: Option<String>,
 }
 
@@ -215,7 +215,7 @@ pub struct DomainPatch {
     #[schema(nullable = false)]
     pub aws_account_id: Option<String>,
     #[serde(default, deserialize_with = "crate::http::patch::null_removes")]
-    #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
+    #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{0,511}[A-Za-z0-9+=,.@_-]$", max_length = 600)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_role_arn: Option<Option<String>>,
     /// `null` empties them.
@@ -231,17 +231,17 @@ pub struct DomainPatch {
     pub catalog_mode: Option<CatalogMode>,
     /// `null` removes it.
     #[serde(default, deserialize_with = "crate::http::patch::null_removes")]
-    #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
+    #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{0,511}[A-Za-z0-9+=,.@_-]$", max_length = 600)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_access_role_arn: Option<Option<String>>,
     /// `null` removes it.
     #[serde(default, deserialize_with = "crate::http::patch::null_removes")]
-    #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
+    #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{0,511}[A-Za-z0-9+=,.@_-]$", max_length = 600)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_role_arn: Option<Option<String>>,
     /// `null` removes it.
     #[serde(default, deserialize_with = "crate::http::patch::null_removes")]
-    #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", max_length = 600)]
+    #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{0,511}[A-Za-z0-9+=,.@_-]$", max_length = 600)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link_role_arn: Option<Option<String>>,
 }

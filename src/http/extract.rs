@@ -100,27 +100,42 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         let text = value
             .to_str()
             .map_err(|_| ApiError::bad_request("invalid_if_match", "If-Match must be ASCII"))?;
-        let tags: Vec<String> = text.split(',').map(|t| t.trim().to_string()).collect();
-        let well_formed = if tags.len() == 1 && tags[0] == "*" { true } else { tags.iter().all(|t| is_entity_tag(t)) };
-        if !well_formed || tags.len() > 20 {
-            return Err(ApiError::bad_request(
+        let tags = entity_tags(text).ok_or_else(|| {
+            ApiError::bad_request(
                 "invalid_if_match",
                 "If-Match must be `*` or 1 to 20 ETags as the API sends them (\"3\"), separated by commas",
-            ));
-        }
+            )
+        })?;
         Ok(IfMatch(Some(tags)))
     }
 }
 
-/// `"…"` or `W/"…"` with up to 64 visible ASCII characters other than `"` inside (RFC 9110
-/// §8.8.3), the shape the OpenAPI document gives `If-Match` (src/http/openapi.rs).
-fn is_entity_tag(tag: &str) -> bool {
-    let opaque = tag.strip_prefix("W/").unwrap_or(tag);
-    opaque.len() >= 2
-        && opaque.len() <= 66
-        && opaque.starts_with('"')
-        && opaque.ends_with('"')
-        && opaque[1..opaque.len() - 1].bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b))
+/// `*`, or 1 to 20 entity tags separated by commas and spaces: `"…"` or `W/"…"` with up to 64
+/// visible ASCII characters other than `"` inside (RFC 9110 §8.8.3), which may include commas, so
+/// the list is read tag by tag, not split. The shape the OpenAPI document gives `If-Match`
+/// (src/http/openapi.rs). `None` when malformed.
+fn entity_tags(text: &str) -> Option<Vec<String>> {
+    if text == "*" {
+        return Some(vec![text.to_string()]);
+    }
+    let mut tags = Vec::new();
+    let mut rest = text;
+    loop {
+        let weak = rest.starts_with("W/");
+        let quoted = rest.get(if weak { 2 } else { 0 }..)?.strip_prefix('"')?;
+        let opaque = &quoted[..quoted.find('"')?];
+        if opaque.len() > 64 || !opaque.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b)) {
+            return None;
+        }
+        let (tag, after) = rest.split_at(if weak { 2 } else { 0 } + opaque.len() + 2);
+        tags.push(tag.to_string());
+        rest = after.trim_start_matches(' ');
+        if rest.is_empty() {
+            break;
+        }
+        rest = rest.strip_prefix(',')?.trim_start_matches(' ');
+    }
+    (tags.len() <= 20).then_some(tags)
 }
 
 /// The optional `Idempotency-Key` of a create.
@@ -181,5 +196,27 @@ impl<S: Send + Sync, T: Default + serde::de::DeserializeOwned> FromRequest<S> fo
                 err
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entity_tags;
+
+    #[test]
+    fn if_match_lists_are_read_tag_by_tag() {
+        assert_eq!(entity_tags("*").unwrap(), ["*"]);
+        assert_eq!(entity_tags(r#""3""#).unwrap(), [r#""3""#]);
+        // A comma inside a tag belongs to it (RFC 9110 allows it), and spaces around the commas.
+        assert_eq!(entity_tags(r#""a,b"   ,  W/"c" ,"d""#).unwrap(), [r#""a,b""#, r#"W/"c""#, r#""d""#]);
+        assert_eq!(entity_tags(r#""""#).unwrap(), [r#""""#]);
+        assert_eq!(entity_tags(&vec![r#""1""#; 20].join(",")).unwrap().len(), 20);
+        for bad in ["", "0", "3", r#""3"#, r#""3","#, r#","3""#, r#""3",,"4""#, r#""3" "4""#, r#""3"x"#, "*, \"3\"", "w/\"3\"",
+            "\"3\"\t,\"4\"", "\"caf\u{e9}\""]
+        {
+            assert!(entity_tags(bad).is_none(), "{bad:?}");
+        }
+        assert!(entity_tags(&format!("\"{}\"", "a".repeat(65))).is_none());
+        assert!(entity_tags(&vec![r#""1""#; 21].join(",")).is_none());
     }
 }

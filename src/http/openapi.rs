@@ -49,7 +49,10 @@ impl Modify for SharedParts {
             ),
         );
         share_page_items(components);
+        constrain_text(components);
         constrain_headers(doc);
+        constrain_query(doc);
+        add_links(doc);
         // Before the shared responses, so the 304s and 429s get their headers documented too.
         document_conventions(doc);
         for item in doc.paths.paths.values_mut() {
@@ -180,6 +183,167 @@ fn constrain_headers(doc: &mut OpenApiDoc) {
                 let RefOr::T(parameter) = parameter else { continue };
                 let Some((_, pattern, max)) = shapes.iter().find(|(name, _, _)| parameter.name == *name) else { continue };
                 parameter.schema = Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some(*pattern)).max_length(Some(*max)).into());
+            }
+        }
+    }
+}
+
+/// Characters `validate::text` refuses: Unicode controls (category Cc); multi-line text keeps
+/// tab, line feed and carriage return.
+const CONTROLS: &str = r"\u0000-\u001f\u007f-\u009f";
+const CONTROLS_BUT_LINES: &str = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f";
+
+/// The shape `validate::text` accepts: no control characters, and when required, something other
+/// than white space (the server trims).
+fn text_pattern(multiline: bool, required: bool) -> String {
+    let controls = if multiline { CONTROLS_BUT_LINES } else { CONTROLS };
+    if required { format!(r"^[^{controls}]*[^\s{controls}][^{controls}]*$") } else { format!("^[^{controls}]*$") }
+}
+
+/// Glue database, table and column names as `validate::glue_name` accepts them.
+const GLUE_NAME: &str = "^[a-z0-9_]{1,255}$";
+/// A product tag as the products service accepts it.
+const TAG: &str = "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,49}$";
+/// A CloudEvent type of ours (`events::model::action_of`): the audit action's own name of a renamed
+/// type is not one.
+const EVENT_TYPE: &str = r"^(?!io\.meshgov\.lakeformation\.batch_(grant|revoke)$)io\.meshgov\.[a-z_]+(\.[a-z_]+)+$";
+
+/// The shapes of request fields that utoipa's attributes cannot state (item patterns, patterns
+/// built from one definition), so that a generated client and the fuzzer know what the services
+/// accept: free text as `validate::text` takes it, tags as the products service does, Glue names
+/// as `validate::glue_name`, event types as `events::model::action_of`.
+fn constrain_text(components: &mut utoipa::openapi::Components) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    let line = || text_pattern(false, true);
+    let prose = || text_pattern(true, false);
+    // (schema, property, whether the shape is of the property's items, pattern, item length limit)
+    let rules: [(&str, &str, bool, String, Option<usize>); 21] = [
+        ("NewDomain", "name", false, line(), None),
+        ("NewDomain", "description", false, prose(), None),
+        ("NewDomain", "owners", true, line(), Some(200)),
+        ("DomainPatch", "name", false, line(), None),
+        ("DomainPatch", "description", false, prose(), None),
+        ("DomainPatch", "owners", true, line(), Some(200)),
+        ("NewProduct", "name", false, line(), None),
+        ("NewProduct", "owner", false, line(), None),
+        ("NewProduct", "description", false, prose(), None),
+        ("NewProduct", "tags", true, TAG.into(), Some(50)),
+        ("ProductPatch", "name", false, line(), None),
+        ("ProductPatch", "owner", false, line(), None),
+        ("ProductPatch", "description", false, prose(), None),
+        ("ProductPatch", "tags", true, TAG.into(), Some(50)),
+        ("Source", "tables", true, GLUE_NAME.into(), Some(255)),
+        ("NewSubscription", "justification", false, text_pattern(true, true), None),
+        ("Approval", "comment", false, prose(), None),
+        ("DecisionComment", "comment", false, prose(), None),
+        ("Rejection", "comment", false, text_pattern(true, true), None),
+        ("NewWebhook", "description", false, prose(), None),
+        ("NewWebhook", "types", true, EVENT_TYPE.into(), Some(200)),
+    ];
+    for (schema, property, items, pattern, item_max) in rules {
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else {
+            panic!("constrain_text: no schema {schema}")
+        };
+        let Some(RefOr::T(target)) = object.properties.get_mut(property) else { panic!("constrain_text: no {schema}.{property}") };
+        let target = if items {
+            match target {
+                Schema::Array(array) => match &mut array.items {
+                    ArrayItems::RefOrSchema(item) => match item.as_mut() {
+                        RefOr::T(item) => item,
+                        RefOr::Ref(_) => panic!("constrain_text: {schema}.{property} items are a reference"),
+                    },
+                    ArrayItems::False => panic!("constrain_text: {schema}.{property} has no items"),
+                },
+                _ => panic!("constrain_text: {schema}.{property} is not an array"),
+            }
+        } else {
+            target
+        };
+        let Schema::Object(string) = target else { panic!("constrain_text: {schema}.{property} is not a string") };
+        string.pattern = Some(pattern);
+        if item_max.is_some() {
+            string.max_length = item_max;
+        }
+    }
+}
+
+/// The free-text query filters (`validate::query_text`: 1 or more visible characters) and the
+/// opaque cursors (base64url; empty means the first page).
+fn constrain_query(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::Schema;
+    const FILTERS: [&str; 9] = ["actor", "action", "target", "q", "domain", "tag", "product", "consumer_domain", "cursor"];
+    for item in doc.paths.paths.values_mut() {
+        for op in operations(item) {
+            for parameter in op.parameters.iter_mut().flatten() {
+                let RefOr::T(parameter) = parameter else { continue };
+                if !matches!(parameter.parameter_in, utoipa::openapi::path::ParameterIn::Query) || !FILTERS.contains(&parameter.name.as_str()) {
+                    continue;
+                }
+                let Some(RefOr::T(Schema::Object(string))) = parameter.schema.as_mut() else { continue };
+                if string.pattern.is_some() || string.enum_values.is_some() {
+                    continue;
+                }
+                if parameter.name == "cursor" {
+                    string.pattern = Some("^[A-Za-z0-9_-]*$".to_string());
+                    string.max_length = Some(1024);
+                } else {
+                    string.pattern = Some(text_pattern(false, true));
+                }
+            }
+        }
+    }
+}
+
+/// OpenAPI links from each creation to what can be done with the created resource, naming the
+/// path parameters from the answer's body, so that a client (and the fuzzer's stateful phase)
+/// can follow them. Product paths take the slugs, not the id.
+fn add_links(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::link::LinkBuilder;
+    let domain = [("domain", "$response.body#/slug")];
+    let product = [("domain", "$response.body#/domain"), ("product", "$response.body#/slug")];
+    let id = [("id", "$response.body#/id")];
+    // (operation, status, targets, parameters)
+    let links: [(&str, &str, &[&str], &[(&str, &str)]); 6] = [
+        (
+            "create_domain",
+            "201",
+            &["get_domain", "update_domain", "delete_domain", "domain_readiness", "sync_domain", "create_product", "list_domain_products"],
+            &domain,
+        ),
+        (
+            "create_product",
+            "201",
+            &[
+                "get_product", "update_product", "publish_product", "deprecate_product", "retire_product", "sync_product",
+                "get_product_schema", "list_schema_changes",
+            ],
+            &product,
+        ),
+        (
+            "request_subscription",
+            "201",
+            &["get_subscription", "approve_subscription", "reject_subscription", "cancel_subscription", "revoke_subscription", "retry_subscription"],
+            &id,
+        ),
+        ("create_webhook", "201", &["get_webhook", "delete_webhook", "list_deliveries"], &id),
+        ("sync_domain", "202", &["get_job"], &id),
+        ("sync_product", "202", &["get_job"], &id),
+    ];
+    let known: Vec<String> = doc.paths.paths.values_mut().flat_map(operations).filter_map(|op| op.operation_id.clone()).collect();
+    for item in doc.paths.paths.values_mut() {
+        for op in operations(item) {
+            let Some((_, status, targets, parameters)) = links.iter().find(|(name, ..)| op.operation_id.as_deref() == Some(*name)) else { continue };
+            let Some(RefOr::T(response)) = op.responses.responses.get_mut(*status) else { panic!("add_links: no {status} answer") };
+            for target in targets.iter() {
+                assert!(known.iter().any(|k| k == target), "add_links: no operation {target}");
+                let mut link = LinkBuilder::new().operation_id(*target);
+                for (name, value) in parameters.iter() {
+                    link = link.parameter(*name, *value);
+                }
+                response.links.insert((*target).to_string(), RefOr::T(link.build()));
             }
         }
     }

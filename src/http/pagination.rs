@@ -41,7 +41,8 @@ pub fn encode_cursor<K: Serialize>(kind: &str, key: &K) -> String {
 }
 
 pub fn decode_cursor<K: DeserializeOwned>(kind: &str, cursor: Option<&str>) -> Result<Option<K>, ApiError> {
-    let Some(cursor) = cursor else { return Ok(None) };
+    // An empty cursor is the first page, as no cursor is (clients often send `cursor=`).
+    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else { return Ok(None) };
     let bad = || ApiError::bad_request("invalid_cursor", "the cursor is not one this list produced");
     if cursor.len() > 1024 {
         return Err(bad());

@@ -54,7 +54,7 @@ impl Valid {
 }
 
 fn tag(field: &str, raw: &str) -> Result<String, crate::http::problem::FieldError> {
-    let t = raw.trim().to_lowercase();
+    let t = raw.to_lowercase();
     let ok = (1..=50).contains(&t.len())
         && t.starts_with(|c: char| c.is_ascii_alphanumeric())
         && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.:".contains(&b));

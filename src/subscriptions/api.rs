@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::model::{Approval, DecisionComment, Decision, ListQuery, NewSubscription, Subscription, SubscriptionRow};
+use super::model::{Approval, DecisionComment, Decision, ListQuery, NewSubscription, Rejection, Subscription, SubscriptionRow};
 use super::service::{self, Requested};
 use crate::AppState;
 use crate::http::auth::Caller;
@@ -160,7 +160,7 @@ async fn simple_decision(state: &AppState, caller: &Caller, id: Uuid, if_match: 
 #[utoipa::path(
     post, path = "/subscriptions/{id}/reject", tag = "subscriptions",
     params(("id" = Uuid, Path, description = "Subscription id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read; 412 if the subscription changed since")),
-    request_body(content = DecisionComment, description = "The comment is required"),
+    request_body(content = Rejection, description = "Why: the requester reads it"),
     responses(
         (status = 200, description = "Rejected", body = Subscription, headers(("ETag" = String))),
         (status = 404, description = "No such subscription", body = Problem, content_type = "application/problem+json"),
@@ -174,9 +174,9 @@ async fn reject_subscription(
     caller: Caller,
     AppPath(id): AppPath<Uuid>,
     if_match: IfMatch,
-    OptionalJson(c): OptionalJson<DecisionComment>,
+    OptionalJson(r): OptionalJson<Rejection>,
 ) -> ApiResult<Response> {
-    let row = simple_decision(&state, &caller, id, &if_match, Decision::Reject, c).await?;
+    let row = simple_decision(&state, &caller, id, &if_match, Decision::Reject, DecisionComment { comment: r.comment }).await?;
     Ok(respond(StatusCode::OK, row, None))
 }
 

@@ -74,7 +74,7 @@ impl Decision {
 #[serde(deny_unknown_fields)]
 pub struct TableScope {
     /// A table of the product.
-    #[schema(example = "orders")]
+    #[schema(example = "orders", pattern = "^[a-z0-9_]{1,255}$")]
     pub name: String,
     /// Only these columns; absent or null: every column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,16 +103,20 @@ pub use crate::grants::model::Permission;
 #[serde(deny_unknown_fields)]
 pub struct NewSubscription {
     /// Slug of the product's domain.
-    #[schema(example = "sales")]
+    #[schema(pattern = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$", min_length = 2, max_length = 63, example = "sales")]
     pub domain: String,
     /// Slug of the product.
-    #[schema(example = "daily-sell-out")]
+    #[schema(pattern = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$", min_length = 2, max_length = 63, example = "daily-sell-out")]
     pub product: String,
     /// Slug of the consumer domain the access is for.
-    #[schema(example = "marketing")]
+    #[schema(pattern = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$", min_length = 2, max_length = 63, example = "marketing")]
     pub consumer_domain: String,
     /// An IAM role ARN in the consumer domain's AWS account, or that account's id.
-    #[schema(example = "arn:aws:iam::444455556666:role/analytics")]
+    #[schema(
+        example = "arn:aws:iam::444455556666:role/analytics",
+        pattern = "^([0-9]{12}|arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{0,511}[A-Za-z0-9+=,.@_-])$",
+        max_length = 600
+    )]
     pub principal: String,
     /// The tables (with optional columns and row filter each); absent or null: every table.
     #[serde(default)]
@@ -150,6 +154,17 @@ pub struct Approval {
 pub struct DecisionComment {
     #[serde(default)]
     #[schema(max_length = 4096)]
+    pub comment: Option<String>,
+}
+
+/// A rejection, with the reason the requester will read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rejection {
+    /// Required; read as optional so that its absence is the field error `comment: required`,
+    /// like every other missing field, instead of a body that does not parse.
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 4096, example = "Use the aggregated product instead: this one holds store-level margins.")]
     pub comment: Option<String>,
 }
 

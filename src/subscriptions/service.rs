@@ -271,6 +271,8 @@ pub async fn decide(
     decision: Decision,
     approval: Approval,
 ) -> ApiResult<SubscriptionRow> {
+    // Bad input is refused whatever the subscription's state or ETag.
+    let note = comment("comment", approval.comment.as_deref(), decision == Decision::Reject)?;
     let mut tx = state.db.begin().await?;
     let row = store::find(&mut *tx, id, true).await?.ok_or_else(not_found)?;
     if !may_see(caller, &row) {
@@ -289,7 +291,6 @@ pub async fn decide(
     let from = row.status;
     let to = decision.apply(from).ok_or_else(|| illegal(from, decision))?;
     let actor = Actor::from(caller);
-    let note = comment("comment", approval.comment.as_deref(), decision == Decision::Reject)?;
     let event = match decision {
         Decision::Approve => {
             let requested = &row.requested_scope.0;

@@ -13,7 +13,7 @@ use crate::http::auth::{Caller, Role};
 pub struct NewWebhook {
     /// Where events are POSTed: `https://…` (plain `http://` only where the operator allows it),
     /// without credentials or fragment, at most 2,048 characters.
-    #[schema(max_length = 2048, example = "https://hooks.example.com/meshgov")]
+    #[schema(max_length = 2048, format = "uri", pattern = "^https?://[A-Za-z0-9.:\\[\\]-]+([/?][A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$", example = "https://hooks.example.com/meshgov")]
     pub url: String,
     /// Only these CloudEvent types (e.g. `io.meshgov.subscription.approved`); omit for all.
     #[schema(min_items = 1, max_items = 50)]

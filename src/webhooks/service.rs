@@ -54,8 +54,9 @@ async fn find_for(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Webh
 
 /// Checks a receiver URL: https (http only when allowed), a host, no credentials (they would be
 /// stored and logged), no fragment (never sent), and not a link-local address such as the cloud
-/// metadata endpoint, nor any other non-public address unless `allow_private`. Returns the URL
-/// normalized.
+/// metadata endpoint, nor any other non-public address unless `allow_private`; written with the
+/// characters of the contract's pattern only (ASCII: what a URL holds unencoded). Returns it as
+/// given: a normalized form may be longer than the limit the caller was told.
 pub fn check_url(raw: &str, allow_http: bool, allow_private: bool) -> Result<String, FieldError> {
     let err = |code: &str, msg: &str| FieldError::new("url", code, msg);
     if raw.len() > MAX_URL {
@@ -89,10 +90,21 @@ pub fn check_url(raw: &str, allow_http: bool, allow_private: bool) -> Result<Str
     if !allow_private && super::egress::literal_non_public(&url).is_some() {
         return Err(err("address_not_allowed", "webhooks may reach only public addresses"));
     }
-    if url.as_str().len() > MAX_URL {
-        return Err(err("too_long", "at most 2048 characters"));
+    if !written_plainly(raw) {
+        return Err(err("invalid_url", "write the URL in ASCII: letters, digits and URL punctuation, non-ASCII percent-encoded"));
     }
-    Ok(url.to_string())
+    Ok(raw.to_string())
+}
+
+/// The contract's pattern for receiver URLs, `^https?://[A-Za-z0-9.:\[\]-]+([/?][A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$`:
+/// a host (name, IPv4, bracketed IPv6) with an optional port, then RFC 3986's path and query
+/// characters.
+fn written_plainly(raw: &str) -> bool {
+    let Some(rest) = raw.strip_prefix("https://").or_else(|| raw.strip_prefix("http://")) else { return false };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    !authority.is_empty()
+        && authority.bytes().all(|b| b.is_ascii_alphanumeric() || b".:[]-".contains(&b))
+        && tail.bytes().all(|b| b.is_ascii_alphanumeric() || b"._~!$&'()*+,;=:@%/?-".contains(&b))
 }
 
 /// Checks the type filter: well-formed meshgov CloudEvent types, sorted and without repeats.
@@ -312,5 +324,9 @@ mod tests {
         assert_eq!(code("https://[::1]:8443/hook", false), "address_not_allowed");
         assert_eq!(check_url("https://10.0.0.7/hook", false, true).unwrap(), "https://10.0.0.7/hook");
         assert_eq!(code(&format!("https://hooks.example.com/{}", "a".repeat(2048)), false), "too_long");
+        // Kept as written, so what was checked against the limit is what is stored.
+        assert_eq!(check_url("https://HOOKS.example.com", false, false).unwrap(), "https://HOOKS.example.com");
+        assert_eq!(code("https://hooks.example.com/caf\u{e9}", false), "invalid_url");
+        assert_eq!(code("https://hooks.example.com/a b", false), "invalid_url");
     }
 }

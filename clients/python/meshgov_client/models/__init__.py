@@ -70,6 +70,7 @@ from .provisioning import Provisioning
 from .readiness import Readiness
 from .ready_status import ReadyStatus
 from .reconcile_plan import ReconcilePlan
+from .rejection import Rejection
 from .role_policy import RolePolicy
 from .role_policy_document import RolePolicyDocument
 from .schema_change import SchemaChange
@@ -164,6 +165,7 @@ __all__ = (
     "Readiness",
     "ReadyStatus",
     "ReconcilePlan",
+    "Rejection",
     "RolePolicy",
     "RolePolicyDocument",
     "SchemaChange",

@@ -969,6 +969,17 @@ export type ReconcilePlan = {
 };
 
 /**
+ * A rejection, with the reason the requester will read.
+ */
+export type Rejection = {
+    /**
+     * Required; read as optional so that its absence is the field error `comment: required`,
+     * like every other missing field, instead of a body that does not parse.
+     */
+    comment: string;
+};
+
+/**
  * One role's policies (or a resource policy's statements).
  */
 export type RolePolicy = {
@@ -3181,9 +3192,9 @@ export type CancelSubscriptionResponse = CancelSubscriptionResponses[keyof Cance
 
 export type RejectSubscriptionData = {
     /**
-     * The comment is required
+     * Why: the requester reads it
      */
-    body: DecisionComment;
+    body: Rejection;
     headers?: {
         /**
          * ETag from a previous read; 412 if the subscription changed since

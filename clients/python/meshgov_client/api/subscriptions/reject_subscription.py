@@ -7,8 +7,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.decision_comment import DecisionComment
 from ...models.problem import Problem
+from ...models.rejection import Rejection
 from ...models.subscription import Subscription
 from ...types import UNSET, Response, Unset
 
@@ -16,7 +16,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: UUID,
     *,
-    body: DecisionComment,
+    body: Rejection,
     if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -125,7 +125,7 @@ def sync_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    body: DecisionComment,
+    body: Rejection,
     if_match: str | Unset = UNSET,
 ) -> Response[Problem | Subscription]:
     """Reject a pending subscription, with a comment (whom the approval policy names, admins).
@@ -133,8 +133,7 @@ def sync_detailed(
     Args:
         id (UUID):
         if_match (str | Unset):
-        body (DecisionComment): A decision with a comment (required to reject, optional
-            otherwise).
+        body (Rejection): A rejection, with the reason the requester will read.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -161,7 +160,7 @@ def sync(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    body: DecisionComment,
+    body: Rejection,
     if_match: str | Unset = UNSET,
 ) -> Problem | Subscription | None:
     """Reject a pending subscription, with a comment (whom the approval policy names, admins).
@@ -169,8 +168,7 @@ def sync(
     Args:
         id (UUID):
         if_match (str | Unset):
-        body (DecisionComment): A decision with a comment (required to reject, optional
-            otherwise).
+        body (Rejection): A rejection, with the reason the requester will read.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -192,7 +190,7 @@ async def asyncio_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    body: DecisionComment,
+    body: Rejection,
     if_match: str | Unset = UNSET,
 ) -> Response[Problem | Subscription]:
     """Reject a pending subscription, with a comment (whom the approval policy names, admins).
@@ -200,8 +198,7 @@ async def asyncio_detailed(
     Args:
         id (UUID):
         if_match (str | Unset):
-        body (DecisionComment): A decision with a comment (required to reject, optional
-            otherwise).
+        body (Rejection): A rejection, with the reason the requester will read.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -226,7 +223,7 @@ async def asyncio(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    body: DecisionComment,
+    body: Rejection,
     if_match: str | Unset = UNSET,
 ) -> Problem | Subscription | None:
     """Reject a pending subscription, with a comment (whom the approval policy names, admins).
@@ -234,8 +231,7 @@ async def asyncio(
     Args:
         id (UUID):
         if_match (str | Unset):
-        body (DecisionComment): A decision with a comment (required to reject, optional
-            otherwise).
+        body (Rejection): A rejection, with the reason the requester will read.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
