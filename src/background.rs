@@ -1,7 +1,13 @@
 //! What meshgov does in the background, registered in one place: every job kind the worker runs,
 //! and the duties the scheduler runs on each tick. Job types live with the concept that runs them;
 //! callers enqueue the type (`ApplyGrants { .. }.enqueue(tx, ..)`), never call another service.
+//! And `meshgov work`: the same background work without a long-lived process.
 
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::AppState;
 use crate::jobs::Registry;
 use crate::{catalog_sync, drift, grants, subscriptions, webhooks};
 
@@ -19,4 +25,50 @@ pub fn registry() -> Registry {
         .duty(catalog_sync::jobs::SCHEDULED_SYNCS)
         .duty(drift::jobs::SCHEDULED_RECONCILE)
         .duty(subscriptions::expiry::EXPIRY)
+}
+
+/// What one run of [`work_for`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkDone {
+    /// Jobs claimed and run to an outcome (success, retry later, or failed).
+    pub jobs: usize,
+    /// Webhook deliveries the fan-out queued.
+    pub deliveries_queued: usize,
+    /// True when the budget ran out before the queue was found empty: the next run continues.
+    pub budget_spent: bool,
+}
+
+/// `meshgov work`: the background duties without a long-lived process, for a Lambda function a
+/// schedule invokes every minute, or a cron job. One run does what `serve`'s loops do, once: the
+/// scheduler's periodic duties, the webhook fan-out, then due jobs until none is left or the time
+/// budget is spent, and returns. Runs may overlap (a slow run, two schedules, `serve` replicas
+/// beside them): jobs are claimed with SKIP LOCKED and leased, duties take their advisory locks.
+///
+/// No job is claimed after `budget`; a job claimed before it is finished (give the invocation a
+/// timeout above the budget plus the longest job). `MESHGOV_WORKER_CONCURRENCY` jobs run at once.
+pub async fn work_for(state: &AppState, budget: Duration) -> sqlx::Result<WorkDone> {
+    let deadline = Instant::now() + budget;
+    crate::jobs::scheduler::run_duties(state).await;
+    let deliveries_queued = crate::webhooks::service::fan_out(state).await?;
+    let mut loops = tokio::task::JoinSet::new();
+    for _ in 0..state.config.sync.worker_concurrency.max(1) {
+        let state = state.clone();
+        loops.spawn(async move {
+            let mut ran = 0;
+            while Instant::now() < deadline {
+                if !crate::jobs::worker::run_next(&state).await? {
+                    return Ok::<_, sqlx::Error>((ran, false));
+                }
+                ran += 1;
+            }
+            Ok((ran, true))
+        });
+    }
+    let (mut jobs, mut budget_spent) = (0, false);
+    while let Some(done) = loops.join_next().await {
+        let (ran, spent) = done.expect("a work loop panicked")?;
+        jobs += ran;
+        budget_spent |= spent;
+    }
+    Ok(WorkDone { jobs, deliveries_queued, budget_spent })
 }

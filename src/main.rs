@@ -1,4 +1,4 @@
-//! The `meshgov` command: serve | migrate | openapi | token.
+//! The `meshgov` command: serve | work | migrate | openapi | token.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -20,6 +20,13 @@ struct Cli {
 enum Command {
     /// Run the HTTP API (applies pending migrations first).
     Serve,
+    /// Run the background work once, then exit: periodic duties, webhook fan-out, and due jobs
+    /// until none is left or the budget is spent (for a schedule instead of `serve`'s workers).
+    Work {
+        /// Stop claiming jobs after this long, e.g. 50s, 10m.
+        #[arg(long = "for", default_value = "50s", value_parser = parse_duration)]
+        budget: Duration,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the OpenAPI document.
@@ -75,15 +82,14 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
-        Command::Serve | Command::Migrate => {
+        Command::Serve | Command::Migrate | Command::Work { .. } => {
             let config = match Config::from_env() {
                 Ok(c) => c,
                 Err(e) => return fail(&e.to_string()),
             };
             let _log_writer = init_logging(&config.log);
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-            let serve = matches!(cli.command, Command::Serve);
-            match runtime.block_on(run(config, serve)) {
+            match runtime.block_on(run(config, cli.command)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     tracing::error!(error = %e, "meshgov stopped");
@@ -99,15 +105,22 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-async fn run(config: Config, serve: bool) -> Result<(), String> {
+async fn run(config: Config, command: Command) -> Result<(), String> {
     meshgov::install_crypto_provider();
     let pool = db::connect(&config.database_url, config.db_max_connections)
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
     db::MIGRATOR.run(&pool).await.map_err(|e| format!("migrations failed: {e}"))?;
     tracing::info!("migrations applied");
-    if !serve {
-        return Ok(());
+    match command {
+        Command::Serve => {}
+        Command::Work { budget } => {
+            let state = AppState::new(config, pool);
+            let done = meshgov::background::work_for(&state, budget).await.map_err(|e| format!("work failed: {e}"))?;
+            tracing::info!(jobs = done.jobs, deliveries_queued = done.deliveries_queued, budget_spent = done.budget_spent, "work done");
+            return Ok(());
+        }
+        _ => return Ok(()),
     }
     let listen = config.listen;
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
