@@ -62,6 +62,11 @@ pub struct AwsConfig {
     pub static_credentials: Option<(String, String)>,
     /// The principal meshgov runs as, named in the trust policy producers create.
     pub principal_arn: Option<String>,
+    /// Where the templates of deploy/cloudformation are published (an https URL of a folder,
+    /// e.g. an S3 prefix): readiness then links to the console's quick-create page of each stack.
+    pub stack_templates_url: Option<String>,
+    /// The governance stack's bus of producers' catalog events, a parameter of the producer stack.
+    pub catalog_event_bus_arn: Option<String>,
 }
 
 impl Default for AwsConfig {
@@ -73,6 +78,8 @@ impl Default for AwsConfig {
             initial_backoff: Duration::from_millis(200),
             static_credentials: None,
             principal_arn: None,
+            stack_templates_url: None,
+            catalog_event_bus_arn: None,
         }
     }
 }
@@ -87,6 +94,7 @@ impl AwsConfig {
             initial_backoff: Duration::from_millis(20),
             static_credentials: Some(("testing".into(), "testing".into())),
             principal_arn: Some("arn:aws:iam::123456789012:role/meshgov".into()),
+            ..AwsConfig::default()
         }
     }
 }
@@ -381,6 +389,20 @@ impl Config {
                 crate::validate::RoleArn::parse("MESHGOV_AWS_PRINCIPAL_ARN", v)
                     .map(|r| Some(r.as_str().to_string()))
                     .map_err(|e| e.message)
+            }),
+            stack_templates_url: env.parsed("MESHGOV_STACK_TEMPLATES_URL", None, |v| {
+                if v.starts_with("https://") && !v.contains(['?', '#']) {
+                    Ok(Some(if v.ends_with('/') { v.to_string() } else { format!("{v}/") }))
+                } else {
+                    Err("expected the https URL of the folder holding producer.yaml and consumer.yaml".into())
+                }
+            }),
+            catalog_event_bus_arn: env.parsed("MESHGOV_CATALOG_EVENT_BUS_ARN", None, |v| {
+                if v.starts_with("arn:") && v.contains(":events:") && v.contains(":event-bus/") {
+                    Ok(Some(v.to_string()))
+                } else {
+                    Err("expected an EventBridge bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)".into())
+                }
             }),
         };
         let sync = SyncConfig {

@@ -449,6 +449,14 @@ async fn readiness_reports_each_check(pool: PgPool) {
     let bucket = &r.body["policies"][2]["document"]["Statement"][0];
     assert_eq!(bucket["Principal"]["AWS"], format!("arn:aws:iam::{}:role/meshgov-data-access", m.gov));
     assert!(!r.body.to_string().contains("<EXTERNAL_ID>") && !r.body.to_string().contains("<GOVERNANCE_ACCOUNT>"), "{}", r.body);
+    // The producer's stack, its parameters filled in; no console link until the templates' URL is set.
+    let stack = &r.body["stacks"][0];
+    assert_eq!((stack["template"].as_str(), stack["stack_name"].as_str()), (Some("producer.yaml"), Some("meshgov-producer-sales")));
+    assert_eq!(stack["parameters"]["ExternalId"], external_id);
+    assert_eq!(stack["parameters"]["GovernanceAccountId"], m.gov.as_str());
+    assert_eq!(stack["parameters"]["CatalogMode"], "central");
+    assert_eq!(stack["quick_create_url"], serde_json::Value::Null);
+    assert_eq!(r.body["stacks"].as_array().unwrap().len(), 1, "no consumer stack without a link role");
 
     m.app.create_product("sales", "ghost", json!({ "source": { "database": "no_such_db" } })).await;
     let r = m.app.get("/api/v1/domains/sales/readiness", &admin()).await;

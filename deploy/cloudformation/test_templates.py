@@ -411,12 +411,22 @@ def test_service_role_arn_output_is_the_role_producers_trust():
 SECRET = {"Fn::GetAtt": ["DatabaseCluster", "MasterUserSecret.SecretArn"]}
 
 
+def when_set(value):
+    """A setting present only under a condition (`!If [Cond, value, !Ref AWS::NoValue]`), as set."""
+    if isinstance(value, dict) and list(value) == ["Fn::If"] and value["Fn::If"][2] == {"Ref": "AWS::NoValue"}:
+        return value["Fn::If"][1]
+    return value
+
+
 def service_environments():
     """The environment of every way the service runs: both functions and the ECS container."""
     resources = GOVERNANCE["Resources"]
-    envs = {name: dict(resources[name]["Properties"]["Environment"]["Variables"]) for name in ("ApiFunction", "WorkerFunction")}
+    envs = {
+        name: {k: when_set(v) for k, v in resources[name]["Properties"]["Environment"]["Variables"].items()}
+        for name in ("ApiFunction", "WorkerFunction")
+    }
     (container,) = resources["TaskDefinition"]["Properties"]["ContainerDefinitions"]
-    envs["TaskDefinition"] = {e["Name"]: e["Value"] for e in container["Environment"]}
+    envs["TaskDefinition"] = {e["Name"]: e["Value"] for e in map(when_set, container["Environment"])}
     return envs
 
 

@@ -31,6 +31,97 @@ pub struct DomainReadiness {
     pub policies: Vec<RolePolicy>,
     /// The S3 locations of the domain's synced tables: the `<BUCKET>/<PREFIX>` of the policies.
     pub s3_locations: Vec<String>,
+    /// The CloudFormation stacks (deploy/cloudformation) that create the domain's side, with the
+    /// parameters meshgov knows filled in: `producer.yaml` always, `consumer.yaml` for a link role.
+    pub stacks: Vec<StackLaunch>,
+}
+
+/// One stack to create in the domain's account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StackLaunch {
+    /// `producer.yaml` or `consumer.yaml`.
+    pub template: String,
+    /// The account to create it in.
+    pub account: String,
+    pub stack_name: String,
+    /// The template's parameters meshgov knows; the others keep their defaults or are asked for.
+    pub parameters: std::collections::BTreeMap<String, String>,
+    /// The AWS console's page that creates the stack with these parameters, when
+    /// `MESHGOV_STACK_TEMPLATES_URL` says where the templates are published and the region is known.
+    pub quick_create_url: Option<String>,
+}
+
+/// The stacks of the domain's side, with meshgov's account, the external id, the mode and (with one
+/// S3 location) the data's bucket and prefix filled in.
+fn stacks(aws: &crate::config::AwsConfig, governance: Option<&str>, domain: &DomainRow, s3_locations: &[String]) -> Vec<StackLaunch> {
+    let mut producer = std::collections::BTreeMap::new();
+    let mut consumer = std::collections::BTreeMap::new();
+    for parameters in [&mut producer, &mut consumer] {
+        if let Some(governance) = governance {
+            parameters.insert("GovernanceAccountId".to_string(), governance.to_string());
+        }
+        parameters.insert("ExternalId".to_string(), domain.external_id.clone());
+    }
+    producer.insert("CatalogMode".into(), domain.catalog_mode.as_str().into());
+    if let Some((bucket, prefix)) = shared_location(s3_locations) {
+        producer.insert("DataBucket".into(), bucket);
+        producer.insert("DataPrefix".into(), prefix);
+    }
+    if let Some(bus) = &aws.catalog_event_bus_arn {
+        producer.insert("CatalogEventBusArn".into(), bus.clone());
+    }
+    let launch = |template: &str, stack_name: String, parameters: std::collections::BTreeMap<String, String>| StackLaunch {
+        quick_create_url: quick_create_url(aws, template, &stack_name, &parameters),
+        template: template.into(),
+        account: domain.aws_account_id.clone(),
+        stack_name,
+        parameters,
+    };
+    let mut out = vec![launch("producer.yaml", format!("meshgov-producer-{}", domain.slug), producer)];
+    if domain.link_role_arn.is_some() {
+        out.push(launch("consumer.yaml", format!("meshgov-consumer-{}", domain.slug), consumer));
+    }
+    out
+}
+
+/// The bucket of the tables' locations and the longest folder prefix they share, when they are
+/// all in one bucket (the stack takes one).
+fn shared_location(locations: &[String]) -> Option<(String, String)> {
+    let mut split = locations.iter().map(|l| l.strip_prefix("s3://").and_then(|l| l.split_once('/')));
+    let (bucket, first) = split.next()??;
+    let mut prefix = first.to_string();
+    for location in split {
+        let (b, key) = location?;
+        if b != bucket {
+            return None;
+        }
+        let shared = prefix.chars().zip(key.chars()).take_while(|(a, b)| a == b).count();
+        prefix.truncate(prefix.char_indices().nth(shared).map_or(prefix.len(), |(i, _)| i));
+    }
+    // Whole folders only: `sales/or` of `sales/orders/` and `sales/orbits/` is `sales/`.
+    prefix.truncate(prefix.rfind('/').map_or(0, |i| i + 1));
+    Some((bucket.to_string(), prefix))
+}
+
+/// `https://<region>.console.aws.amazon.com/cloudformation/home?region=<region>#/stacks/quickcreate?…`
+/// (the console's documented quick-create link: `templateURL`, `stackName`, `param_<Name>`).
+fn quick_create_url(
+    aws: &crate::config::AwsConfig,
+    template: &str,
+    stack_name: &str,
+    parameters: &std::collections::BTreeMap<String, String>,
+) -> Option<String> {
+    let (base, region) = (aws.stack_templates_url.as_ref()?, aws.region.as_ref()?);
+    // form-urlencoded pairs, as the console reads them from the fragment.
+    let mut pairs = reqwest::Url::parse("https://pairs.invalid/").expect("a URL");
+    pairs.query_pairs_mut().append_pair("templateURL", &format!("{base}{template}")).append_pair("stackName", stack_name);
+    for (name, value) in parameters {
+        pairs.query_pairs_mut().append_pair(&format!("param_{name}"), value);
+    }
+    Some(format!(
+        "https://{region}.console.aws.amazon.com/cloudformation/home?region={region}#/stacks/quickcreate?{}",
+        pairs.query().unwrap_or_default()
+    ))
 }
 
 /// One role's policies (or a resource policy's statements).
@@ -224,6 +315,7 @@ pub async fn check_domain(state: &AppState, domain: &DomainRow) -> sqlx::Result<
         checks,
         trust_policy: principal.as_deref().map(|p| trust_policy(p, &domain.external_id)),
         policies: policies(principal.as_deref(), governance.as_deref(), domain),
+        stacks: stacks(&state.config.aws, governance.as_deref(), domain, &s3_locations),
         s3_locations,
     })
 }
@@ -271,5 +363,37 @@ async fn data_lake_settings(lf: &aws_sdk_lakeformation::Client, account: &str, a
             Err(format!("{role} is not a data lake administrator in {account}: register it (PutDataLakeSettings) so it may act there"))
         }
         _ => Ok(format!("Lake Formation answers in {account} ({} data lake admin(s))", admins.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_of_the_stack_is_the_folder_the_tables_share() {
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let pair = |b: &str, p: &str| Some((b.to_string(), p.to_string()));
+        assert_eq!(shared_location(&l(&["s3://data/sales/orders/"])), pair("data", "sales/orders/"));
+        assert_eq!(shared_location(&l(&["s3://data/sales/orders/", "s3://data/sales/orbits/"])), pair("data", "sales/"));
+        assert_eq!(shared_location(&l(&["s3://data/sales/a/", "s3://data/supply/b/"])), pair("data", ""));
+        assert_eq!(shared_location(&l(&["s3://data/sales/a/", "s3://other/sales/a/"])), None);
+        assert_eq!(shared_location(&l(&[])), None);
+    }
+
+    #[test]
+    fn the_console_link_carries_the_template_and_every_parameter() {
+        let mut aws = crate::config::AwsConfig::default();
+        let parameters: std::collections::BTreeMap<String, String> =
+            [("ExternalId".to_string(), "a b&c".to_string()), ("CatalogMode".to_string(), "central".to_string())].into();
+        assert_eq!(quick_create_url(&aws, "producer.yaml", "s", &parameters), None, "no templates URL, no link");
+        aws.stack_templates_url = Some("https://my-bucket.s3.amazonaws.com/meshgov/".into());
+        aws.region = Some("eu-west-1".into());
+        assert_eq!(
+            quick_create_url(&aws, "producer.yaml", "meshgov-producer-sales", &parameters).unwrap(),
+            "https://eu-west-1.console.aws.amazon.com/cloudformation/home?region=eu-west-1#/stacks/quickcreate?\
+             templateURL=https%3A%2F%2Fmy-bucket.s3.amazonaws.com%2Fmeshgov%2Fproducer.yaml&stackName=meshgov-producer-sales\
+             &param_CatalogMode=central&param_ExternalId=a+b%26c"
+        );
     }
 }

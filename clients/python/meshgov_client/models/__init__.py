@@ -78,6 +78,8 @@ from .schema_change_details import SchemaChangeDetails
 from .schema_change_kind import SchemaChangeKind
 from .scope import Scope
 from .source import Source
+from .stack_launch import StackLaunch
+from .stack_launch_parameters import StackLaunchParameters
 from .step_name import StepName
 from .step_status import StepStatus
 from .subscription import Subscription
@@ -173,6 +175,8 @@ __all__ = (
     "SchemaChangeKind",
     "Scope",
     "Source",
+    "StackLaunch",
+    "StackLaunchParameters",
     "StepName",
     "StepStatus",
     "Subscription",

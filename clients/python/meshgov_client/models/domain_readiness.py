@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ..models.check import Check
     from ..models.domain_readiness_trust_policy_type_0 import DomainReadinessTrustPolicyType0
     from ..models.role_policy import RolePolicy
+    from ..models.stack_launch import StackLaunch
 
 
 T = TypeVar("T", bound="DomainReadiness")
@@ -31,6 +32,9 @@ class DomainReadiness:
         ready (bool): True when every check passed.
         s3_locations (list[str]): The S3 locations of the domain's synced tables: the `<BUCKET>/<PREFIX>` of the
             policies.
+        stacks (list[StackLaunch]): The CloudFormation stacks (deploy/cloudformation) that create the domain's side,
+            with the
+            parameters meshgov knows filled in: `producer.yaml` always, `consumer.yaml` for a link role.
         trust_policy (DomainReadinessTrustPolicyType0 | None | Unset): The trust policy the sync role in the producer
             account needs (when meshgov knows its own
             principal: `MESHGOV_AWS_PRINCIPAL_ARN`, or asked of STS).
@@ -42,6 +46,7 @@ class DomainReadiness:
     policies: list[RolePolicy]
     ready: bool
     s3_locations: list[str]
+    stacks: list[StackLaunch]
     trust_policy: DomainReadinessTrustPolicyType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -66,6 +71,11 @@ class DomainReadiness:
 
         s3_locations = self.s3_locations
 
+        stacks = []
+        for stacks_item_data in self.stacks:
+            stacks_item = stacks_item_data.to_dict()
+            stacks.append(stacks_item)
+
         trust_policy: dict[str, Any] | None | Unset
         if isinstance(self.trust_policy, Unset):
             trust_policy = UNSET
@@ -84,6 +94,7 @@ class DomainReadiness:
                 "policies": policies,
                 "ready": ready,
                 "s3_locations": s3_locations,
+                "stacks": stacks,
             }
         )
         if trust_policy is not UNSET:
@@ -96,6 +107,7 @@ class DomainReadiness:
         from ..models.check import Check  # noqa: PLC0415
         from ..models.domain_readiness_trust_policy_type_0 import DomainReadinessTrustPolicyType0  # noqa: PLC0415
         from ..models.role_policy import RolePolicy  # noqa: PLC0415
+        from ..models.stack_launch import StackLaunch  # noqa: PLC0415
 
         d = dict(src_dict)
         catalog_mode = CatalogMode(d.pop("catalog_mode"))
@@ -119,6 +131,13 @@ class DomainReadiness:
         ready = d.pop("ready")
 
         s3_locations = cast(list[str], d.pop("s3_locations"))
+
+        stacks = []
+        _stacks = d.pop("stacks")
+        for stacks_item_data in _stacks:
+            stacks_item = StackLaunch.from_dict(stacks_item_data)
+
+            stacks.append(stacks_item)
 
         def _parse_trust_policy(data: object) -> DomainReadinessTrustPolicyType0 | None | Unset:
             if data is None:
@@ -144,6 +163,7 @@ class DomainReadiness:
             policies=policies,
             ready=ready,
             s3_locations=s3_locations,
+            stacks=stacks,
             trust_policy=trust_policy,
         )
 

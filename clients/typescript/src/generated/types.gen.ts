@@ -319,6 +319,11 @@ export type DomainReadiness = {
      */
     s3_locations: Array<string>;
     /**
+     * The CloudFormation stacks (deploy/cloudformation) that create the domain's side, with the
+     * parameters meshgov knows filled in: `producer.yaml` always, `consumer.yaml` for a link role.
+     */
+    stacks: Array<StackLaunch>;
+    /**
      * The trust policy the sync role in the producer account needs (when meshgov knows its own
      * principal: `MESHGOV_AWS_PRINCIPAL_ARN`, or asked of STS).
      */
@@ -1056,6 +1061,32 @@ export type Source = {
      * Tables of the database that belong to the product; absent or null: all of them.
      */
     tables?: Array<string> | null;
+};
+
+/**
+ * One stack to create in the domain's account.
+ */
+export type StackLaunch = {
+    /**
+     * The account to create it in.
+     */
+    account: string;
+    /**
+     * The template's parameters meshgov knows; the others keep their defaults or are asked for.
+     */
+    parameters: {
+        [key: string]: string;
+    };
+    /**
+     * The AWS console's page that creates the stack with these parameters, when
+     * `MESHGOV_STACK_TEMPLATES_URL` says where the templates are published and the region is known.
+     */
+    quick_create_url?: string | null;
+    stack_name: string;
+    /**
+     * `producer.yaml` or `consumer.yaml`.
+     */
+    template: string;
 };
 
 /**
