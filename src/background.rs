@@ -15,6 +15,7 @@ pub fn registry() -> Registry {
     Registry::default()
         .job::<catalog_sync::jobs::SyncDomain>()
         .job::<catalog_sync::jobs::SyncProduct>()
+        .job::<catalog_sync::jobs::SyncChangedProduct>()
         .job::<catalog_sync::jobs::MirrorProduct>()
         .job::<grants::jobs::ApplyGrants>()
         .job::<grants::jobs::RevokeGrants>()
@@ -40,7 +41,7 @@ pub struct WorkDone {
 
 /// `meshgov work`: the background duties without a long-lived process, for a Lambda function a
 /// schedule invokes every minute, or a cron job. One run does what `serve`'s loops do, once: the
-/// scheduler's periodic duties, the webhook fan-out, then due jobs until none is left or the time
+/// producers' catalog events on the queue, the scheduler's periodic duties, the webhook fan-out, then due jobs until none is left or the time
 /// budget is spent, and returns. Runs may overlap (a slow run, two schedules, `serve` replicas
 /// beside them): jobs are claimed with SKIP LOCKED and leased, duties take their advisory locks.
 ///
@@ -48,6 +49,16 @@ pub struct WorkDone {
 /// timeout above the budget plus the longest job). `MESHGOV_WORKER_CONCURRENCY` jobs run at once.
 pub async fn work_for(state: &AppState, budget: Duration) -> sqlx::Result<WorkDone> {
     let deadline = Instant::now() + budget;
+    // Producers' catalog events first: the syncs they queue run in this same run.
+    if let Some(queue) = &state.config.aws.catalog_events_queue_url {
+        match crate::catalog_events::queue::drain(state, queue, budget).await {
+            Ok(got) if got.messages > 0 => {
+                tracing::info!(messages = got.messages, syncs = got.syncs, refused = got.refused, "catalog events taken")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "catalog events queue unavailable"),
+        }
+    }
     crate::jobs::scheduler::run_duties(state).await;
     let deliveries_queued = crate::webhooks::service::fan_out(state).await?;
     let mut loops = tokio::task::JoinSet::new();

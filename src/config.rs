@@ -67,6 +67,8 @@ pub struct AwsConfig {
     pub stack_templates_url: Option<String>,
     /// The governance stack's bus of producers' catalog events, a parameter of the producer stack.
     pub catalog_event_bus_arn: Option<String>,
+    /// The SQS queue the bus's rule puts producers' Glue Data Catalog events on.
+    pub catalog_events_queue_url: Option<String>,
 }
 
 impl Default for AwsConfig {
@@ -80,6 +82,7 @@ impl Default for AwsConfig {
             principal_arn: None,
             stack_templates_url: None,
             catalog_event_bus_arn: None,
+            catalog_events_queue_url: None,
         }
     }
 }
@@ -404,6 +407,7 @@ impl Config {
                     Err("expected an EventBridge bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)".into())
                 }
             }),
+            catalog_events_queue_url: env.parsed("MESHGOV_CATALOG_EVENTS_QUEUE_URL", None, |v| http_url(v).map(Some)),
         };
         let sync = SyncConfig {
             interval: env.parsed("MESHGOV_SYNC_INTERVAL", Some(Duration::from_secs(3600)), |v| {

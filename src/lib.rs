@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod aws;
 pub mod background;
+pub mod catalog_events;
 pub mod catalog_sync;
 pub mod config;
 pub mod db;

@@ -132,6 +132,9 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
         background.spawn(meshgov::jobs::worker::run(state.clone(), sync.worker_concurrency, stopped.clone()));
         background.spawn(meshgov::jobs::scheduler::run(state.clone(), stopped.clone()));
         background.spawn(meshgov::webhooks::service::run(state.clone(), stopped.clone()));
+        if let Some(queue) = state.config.aws.catalog_events_queue_url.clone() {
+            background.spawn(meshgov::catalog_events::queue::run(state.clone(), queue, stopped.clone()));
+        }
     }
     let app = meshgov::app(state);
     tracing::info!(address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "meshgov listening");

@@ -394,15 +394,15 @@ async fn two_concurrent_syncs_of_one_domain_run_once(pool: PgPool) {
         sqlx::query_scalar("SELECT id FROM domains WHERE slug = 'sales'").fetch_one(&m.app.pool).await.unwrap();
     let mut other_replica = m.app.pool.begin().await.unwrap();
     assert!(meshgov::catalog_sync::store::try_lock_domain(&mut other_replica, domain_id).await.unwrap());
-    let second = meshgov::catalog_sync::service::sync(&m.state, domain_id, None, "t").await.unwrap();
+    let second = meshgov::catalog_sync::service::sync(&m.state, domain_id, None, "t", meshgov::catalog_sync::service::WhenBusy::Skip).await.unwrap();
     assert!(format!("{second:?}").contains("another sync of this domain is running"), "{second:?}");
     assert!(m.changes("sales", "orders").await.is_empty(), "the refused sync read and wrote nothing");
     other_replica.rollback().await.unwrap();
 
     // Two at once, for real: however they interleave, the change is recorded once.
     let (x, y) = tokio::join!(
-        meshgov::catalog_sync::service::sync(&m.state, domain_id, None, "t"),
-        meshgov::catalog_sync::service::sync(&m.state, domain_id, None, "t"),
+        meshgov::catalog_sync::service::sync(&m.state, domain_id, None, "t", meshgov::catalog_sync::service::WhenBusy::Skip),
+        meshgov::catalog_sync::service::sync(&m.state, domain_id, None, "t", meshgov::catalog_sync::service::WhenBusy::Skip),
     );
     x.unwrap();
     y.unwrap();

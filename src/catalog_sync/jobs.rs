@@ -72,9 +72,48 @@ impl BackgroundJob for MirrorProduct {
     }
 }
 
+/// Syncs one product because its producer's catalog said it changed (a Glue Data Catalog event):
+/// unlike [`SyncProduct`], it never joins a sync that is already running (that one may have read
+/// the catalog before the change) and it waits for the domain's running sync instead of skipping.
+/// At most one runs and one waits per product: events that arrive meanwhile join the waiting one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SyncChangedProduct {
+    pub domain: String,
+    pub product: String,
+    pub product_id: Uuid,
+    /// The running sync of this product it was queued behind, if any: part of its dedupe key, so
+    /// that it does not join that one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Uuid>,
+}
+
+impl BackgroundJob for SyncChangedProduct {
+    const KIND: &'static str = "sync_changed_product";
+
+    fn dedupe_key(&self) -> Option<String> {
+        let key = format!("changed:{}/{}", self.domain, self.product);
+        Some(match self.after {
+            Some(running) => format!("{key}:after:{running}"),
+            None => key,
+        })
+    }
+
+    fn concurrency_key(&self) -> Option<String> {
+        Some(format!("changed:{}/{}", self.domain, self.product))
+    }
+
+    async fn run(self, state: &AppState, job: &JobRow) -> JobOutcome {
+        run_when(state, job, Some(self.product_id), service::WhenBusy::Wait).await
+    }
+}
+
 async fn run(state: &AppState, job: &JobRow, only: Option<Uuid>) -> JobOutcome {
+    run_when(state, job, only, service::WhenBusy::Skip).await
+}
+
+async fn run_when(state: &AppState, job: &JobRow, only: Option<Uuid>, when_busy: service::WhenBusy) -> JobOutcome {
     let Some(domain_id) = job.domain_id else { return JobOutcome::Fatal("the job names no domain".into()) };
-    match service::sync(state, domain_id, only, &job.created_by).await {
+    match service::sync(state, domain_id, only, &job.created_by, when_busy).await {
         Ok(outcome) => outcome,
         Err(e) => JobOutcome::Retry(format!("database error: {e}")),
     }

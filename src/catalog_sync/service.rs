@@ -73,12 +73,31 @@ pub fn access_of(domain: &DomainRow) -> Option<ProducerAccess> {
     })
 }
 
+/// What a sync does when another sync of the domain is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenBusy {
+    /// Nothing: the running sync (a schedule's, a publication's) reads the catalog anyway.
+    Skip,
+    /// Run after it: the caller knows of a change the running sync may have read too early
+    /// (a catalog event).
+    Wait,
+}
+
 /// Syncs a domain's products (or one of them). At most one sync per domain runs at a time across
 /// replicas: the domain's advisory lock is held for the whole sync.
-pub async fn sync(state: &AppState, domain_id: Uuid, only: Option<Uuid>, triggered_by: &str) -> sqlx::Result<JobOutcome> {
+pub async fn sync(
+    state: &AppState,
+    domain_id: Uuid,
+    only: Option<Uuid>,
+    triggered_by: &str,
+    when_busy: WhenBusy,
+) -> sqlx::Result<JobOutcome> {
     let mut lock = state.db.begin().await?;
     if !store::try_lock_domain(&mut lock, domain_id).await? {
-        return Ok(JobOutcome::Done(json!({ "skipped": "another sync of this domain is running" })));
+        return Ok(match when_busy {
+            WhenBusy::Skip => JobOutcome::Done(json!({ "skipped": "another sync of this domain is running" })),
+            WhenBusy::Wait => JobOutcome::Defer(std::time::Duration::from_secs(1), "another sync of this domain is running".into()),
+        });
     }
     let Some(domain) = crate::domains::store::find_by_id(&state.db, domain_id).await? else {
         return Ok(JobOutcome::Fatal("the domain no longer exists".into()));
