@@ -1,7 +1,12 @@
 """Fills the producers' Glue catalogs of the demo mesh in the AWS emulator.
 
 Run by scripts/demo.sh with the emulator's venv (boto3):  python demo-catalog.py ENDPOINT_URL
-To play a producer changing its catalog (then sync and read the product's schema-changes):
+To route the producers' Glue Data Catalog events to a queue of the governance account, as the
+deploy/cloudformation stacks' EventBridge rules do (prints the queue's URL):
+    python demo-catalog.py ENDPOINT_URL catalog-events
+To play a producer changing its catalog (meshgov, reading that queue, syncs the product within
+seconds; read its schema-changes):
+    python demo-catalog.py ENDPOINT_URL add-column DOMAIN DATABASE TABLE COLUMN TYPE
     python demo-catalog.py ENDPOINT_URL drop-column DOMAIN DATABASE TABLE COLUMN
 to see what Lake Formation grants a principal:
     python demo-catalog.py ENDPOINT_URL list-permissions PRINCIPAL_ARN
@@ -148,22 +153,60 @@ def exists_ok(call, **kwargs) -> bool:
         raise
 
 
-def drop_column(endpoint: str, domain: str, database: str, table: str, column: str) -> None:
-    """What a producer does when it removes a column: UpdateTable without it."""
+GOVERNANCE_ACCOUNT = "123456789012"  # the emulator's default account: meshgov's in the demo
+EVENTS_QUEUE = "meshgov-catalog-events"
+
+
+def catalog_events(endpoint: str) -> None:
+    """The governance account's queue of catalog events, and the emulator's route from every demo
+    producer account to it (EventBridge's part, which the emulator plays); prints the queue URL."""
+    import json
+    import urllib.request
+
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    url = sqs.create_queue(QueueName=EVENTS_QUEUE)["QueueUrl"]
+    route = {"queue_url": url, "accounts": sorted({account for account, _ in CATALOGS.values()})}
+    request = urllib.request.Request(f"{endpoint}/_emulator/catalog-events", data=json.dumps(route).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=10).read()
+    print(url)
+
+
+def set_columns(endpoint: str, domain: str, database: str, table: str, change) -> None:
+    """UpdateTable with the columns `change` makes of the current ones."""
     glue = glue_in(endpoint, CATALOGS[domain][0])
     current = glue.get_table(DatabaseName=database, Name=table)["Table"]
     sd = current["StorageDescriptor"]
-    kept = [c for c in sd["Columns"] if c["Name"] != column]
-    if len(kept) == len(sd["Columns"]):
-        sys.exit(f"{database}.{table} has no column {column!r}")
     glue.update_table(DatabaseName=database, TableInput={
         "Name": table,
         "TableType": current.get("TableType", "EXTERNAL_TABLE"),
         "Parameters": current.get("Parameters", {}),
-        "StorageDescriptor": {**{k: v for k, v in sd.items() if k != "Columns"}, "Columns": kept},
+        "StorageDescriptor": {**{k: v for k, v in sd.items() if k != "Columns"}, "Columns": change(sd["Columns"])},
         "PartitionKeys": current.get("PartitionKeys", []),
     })
+
+
+def drop_column(endpoint: str, domain: str, database: str, table: str, column: str) -> None:
+    """What a producer does when it removes a column: UpdateTable without it."""
+    def without(columns):
+        kept = [c for c in columns if c["Name"] != column]
+        if len(kept) == len(columns):
+            sys.exit(f"{database}.{table} has no column {column!r}")
+        return kept
+    set_columns(endpoint, domain, database, table, without)
     print(f"dropped column {column} from {database}.{table} in {domain}'s account {CATALOGS[domain][0]}",
+          file=sys.stderr)
+
+
+def add_column(endpoint: str, domain: str, database: str, table: str, column: str, type_: str) -> None:
+    """What a producer does when it adds a column: UpdateTable with it at the end."""
+    def with_it(columns):
+        if any(c["Name"] == column for c in columns):
+            sys.exit(f"{database}.{table} has a column {column!r} already")
+        return columns + [{"Name": column, "Type": type_}]
+    set_columns(endpoint, domain, database, table, with_it)
+    print(f"added column {column} {type_} to {database}.{table} in {domain}'s account {CATALOGS[domain][0]}",
           file=sys.stderr)
 
 
@@ -240,6 +283,12 @@ def main() -> None:
         return
     if sys.argv[2:3] == ["drop-column"]:
         drop_column(endpoint, *sys.argv[3:7])
+        return
+    if sys.argv[2:3] == ["add-column"]:
+        add_column(endpoint, *sys.argv[3:8])
+        return
+    if sys.argv[2:3] == ["catalog-events"]:
+        catalog_events(endpoint)
         return
     created = 0
     for domain, (account, databases) in CATALOGS.items():

@@ -45,6 +45,11 @@ if [[ -z ${MESHGOV_AWS_ENDPOINT_URL:-} ]]; then
     ensure_emulator "$DEMO_DIR/emulator.log"
     mapfile -t aws_env < <(emulator_env)
     "$EMULATOR_PYTHON" "$SCRIPTS/demo-catalog.py" "$EMULATOR_URL" || die "could not fill the demo Glue catalogs"
+    # Producers' catalog changes reach meshgov within seconds through this queue (the emulator
+    # plays EventBridge's rules, which deploy/cloudformation sets up on AWS).
+    events_queue=$("$EMULATOR_PYTHON" "$SCRIPTS/demo-catalog.py" "$EMULATOR_URL" catalog-events) \
+        || die "could not set up the catalog-events queue"
+    aws_env+=("MESHGOV_CATALOG_EVENTS_QUEUE_URL=$events_queue")
 fi
 build_meshgov
 
@@ -159,10 +164,12 @@ Marketing's role reads it through the resource link meshgov made in marketing's 
 above says how to query: Athena database sales__daily_sell_out), with its own credentials:
 $EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL read-through-link arn:aws:iam::333344445555:role/marketing-analytics sales__daily_sell_out sku_dim
 
-A producer changes its catalog: drop a column in the sales account, sync, see the breaking change:
+A producer changes its catalog: add a column in the sales account, and within seconds the API shows it,
+without a sync (Glue's catalog event reaches meshgov through the queue); drop one, and see the breaking change:
+$EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL add-column sales sales_curated sell_out_daily promo_id string
+sleep 2; curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/domains/sales/products/daily-sell-out/schema
 $EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL drop-column sales sales_curated sell_out_daily currency
-curl -s -X POST -H "Authorization: Bearer \$PRODUCER" $BASE/api/v1/domains/sales/sync
-curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/domains/sales/products/daily-sell-out/schema-changes
+sleep 2; curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/domains/sales/products/daily-sell-out/schema-changes
 
 Someone revokes a grant by hand in Lake Formation: the drift report lists it as missing, and
 reconcile grants it again (the periodic reconcile would too, within MESHGOV_RECONCILE_INTERVAL):

@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
-from . import control, glue, lakeformation, ram, sts
+from . import catalog_events, control, glue, lakeformation, ram, sts
 from .call import Call
 from .errors import ApiError
 from .faults import REGISTRY
@@ -92,6 +92,8 @@ class EmulatorMiddleware:
             if call.entry_failures is not None:
                 record["entry_failures"] = call.entry_failures
         status, headers, out = resp
+        if status == 200 and call.service == "glue" and call.operation in catalog_events.EMITTING:
+            catalog_events.publish(call.operation, call.account, call.region, call.params())
         if not any(k.lower() == "x-amzn-requestid" for k, _ in headers):
             headers = list(headers) + [("x-amzn-RequestId", call.request_id)]
         else:

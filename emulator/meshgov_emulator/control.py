@@ -5,7 +5,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import lakeformation, ram, settings
+from . import catalog_events, lakeformation, ram, settings
 from .faults import REGISTRY
 from .wire import Response
 
@@ -89,6 +89,11 @@ def handle(environ: dict[str, Any]) -> Response:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             raw = environ["wsgi.input"].read(length) if length else b""
             return reply(settings.add_organization(json.loads(raw or b"{}").get("accounts")), 201)
+        if path == "/catalog-events" and method == "POST":
+            # Routes producers' Glue Data Catalog events to a queue, as EventBridge rules would.
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b""
+            return reply(catalog_events.register(json.loads(raw or b"{}")), 201)
         if path == "/reset" and method == "POST":
             with REGISTRY.lock:
                 REGISTRY.faults.clear()
@@ -96,6 +101,7 @@ def handle(environ: dict[str, Any]) -> Response:
                 REGISTRY.release_all()
                 lakeformation.clear_filters()
                 ram.clear()
+                catalog_events.clear()
                 settings.reset()
             return reply({"reset": True})
     except (ValueError, TypeError) as err:
