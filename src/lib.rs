@@ -18,6 +18,7 @@ pub mod http;
 pub mod idempotency;
 pub mod log_writer;
 pub mod jobs;
+pub mod lambda;
 pub mod products;
 pub mod routes;
 pub mod schema;

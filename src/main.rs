@@ -1,4 +1,4 @@
-//! The `meshgov` command: serve | work | migrate | openapi | token.
+//! The `meshgov` command: serve | work | migrate | openapi | token | healthcheck.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,13 +12,16 @@ use meshgov::{AppState, db};
 #[derive(Parser)]
 #[command(name = "meshgov", version, about = "Governance service of a data mesh on AWS")]
 struct Cli {
+    /// None in a Lambda function, whose runtime starts the binary without arguments and names the
+    /// entry in `_HANDLER`.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the HTTP API (applies pending migrations first).
+    /// Run the HTTP API (applies pending migrations first). In a Lambda function: answer API
+    /// Gateway events with the same router.
     Serve,
     /// Run the background work once, then exit: periodic duties, webhook fan-out, and due jobs
     /// until none is left or the budget is spent (for a schedule instead of `serve`'s workers).
@@ -29,6 +32,12 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Exit 0 when the service on MESHGOV_LISTEN answers PATH with 200 within 2 s, else 1: the
+    /// container image's HEALTHCHECK (it has no curl).
+    Healthcheck {
+        #[arg(long, default_value = "/healthz")]
+        path: String,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Mint a development token (needs MESHGOV_JWT_DEV_SECRET).
@@ -61,7 +70,20 @@ fn init_logging(log: &LogConfig) -> FlushOnDrop<std::io::Stderr> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let command = match cli.command {
+        Some(command) => command,
+        None if meshgov::lambda::detected() => match meshgov::lambda::handler().as_str() {
+            "serve" => Command::Serve,
+            "work" => Command::Work { budget: Duration::ZERO },
+            other => return fail(&format!("_HANDLER is {other:?}: set the Lambda function's Handler to serve or work")),
+        },
+        None => {
+            use clap::CommandFactory;
+            let _ = Cli::command().print_help();
+            return ExitCode::from(2);
+        }
+    };
+    match command {
         Command::Openapi => {
             // Written without print!, which panics when the reader goes away (`meshgov openapi | head`).
             use std::io::Write;
@@ -82,6 +104,16 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        Command::Healthcheck { path } => {
+            let listen = std::env::var("MESHGOV_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
+            match healthcheck(&listen, &path) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("meshgov healthcheck: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Serve | Command::Migrate | Command::Work { .. } => {
             let config = match Config::from_env() {
                 Ok(c) => c,
@@ -89,7 +121,7 @@ fn main() -> ExitCode {
             };
             let _log_writer = init_logging(&config.log);
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-            match runtime.block_on(run(config, cli.command)) {
+            match runtime.block_on(run(config, command)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     tracing::error!(error = %e, "meshgov stopped");
@@ -98,6 +130,25 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// GET `path` from the service listening on `listen` (a wildcard address is asked on loopback),
+/// over plain HTTP/1.1: Ok when it answers 200.
+fn healthcheck(listen: &str, path: &str) -> Result<(), String> {
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpStream};
+    let mut addr: SocketAddr = listen.parse().map_err(|e| format!("MESHGOV_LISTEN {listen:?}: {e}"))?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+    }
+    let timeout = Duration::from_secs(2);
+    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))?;
+    stream.set_read_timeout(Some(timeout)).and_then(|()| stream.set_write_timeout(Some(timeout))).map_err(|e| e.to_string())?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").map_err(|e| format!("{addr}: {e}"))?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).map_err(|e| format!("{addr}: {e}"))?;
+    let status = String::from_utf8_lossy(&head);
+    if status.starts_with("HTTP/1.1 200") { Ok(()) } else { Err(format!("{path} answered {status:?}")) }
 }
 
 fn fail(message: &str) -> ExitCode {
@@ -112,6 +163,11 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
     db::MIGRATOR.run(&pool).await.map_err(|e| format!("migrations failed: {e}"))?;
     tracing::info!("migrations applied");
+    if meshgov::lambda::detected() && matches!(command, Command::Serve | Command::Work { .. }) {
+        // Invoked, not running: the invocation's deadline is the work's budget.
+        let entry = if matches!(command, Command::Serve) { "serve" } else { "work" };
+        return meshgov::lambda::run(AppState::new(config, pool), entry).await;
+    }
     match command {
         Command::Serve => {}
         Command::Work { budget } => {

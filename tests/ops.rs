@@ -232,3 +232,27 @@ async fn sigterm_lets_the_request_in_flight_finish_refuses_new_connections_and_e
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM domains WHERE slug = 'sales'").fetch_one(&pool).await.unwrap();
     assert_eq!(rows, 1, "the finished request's write is committed");
 }
+
+/// The image's HEALTHCHECK: `meshgov healthcheck` exits 0 while the service on MESHGOV_LISTEN
+/// answers, 1 once it is gone.
+#[sqlx::test]
+async fn the_healthcheck_command_asks_the_service_it_runs_beside(pool: PgPool) {
+    let mut served = common::process::serve(&common::process::database_url(&pool), &[]);
+    let listen = served.base.trim_start_matches("http://").to_string();
+    let check = |path: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_meshgov"))
+            .args(["healthcheck", "--path", path])
+            .env_clear()
+            .env("MESHGOV_LISTEN", &listen)
+            .output()
+            .unwrap()
+    };
+    assert!(check("/healthz").status.success());
+    assert!(check("/readyz").status.success());
+    let missing = check("/no-such-path");
+    assert_eq!(missing.status.code(), Some(1), "a 404 is not healthy");
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("404"), "{missing:?}");
+    served.kill();
+    let gone = check("/healthz");
+    assert_eq!(gone.status.code(), Some(1), "{gone:?}");
+}
