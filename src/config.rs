@@ -7,7 +7,12 @@ use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// `DATABASE_URL`; or, with the database's credentials in a Secrets Manager secret, the URL of
+    /// `MESHGOV_DATABASE_HOST`, `…_PORT`, `…_NAME` and `…_SSLMODE` without them.
     pub database_url: String,
+    /// Where the database's user name and password are (`MESHGOV_DATABASE_SECRET_ARN`: a secret
+    /// holding JSON with `username` and `password`, as RDS keeps a managed master password).
+    pub database_secret_arn: Option<String>,
     pub listen: SocketAddr,
     pub db_max_connections: u32,
     pub request_timeout: Duration,
@@ -337,14 +342,38 @@ impl Config {
 
     pub fn from_env_with(get: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let mut env = Env { get, errors: Vec::new() };
-        let database_url = match env.opt("DATABASE_URL") {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
-            Some(_) => {
+        let database_secret_arn = env.opt("MESHGOV_DATABASE_SECRET_ARN");
+        let database_url = match (env.opt("DATABASE_URL"), &database_secret_arn) {
+            (Some(url), _) if url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
+            (Some(_), _) => {
                 env.errors.push("DATABASE_URL: expected postgres://user@host:port/database".into());
                 String::new()
             }
-            None => {
-                env.errors.push("DATABASE_URL: required (postgres://user@host:port/database)".into());
+            (None, Some(arn)) => {
+                if !(arn.starts_with("arn:") && arn.contains(":secretsmanager:")) {
+                    env.errors.push("MESHGOV_DATABASE_SECRET_ARN: expected a Secrets Manager secret ARN".into());
+                }
+                let host = env.opt("MESHGOV_DATABASE_HOST").unwrap_or_else(|| {
+                    env.errors.push("MESHGOV_DATABASE_HOST: required with MESHGOV_DATABASE_SECRET_ARN".into());
+                    String::new()
+                });
+                let port = env.parsed("MESHGOV_DATABASE_PORT", 5432u16, |v| v.parse().map_err(|_| "expected a port number".into()));
+                let name = env.opt("MESHGOV_DATABASE_NAME").unwrap_or_else(|| "meshgov".into());
+                let sslmode = env.parsed("MESHGOV_DATABASE_SSLMODE", "require".to_string(), |v| match v {
+                    "disable" | "prefer" | "require" | "verify-ca" | "verify-full" => Ok(v.to_string()),
+                    _ => Err("expected disable, prefer, require, verify-ca or verify-full".into()),
+                });
+                let valid_host = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b));
+                let valid_name = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                if !valid_host || !valid_name {
+                    env.errors.push("MESHGOV_DATABASE_HOST, MESHGOV_DATABASE_NAME: a host name and a database name".into());
+                }
+                format!("postgres://{host}:{port}/{name}?sslmode={sslmode}")
+            }
+            (None, None) => {
+                env.errors.push(
+                    "DATABASE_URL: required (postgres://user@host:port/database), or MESHGOV_DATABASE_SECRET_ARN with MESHGOV_DATABASE_HOST".into(),
+                );
                 String::new()
             }
         };
@@ -489,6 +518,7 @@ impl Config {
         }
         Ok(Config {
             database_url,
+            database_secret_arn,
             listen,
             db_max_connections,
             request_timeout,
@@ -509,6 +539,7 @@ impl Config {
     pub fn for_tests(database_url: &str, dev_secret: &str) -> Config {
         Config {
             database_url: database_url.to_string(),
+            database_secret_arn: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             db_max_connections: 8,
             request_timeout: Duration::from_secs(30),
@@ -590,6 +621,24 @@ mod tests {
         assert_eq!(c.sync.job_poll, std::time::Duration::from_millis(500));
         assert!(c.cors_origins.is_empty(), "CORS is off unless origins are listed");
         assert_eq!(c.rate_limit, Some(RateLimit { per_second: 50, burst: 200 }));
+    }
+
+    #[test]
+    fn the_database_may_be_a_host_and_a_secret() {
+        let secret = "arn:aws:secretsmanager:eu-west-1:999988887777:secret:rds!cluster-1a2b-AbCdEf";
+        let dev = ("MESHGOV_JWT_DEV_SECRET", "0123456789abcdef0123456789abcdef");
+        let c = from(&[("MESHGOV_DATABASE_SECRET_ARN", secret), ("MESHGOV_DATABASE_HOST", "meshgov.cluster-x.eu-west-1.rds.amazonaws.com"), dev])
+            .unwrap();
+        assert_eq!(c.database_url, "postgres://meshgov.cluster-x.eu-west-1.rds.amazonaws.com:5432/meshgov?sslmode=require");
+        assert_eq!(c.database_secret_arn.as_deref(), Some(secret));
+        let text = from(&[("MESHGOV_DATABASE_SECRET_ARN", "not-an-arn"), ("MESHGOV_DATABASE_SSLMODE", "maybe"), dev])
+            .unwrap_err()
+            .to_string();
+        for name in ["MESHGOV_DATABASE_SECRET_ARN", "MESHGOV_DATABASE_HOST", "MESHGOV_DATABASE_SSLMODE"] {
+            assert!(text.contains(name), "{name} missing from: {text}");
+        }
+        let url_wins = from(&[("DATABASE_URL", "postgres://postgres@127.0.0.1/meshgov"), ("MESHGOV_DATABASE_SECRET_ARN", secret), dev]).unwrap();
+        assert_eq!(url_wins.database_url, "postgres://postgres@127.0.0.1/meshgov");
     }
 
     #[test]

@@ -13,13 +13,53 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 const RECENTLY_USED: Duration = Duration::from_millis(500);
 
 pub async fn connect(url: &str, max_connections: u32) -> sqlx::Result<PgPool> {
-    let mut options: PgConnectOptions = url.parse()?;
+    connect_as(url, None, max_connections).await
+}
+
+/// [`connect`], as `credentials` (user name, password) when given instead of those of the URL.
+pub async fn connect_as(url: &str, credentials: Option<&Credentials>, max_connections: u32) -> sqlx::Result<PgPool> {
+    let options = with_credentials(url.parse()?, credentials);
+    pool_options(max_connections).connect_with(tuned(options, url)).await
+}
+
+/// A database user name and password (from a Secrets Manager secret).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+fn with_credentials(options: PgConnectOptions, credentials: Option<&Credentials>) -> PgConnectOptions {
+    match credentials {
+        Some(c) => options.username(&c.username).password(&c.password),
+        None => options,
+    }
+}
+
+/// Connections the pool opens from now on use `credentials` (a rotated password); open ones stay.
+pub fn use_credentials(pool: &PgPool, url: &str, credentials: &Credentials) -> sqlx::Result<()> {
+    let options = with_credentials(url.parse()?, Some(credentials));
+    pool.set_connect_options(tuned(options, url));
+    Ok(())
+}
+
+fn tuned(mut options: PgConnectOptions, url: &str) -> PgConnectOptions {
     // Postgres' default random_page_cost (4) models spinning disks; on SSDs and Aurora it makes
     // the planner walk the id index for mid-frequency search terms instead of the full-text index
     // (measured in bench/results/plans.md: up to 3× slower). A value set in the URL wins.
     if !url.contains("random_page_cost") {
         options = options.options([("random_page_cost", "1.1")]);
     }
+    options
+}
+
+fn pool_options(max_connections: u32) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
@@ -36,8 +76,6 @@ pub async fn connect(url: &str, max_connections: u32) -> sqlx::Result<PgPool> {
                 Ok(true)
             })
         })
-        .connect_with(options)
-        .await
 }
 
 /// True when every migration of this build is applied (and none failed); an error when the

@@ -158,7 +158,16 @@ fn fail(message: &str) -> ExitCode {
 
 async fn run(config: Config, command: Command) -> Result<(), String> {
     meshgov::install_crypto_provider();
-    let pool = db::connect(&config.database_url, config.db_max_connections)
+    // The database's credentials from Secrets Manager, when that is where they are.
+    let secret = match &config.database_secret_arn {
+        Some(arn) => {
+            let sdk = meshgov::aws::Aws::new(config.aws.clone()).sdk().await.clone();
+            let credentials = meshgov::aws::secrets::database_credentials(&sdk, arn).await?;
+            Some((sdk, arn.clone(), credentials))
+        }
+        None => None,
+    };
+    let pool = db::connect_as(&config.database_url, secret.as_ref().map(|(_, _, c)| c), config.db_max_connections)
         .await
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
     db::MIGRATOR.run(&pool).await.map_err(|e| format!("migrations failed: {e}"))?;
@@ -183,6 +192,10 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
     let state = AppState::new(config, pool);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut background = tokio::task::JoinSet::new();
+    if let Some((sdk, arn, credentials)) = secret {
+        let (url, pool) = (state.config.database_url.clone(), state.db.clone());
+        background.spawn(meshgov::aws::secrets::keep_database_credentials(sdk, arn, url, pool, credentials, stopped.clone()));
+    }
     let sync = state.config.sync.clone();
     if sync.run_workers {
         background.spawn(meshgov::jobs::worker::run(state.clone(), sync.worker_concurrency, stopped.clone()));

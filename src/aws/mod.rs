@@ -4,6 +4,7 @@
 //! producer accounts are cached in [`roles::AssumedRoles`].
 
 pub mod roles;
+pub mod secrets;
 
 use std::time::Duration;
 
