@@ -96,7 +96,9 @@ pub async fn sync(
     if !store::try_lock_domain(&mut lock, domain_id).await? {
         return Ok(match when_busy {
             WhenBusy::Skip => JobOutcome::Done(json!({ "skipped": "another sync of this domain is running" })),
-            WhenBusy::Wait => JobOutcome::Defer(std::time::Duration::from_secs(1), "another sync of this domain is running".into()),
+            // Soon: a sync holds the lock for the time of its Glue reads, usually well under a
+            // second, and this one carries a change someone is waiting to see.
+            WhenBusy::Wait => JobOutcome::Defer(std::time::Duration::from_millis(200), "another sync of this domain is running".into()),
         });
     }
     let Some(domain) = crate::domains::store::find_by_id(&state.db, domain_id).await? else {
