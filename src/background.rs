@@ -46,7 +46,8 @@ pub struct WorkDone {
 /// beside them): jobs are claimed with SKIP LOCKED and leased, duties take their advisory locks.
 ///
 /// No job is claimed after `budget`; a job claimed before it is finished (give the invocation a
-/// timeout above the budget plus the longest job). `MESHGOV_WORKER_CONCURRENCY` jobs run at once.
+/// timeout above the budget plus the longest job). `MESHGOV_WORKER_CONCURRENCY` jobs run at once,
+/// at most half the pool's connections.
 pub async fn work_for(state: &AppState, budget: Duration) -> sqlx::Result<WorkDone> {
     let deadline = Instant::now() + budget;
     // Producers' catalog events first: the syncs they queue run in this same run.
@@ -62,7 +63,11 @@ pub async fn work_for(state: &AppState, budget: Duration) -> sqlx::Result<WorkDo
     crate::jobs::scheduler::run_duties(state).await;
     let deliveries_queued = crate::webhooks::service::fan_out(state).await?;
     let mut loops = tokio::task::JoinSet::new();
-    for _ in 0..state.config.sync.worker_concurrency.max(1) {
+    // A job may hold two connections at once (its own and its lease's heartbeat, or a lock and
+    // its work): more loops than half the pool would wait for connections (until the pool's
+    // acquire timeout) instead of working. A small Lambda pool runs fewer loops.
+    let concurrency = state.config.sync.worker_concurrency.min((state.db.options().get_max_connections() as usize / 2).max(1));
+    for _ in 0..concurrency.max(1) {
         let state = state.clone();
         loops.spawn(async move {
             let mut ran = 0;
