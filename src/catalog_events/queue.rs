@@ -23,8 +23,7 @@ pub struct Received {
 
 /// One ReceiveMessage (up to 10 messages, waiting up to `wait` for the first), each message taken,
 /// and the taken and refused ones deleted.
-pub async fn receive_once(state: &AppState, queue_url: &str, wait: Duration) -> Result<Received, String> {
-    let sqs = aws_sdk_sqs::Client::new(state.aws.sdk().await);
+pub async fn receive_once(state: &AppState, sqs: &aws_sdk_sqs::Client, queue_url: &str, wait: Duration) -> Result<Received, String> {
     let answer = sqs
         .receive_message()
         .queue_url(queue_url)
@@ -66,9 +65,10 @@ pub async fn receive_once(state: &AppState, queue_url: &str, wait: Duration) -> 
 /// Receives until the queue answers empty or `budget` is spent (for `meshgov work`).
 pub async fn drain(state: &AppState, queue_url: &str, budget: Duration) -> Result<Received, String> {
     let deadline = Instant::now() + budget;
+    let sqs = aws_sdk_sqs::Client::new(state.aws.sdk().await);
     let mut total = Received::default();
     while Instant::now() < deadline {
-        let got = receive_once(state, queue_url, Duration::ZERO).await?;
+        let got = receive_once(state, &sqs, queue_url, Duration::ZERO).await?;
         total.messages += got.messages;
         total.syncs += got.syncs;
         total.refused += got.refused;
@@ -83,9 +83,11 @@ pub async fn drain(state: &AppState, queue_url: &str, budget: Duration) -> Resul
 /// again (doubling up to a minute).
 pub async fn run(state: AppState, queue_url: String, mut shutdown: watch::Receiver<bool>) {
     let mut pause = Duration::from_secs(1);
+    // One client for the loop's life: it keeps its connections between long polls.
+    let sqs = aws_sdk_sqs::Client::new(state.aws.sdk().await);
     while !*shutdown.borrow() {
         tokio::select! {
-            got = receive_once(&state, &queue_url, Duration::from_secs(20)) => match got {
+            got = receive_once(&state, &sqs, &queue_url, Duration::from_secs(20)) => match got {
                 Ok(got) => {
                     pause = Duration::from_secs(1);
                     if got.messages > 0 {
