@@ -14,6 +14,9 @@ pub struct Config {
     /// holding JSON with `username` and `password`, as RDS keeps a managed master password).
     pub database_secret_arn: Option<String>,
     pub listen: SocketAddr,
+    /// Whether `serve` answers the API (`MESHGOV_SERVE_API`). A replica with it off and workers
+    /// on is a worker: it still answers the probes and metrics on `listen`, for its orchestrator.
+    pub serve_api: bool,
     pub db_max_connections: u32,
     pub request_timeout: Duration,
     pub body_limit: usize,
@@ -513,6 +516,10 @@ impl Config {
                 _ => Err("expected json or pretty".into()),
             }),
         };
+        let serve_api = env.parsed("MESHGOV_SERVE_API", true, boolean);
+        if !serve_api && !sync.run_workers {
+            env.errors.push("MESHGOV_SERVE_API=false with MESHGOV_RUN_WORKERS=false: a replica that neither answers the API nor runs workers does nothing".into());
+        }
         if !env.errors.is_empty() {
             return Err(ConfigError(env.errors));
         }
@@ -520,6 +527,7 @@ impl Config {
             database_url,
             database_secret_arn,
             listen,
+            serve_api,
             db_max_connections,
             request_timeout,
             body_limit,
@@ -541,6 +549,7 @@ impl Config {
             database_url: database_url.to_string(),
             database_secret_arn: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            serve_api: true,
             db_max_connections: 8,
             request_timeout: Duration::from_secs(30),
             body_limit: 1 << 20,
@@ -639,6 +648,19 @@ mod tests {
         }
         let url_wins = from(&[("DATABASE_URL", "postgres://postgres@127.0.0.1/meshgov"), ("MESHGOV_DATABASE_SECRET_ARN", secret), dev]).unwrap();
         assert_eq!(url_wins.database_url, "postgres://postgres@127.0.0.1/meshgov");
+    }
+
+    #[test]
+    fn a_replica_is_an_api_a_worker_or_both() {
+        let required = [("DATABASE_URL", "postgres://postgres@127.0.0.1/meshgov"), ("MESHGOV_JWT_DEV_SECRET", "0123456789abcdef0123456789abcdef")];
+        let role = |extra: &[(&str, &str)]| {
+            from(&[&required[..], extra].concat()).map(|c| (c.serve_api, c.sync.run_workers)).map_err(|e| e.to_string())
+        };
+        assert_eq!(role(&[]), Ok((true, true)));
+        assert_eq!(role(&[("MESHGOV_RUN_WORKERS", "false")]), Ok((true, false)));
+        assert_eq!(role(&[("MESHGOV_SERVE_API", "false")]), Ok((false, true)));
+        let neither = role(&[("MESHGOV_SERVE_API", "false"), ("MESHGOV_RUN_WORKERS", "false")]).unwrap_err();
+        assert!(neither.contains("MESHGOV_SERVE_API=false with MESHGOV_RUN_WORKERS=false"), "{neither}");
     }
 
     #[test]

@@ -205,7 +205,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             background.spawn(meshgov::catalog_events::queue::run(state.clone(), queue, stopped.clone()));
         }
     }
-    let app = meshgov::app(state);
+    let app = if state.config.serve_api { meshgov::app(state) } else { meshgov::routes::probes(state) };
     tracing::info!(address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "meshgov listening");
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await;
     // Workers finish the job in hand; an unfinished one is reclaimed by another replica after its lease.

@@ -66,3 +66,16 @@ pub fn router(state: AppState) -> Router {
     }
     app.layer(axum::middleware::from_fn_with_state(state.clone(), ops::observe)).with_state(state)
 }
+
+/// What a worker-only replica (`MESHGOV_SERVE_API=false`) answers: the probes and metrics its
+/// orchestrator and `meshgov healthcheck` ask for, with the same request ids, metrics and access
+/// log; everything else is a 404.
+pub fn probes(state: AppState) -> Router {
+    let (routes, _) = OpenApiRouter::<AppState>::new().merge(ops::router()).split_for_parts();
+    routes
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(CatchPanicLayer::custom(ops::panic_response))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::observe))
+        .with_state(state)
+}

@@ -80,3 +80,45 @@ async fn a_spent_budget_leaves_the_rest_for_the_next_run(pool: PgPool) {
     assert!(next.jobs >= 2 && !next.budget_spent, "{next:?}");
     assert_eq!(m.lf_state().await.len(), 2 * subs.len());
 }
+
+/// A container set to be a worker (`MESHGOV_SERVE_API=false`, workers on as by default): it
+/// grants what was approved on another replica, and on its port answers only what its
+/// orchestrator asks (probes, metrics), not the API.
+#[sqlx::test]
+async fn a_worker_only_replica_runs_the_queue_and_answers_only_its_probes(pool: PgPool) {
+    let m = Mesh::new(pool.clone()).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let subs = approved(&m, 2).await;
+    let (key, secret) = m.state.config.aws.static_credentials.clone().unwrap();
+    let principal = m.state.config.aws.principal_arn.clone().unwrap();
+    let served = common::process::serve(
+        &common::process::database_url(&pool),
+        &[
+            ("MESHGOV_SERVE_API", "false"),
+            ("MESHGOV_RECONCILE_INTERVAL", "off"),
+            ("AWS_ACCESS_KEY_ID", &key),
+            ("AWS_SECRET_ACCESS_KEY", &secret),
+            ("MESHGOV_AWS_PRINCIPAL_ARN", &principal),
+        ],
+    );
+    common::wait_for("the worker grants both approvals", Duration::from_secs(30), async || {
+        let mut granted = 0;
+        for (id, _) in &subs {
+            granted += (m.get(id).await["provisioning"] == "granted") as usize;
+        }
+        granted == subs.len()
+    })
+    .await;
+    assert_eq!(m.lf_state().await.len(), 2 * subs.len());
+
+    let http = reqwest::Client::new();
+    for probe in ["/healthz", "/readyz", "/metrics"] {
+        let r = http.get(format!("{}{probe}", served.base)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{probe}");
+    }
+    for path in ["/api/v1/domains", "/openapi.json"] {
+        let r = http.get(format!("{}{path}", served.base)).bearer_auth(common::admin()).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path} is the API replicas' to answer");
+        assert!(r.headers().contains_key("x-request-id"), "{path}: the same request handling as the API's");
+    }
+}
