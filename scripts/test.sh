@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit and integration tests against real Postgres and the AWS
 # emulator (plus the emulator's own tests), the CloudFormation templates (cfn-lint and their
-# tests), then the contract: the committed openapi/openapi.json
+# tests), the Dockerfile and docker-compose.yml (hadolint, a Compose validator and their tests),
+# then the contract: the committed openapi/openapi.json
 # validated, the generated Python and TypeScript clients (clients/) checked for drift and types
 # and run through a full flow against the running service, and the service fuzzed with
 # schemathesis.
 #
 #   scripts/test.sh             everything
-#   scripts/test.sh --no-fuzz   only the cargo tests, the emulator's tests and the templates
+#   scripts/test.sh --no-fuzz   only the cargo tests, the emulator's tests, the templates, the
+#                               container files and the demo's seeding
 #   scripts/test.sh --fuzz-only only the contract: validator, clients, fuzzing
 #
 # Postgres: DATABASE_URL when set (it must name a superuser: every integration test creates its
@@ -69,6 +71,50 @@ if [[ -f $MESHGOV_REPO/emulator/meshgov_emulator/__main__.py ]]; then
     log "AWS emulator ready in $(fmt_duration $((SECONDS - t)))"
 fi
 
+# The steps docker-compose.yml's `catalogs` and `seed` services run, against a service and an
+# emulator of this run's own (a fresh emulator: in compose the demo's accounts start empty); then
+# what the demo shows: the subscription granted, and a column a producer adds reaching the API
+# through the catalog-events queue, without a sync. In a subshell with its own cleanup, so that
+# what it starts stops when it ends.
+demo_seeding() (
+    # Called as `demo_seeding || ...`, where set -e does not apply: each step checks for itself.
+    _MESHGOV_CLEANUP=()
+    trap _meshgov_on_exit EXIT
+    local dir=$MESHGOV_STATE/test/demo queue db_url port base out sub token schema='' deadline
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    build_meshgov
+    ensure_emulator "$dir/emulator.log"
+    queue=$("$SCRIPTS/demo-seed.sh" catalogs) || return 1
+    db_url=$(create_database --fresh meshgov_demo) || return 1
+    port=$(free_port 18180) || return 1
+    base=http://127.0.0.1:$port
+    MESHGOV_JWT_DEV_SECRET=$(dev_secret)
+    export MESHGOV_JWT_DEV_SECRET MESHGOV_BIN
+    local aws_env=()
+    mapfile -t aws_env < <(emulator_env)
+    start_meshgov "127.0.0.1:$port" "$dir/meshgov.log" "${aws_env[@]}" DATABASE_URL="$db_url" \
+        MESHGOV_CATALOG_EVENTS_QUEUE_URL="$queue"
+    out=$(SERVICE_URL=$base "$SCRIPTS/demo-seed.sh" mesh) || { tail -n 20 "$dir/meshgov.log" >&2; return 1; }
+    printf '%s\n' "$out" | grep -q '^export STEWARD=' || { warn "demo-seed.sh printed no tokens"; return 1; }
+    token=$(mint_token demo-check admin) || return 1
+    sub=$(printf '%s\n' "$out" | sed -n 's#.*\(/api/v1/subscriptions/[0-9a-f-]*\)$#\1#p')
+    [[ -n $sub ]] || { warn "demo-seed.sh named no subscription"; return 1; }
+    SEED_BASE=$base
+    api GET "$sub" "$token"
+    [[ $(json_string provisioning "$API_BODY") == granted ]] || { warn "the demo's subscription is not granted: $API_BODY"; return 1; }
+    "$EMULATOR_PYTHON" "$SCRIPTS/demo-catalog.py" "$EMULATOR_URL" add-column sales sales_curated sell_out_daily promo_id string >&2 ||
+        return 1
+    deadline=$((SECONDS + 15))
+    until [[ $schema == *'"promo_id"'* ]]; do
+        ((SECONDS < deadline)) || { warn "the added column did not reach the API within 15 s: $schema"; return 1; }
+        sleep 0.2
+        api GET /api/v1/domains/sales/products/daily-sell-out/schema "$token"
+        schema=$API_BODY
+    done
+    log "demo seeding: the mesh seeded, its subscription granted, and a producer's new column in the API without a sync"
+)
+
 # ---------------------------------------------------------------------------------------------
 # Stage 1: cargo tests
 # ---------------------------------------------------------------------------------------------
@@ -103,6 +149,20 @@ if ((run_cargo)); then
     status=$?
     set -e
     record "CloudFormation templates" "$status" $((SECONDS - t))
+
+    t=$SECONDS
+    log "stage 1d: the container files: hadolint and their tests (deploy/container/check.sh)"
+    set +e
+    MESHGOV_STATE=$MESHGOV_STATE bash "$MESHGOV_REPO/deploy/container/check.sh"
+    status=$?
+    set -e
+    record "container files" "$status" $((SECONDS - t))
+
+    t=$SECONDS
+    log "stage 1e: the demo's seeding as docker-compose.yml runs it (scripts/demo-seed.sh)"
+    status=0
+    demo_seeding || status=$?
+    record "demo seeding" "$status" $((SECONDS - t))
 fi
 
 # ---------------------------------------------------------------------------------------------
