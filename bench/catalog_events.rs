@@ -110,7 +110,7 @@ async fn main() {
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let workers = tokio::spawn(meshgov::jobs::worker::run(state.clone(), 4, stopped.clone()));
-    let events = tokio::spawn(meshgov::catalog_events::queue::run(state.clone(), queue.clone(), stopped));
+    let events = tokio::spawn(meshgov::intake::queue::run(state.clone(), queue.clone(), stopped));
     let version = || async {
         let (status, p) = call(&router, "GET", "/api/v1/domains/sales/products/orders", &admin, None).await;
         assert_eq!(status, StatusCode::OK);

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use crate::AppState;
 use crate::jobs::Registry;
-use crate::{catalog_sync, drift, grants, subscriptions, webhooks};
+use crate::{catalog_sync, drift, grants, subscriptions, usage, webhooks};
 
 pub fn registry() -> Registry {
     Registry::default()
@@ -26,6 +26,7 @@ pub fn registry() -> Registry {
         .duty(catalog_sync::jobs::SCHEDULED_SYNCS)
         .duty(drift::jobs::SCHEDULED_RECONCILE)
         .duty(subscriptions::expiry::EXPIRY)
+        .duty(usage::service::PRUNE)
 }
 
 /// What one run of [`work_for`] did.
@@ -41,7 +42,7 @@ pub struct WorkDone {
 
 /// `meshgov work`: the background duties without a long-lived process, for a Lambda function a
 /// schedule invokes every minute, or a cron job. One run does what `serve`'s loops do, once: the
-/// producers' catalog events on the queue, the scheduler's periodic duties, the webhook fan-out, then due jobs until none is left or the time
+/// AWS events on the queue (catalog changes, data accesses), the scheduler's periodic duties, the webhook fan-out, then due jobs until none is left or the time
 /// budget is spent, and returns. Runs may overlap (a slow run, two schedules, `serve` replicas
 /// beside them): jobs are claimed with SKIP LOCKED and leased, duties take their advisory locks.
 ///
@@ -50,14 +51,14 @@ pub struct WorkDone {
 /// at most half the pool's connections.
 pub async fn work_for(state: &AppState, budget: Duration) -> sqlx::Result<WorkDone> {
     let deadline = Instant::now() + budget;
-    // Producers' catalog events first: the syncs they queue run in this same run.
+    // AWS events first: the syncs producers' catalog changes queue run in this same run.
     if let Some(queue) = &state.config.aws.catalog_events_queue_url {
-        match crate::catalog_events::queue::drain(state, queue, budget).await {
+        match crate::intake::queue::drain(state, queue, budget).await {
             Ok(got) if got.messages > 0 => {
-                tracing::info!(messages = got.messages, syncs = got.syncs, refused = got.refused, "catalog events taken")
+                tracing::info!(messages = got.messages, syncs = got.syncs, uses = got.uses, refused = got.refused, "AWS events taken")
             }
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "catalog events queue unavailable"),
+            Err(e) => tracing::warn!(error = %e, "AWS events queue unavailable"),
         }
     }
     crate::jobs::scheduler::run_duties(state).await;

@@ -1,7 +1,7 @@
 //! AWS Lambda: the same binary, the same router and the same background work, invoked instead of
 //! running. The Lambda runtime names the entry in `_HANDLER` (the function's Handler setting,
 //! deploy/cloudformation/governance.yaml): `serve` answers API Gateway HTTP API events (payload
-//! 2.0) with the axum router; `work` takes an SQS batch of producers' catalog events (the queue's
+//! 2.0) with the axum router; `work` takes an SQS batch of AWS events (producers' catalog changes, data accesses; the queue's
 //! event source mapping) or a schedule's tick, then runs the background work until shortly before
 //! the invocation's deadline. Nothing is written twice: a request goes through the router `serve`
 //! runs, and the work through [`crate::background::work_for`].
@@ -68,8 +68,8 @@ const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
 const DEFAULT_BUDGET: Duration = Duration::from_secs(50);
 
 /// One invocation of the worker. An SQS batch (`Records` from `aws:sqs`) is taken first, each
-/// message a catalog event; those that could not be taken (the database) are answered as
-/// `batchItemFailures`, so that SQS delivers only them again (the mapping's
+/// message an AWS event (a catalog change, a data access); those that could not be taken (the
+/// database) are answered as `batchItemFailures`, so that SQS delivers only them again (the mapping's
 /// `ReportBatchItemFailures`). Then the background work, for what is left of the time.
 pub async fn invoke_worker(state: &AppState, payload: &Value, deadline: SystemTime) -> Result<Value, String> {
     let mut failures = Vec::new();
@@ -78,8 +78,8 @@ pub async fn invoke_worker(state: &AppState, payload: &Value, deadline: SystemTi
             continue;
         }
         let body = record.get("body").and_then(Value::as_str).unwrap_or_default();
-        if let Err(e) = crate::catalog_events::service::take(state, body).await {
-            tracing::warn!(error = %e, "a catalog event could not be taken; SQS delivers it again");
+        if let Err(e) = crate::intake::take(state, body).await {
+            tracing::warn!(error = %e, "an AWS event could not be taken; SQS delivers it again");
             failures.push(json!({ "itemIdentifier": record.get("messageId").cloned().unwrap_or(Value::Null) }));
         }
     }

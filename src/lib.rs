@@ -16,6 +16,7 @@ pub mod grants;
 pub mod health;
 pub mod http;
 pub mod idempotency;
+pub mod intake;
 pub mod log_writer;
 pub mod jobs;
 pub mod lambda;
@@ -23,6 +24,7 @@ pub mod products;
 pub mod routes;
 pub mod schema;
 pub mod subscriptions;
+pub mod usage;
 pub mod validate;
 pub mod webhooks;
 

@@ -202,7 +202,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
         background.spawn(meshgov::jobs::scheduler::run(state.clone(), stopped.clone()));
         background.spawn(meshgov::webhooks::service::run(state.clone(), stopped.clone()));
         if let Some(queue) = state.config.aws.catalog_events_queue_url.clone() {
-            background.spawn(meshgov::catalog_events::queue::run(state.clone(), queue, stopped.clone()));
+            background.spawn(meshgov::intake::queue::run(state.clone(), queue, stopped.clone()));
         }
     }
     let app = if state.config.serve_api { meshgov::app(state) } else { meshgov::routes::probes(state) };

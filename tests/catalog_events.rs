@@ -9,7 +9,7 @@ use common::mesh::Mesh;
 use common::*;
 use meshgov::AppState;
 use meshgov::catalog_events::model::{DATABASE_STATE_CHANGE, TABLE_STATE_CHANGE};
-use meshgov::catalog_events::queue::{Received, drain};
+use meshgov::intake::queue::{Received, drain};
 use meshgov::catalog_events::service::{Taken, take};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -67,7 +67,7 @@ async fn a_column_added_at_the_producer_shows_in_the_api_after_its_event(pool: P
     send(&state, &url, &[table_change(&m.producer, "orders", "UpdateTable")]).await;
 
     let got = drain(&state, &url, Duration::from_secs(30)).await.unwrap();
-    assert_eq!(got, Received { messages: 1, syncs: 1, refused: 0 }, "only the product over that table");
+    assert_eq!(got, Received { messages: 1, syncs: 1, uses: 0, refused: 0 }, "only the product over that table");
     assert_eq!(syncs_queued(&m).await, 1);
     m.run_jobs().await;
     let schema = m.app.get("/api/v1/domains/sales/products/orders/schema", &admin()).await.body;
@@ -107,7 +107,7 @@ async fn repeats_partitions_strangers_and_forgeries(pool: PgPool) {
     crawler["detail-type"] = json!("Glue Crawler State Change");
     send(&state, &url, &[stranger.clone(), forged.clone(), crawler.clone()]).await;
     let got = drain(&state, &url, Duration::from_secs(30)).await.unwrap();
-    assert_eq!(got, Received { messages: 3, syncs: 0, refused: 3 }, "refused, counted, and deleted");
+    assert_eq!(got, Received { messages: 3, syncs: 0, uses: 0, refused: 3 }, "refused, counted, and deleted");
     for (event, reason) in [(stranger, "unknown_account"), (forged, "forged"), (crawler, "not_a_catalog_event")] {
         match take(&state, &event.to_string()).await.unwrap() {
             Taken::Refused(r) => assert_eq!(r.reason(), reason),

@@ -574,7 +574,8 @@ def test_catalog_events_reach_the_queue_from_producers_only():
     assert resources["CatalogEventsDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
     (statement,) = resources["CatalogEventsQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"} and statement["Action"] == "sqs:SendMessage"
-    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["CatalogEventsRule", "Arn"]}}}
+    rules = ["CatalogEventsRule", "DataAccessEventsRule", "OwnDataAccessEventsRule"]
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": [{"Fn::GetAtt": [r, "Arn"]} for r in rules]}}
     accounts = resources["CatalogEventBusProducerAccounts"]
     assert accounts["Condition"] == "HasProducerAccounts"
     assert accounts["Properties"]["Statement"]["Principal"] == {"AWS": {"Ref": "ProducerAccountIds"}}
@@ -600,3 +601,33 @@ def test_producers_forward_their_glue_catalog_events():
     assert statement["Action"] == "events:PutEvents" and statement["Resource"] == {"Ref": "CatalogEventBusArn"}
     assert not Evaluator(PRODUCER, "1", GovernanceAccountId="1" * 12, ExternalId="x", DataBucket="b").exists(
         "CatalogEventsForwardRule")
+
+
+DATA_ACCESS_PATTERN = {"source": ["aws.lakeformation"], "detail-type": ["AWS API Call via CloudTrail"],
+                       "detail": {"eventSource": ["lakeformation.amazonaws.com"], "eventName": ["GetDataAccess"]}}
+
+
+def test_data_access_events_reach_the_queue_from_every_grant_holder():
+    """GetDataAccess is a read-only management event: EventBridge gives it only to rules in the
+    ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS state (EventBridge user guide, "Receiving read-only
+    management events from AWS services")."""
+    resources = GOVERNANCE["Resources"]
+    forwarded = resources["DataAccessEventsRule"]["Properties"]
+    own = resources["OwnDataAccessEventsRule"]["Properties"]
+    assert forwarded["EventBusName"] == {"Ref": "CatalogEventBus"}
+    assert "EventBusName" not in own  # the default bus, where this account's CloudTrail publishes
+    for rule in (forwarded, own):
+        assert rule["EventPattern"] == DATA_ACCESS_PATTERN
+        assert rule["State"] == "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+        assert [t["Arn"] for t in rule["Targets"]] == [{"Fn::GetAtt": ["CatalogEventsQueue", "Arn"]}]
+    rule = PRODUCER["Resources"]["DataAccessEventsForwardRule"]
+    assert rule["Condition"] == "ForwardsDataAccess"
+    assert rule["Properties"]["EventPattern"] == DATA_ACCESS_PATTERN
+    assert rule["Properties"]["State"] == "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+    (target,) = rule["Properties"]["Targets"]
+    assert target == {"Id": "meshgov-data-access-events", "Arn": {"Ref": "CatalogEventBusArn"},
+                      "RoleArn": {"Fn::GetAtt": ["CatalogEventsForwardRole", "Arn"]}}
+    # Only in producer mode do the producer's own accounts hold grants.
+    central = Evaluator(PRODUCER, "1", CatalogMode="central", CatalogEventBusArn="arn:aws:events:us-east-1:1:event-bus/b")
+    producer = Evaluator(PRODUCER, "1", CatalogMode="producer", CatalogEventBusArn="arn:aws:events:us-east-1:1:event-bus/b")
+    assert producer.exists("DataAccessEventsForwardRule") and not central.exists("DataAccessEventsForwardRule")

@@ -6,6 +6,5 @@
 //! matter.
 
 pub mod model;
-pub mod queue;
 pub mod service;
 mod store;

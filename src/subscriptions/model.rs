@@ -6,6 +6,7 @@ use uuid::Uuid;
 use crate::grants::access::{AccessRecord, SubscriptionAccess};
 use crate::grants::model::{Grant, Provisioning};
 use crate::health::{SubscriptionHealth, health};
+use crate::usage::model::Usage;
 
 /// Where the decision on a subscription stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
@@ -199,6 +200,7 @@ pub struct SubscriptionRow {
     pub verified_at: Option<DateTime<Utc>>,
     pub open_findings: i64,
     pub access: Option<sqlx::types::Json<AccessRecord>>,
+    pub usage: Option<sqlx::types::Json<Usage>>,
 }
 
 /// A subscription: who asked for what, the decision, and where its grants stand.
@@ -239,6 +241,8 @@ pub struct Subscription {
     /// account (once approved).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access: Option<SubscriptionAccess>,
+    /// How its grants are used, from Lake Formation's data access events.
+    pub usage: Usage,
     /// The Lake Formation grants it needs (only on `GET /subscriptions/{id}` and decisions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grants: Option<Vec<Grant>>,
@@ -274,6 +278,7 @@ impl From<SubscriptionRow> for Subscription {
             updated_at: r.updated_at,
             health,
             access,
+            usage: r.usage.map(|u| u.0).unwrap_or_default(),
             grants: None,
         }
     }

@@ -16,7 +16,10 @@ const COLUMNS: &str = "s.id, s.product_id, p.slug AS product_slug, p.domain_id A
     s.provisioning, s.requested_by, s.decided_by, s.decided_at, s.decision_comment, s.ended_by, s.ended_at,
     s.end_comment, s.version, s.created_at, s.updated_at, s.verified_at,
     (SELECT count(*) FROM drift_findings f WHERE f.subscription_id = s.id) AS open_findings,
-    (SELECT to_jsonb(a) FROM consumer_access a WHERE a.subscription_id = s.id) AS access";
+    (SELECT to_jsonb(a) FROM consumer_access a WHERE a.subscription_id = s.id) AS access,
+    (SELECT jsonb_build_object('last_used_at', u.last_used_at, 'engines', u.engines,
+        'uses_30d', (SELECT count(*) FROM subscription_uses x WHERE x.subscription_id = s.id AND x.at > now() - interval '30 days'))
+     FROM subscription_usage u WHERE u.subscription_id = s.id) AS usage";
 
 const FROM: &str = "FROM subscriptions s JOIN products p ON p.id = s.product_id
     JOIN domains pd ON pd.id = p.domain_id JOIN domains cd ON cd.id = s.consumer_domain_id";

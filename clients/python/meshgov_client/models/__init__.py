@@ -92,6 +92,7 @@ from .table_schema import TableSchema
 from .table_schema_parameters import TableSchemaParameters
 from .table_scope import TableScope
 from .unverified import Unverified
+from .usage import Usage
 from .verify_report import VerifyReport
 from .webhook import Webhook
 from .webhook_status import WebhookStatus
@@ -189,6 +190,7 @@ __all__ = (
     "TableSchemaParameters",
     "TableScope",
     "Unverified",
+    "Usage",
     "VerifyReport",
     "Webhook",
     "WebhookStatus",

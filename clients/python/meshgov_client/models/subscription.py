@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..models.scope import Scope
     from ..models.subscription_access import SubscriptionAccess
     from ..models.subscription_health import SubscriptionHealth
+    from ..models.usage import Usage
 
 
 T = TypeVar("T", bound="Subscription")
@@ -44,6 +45,7 @@ class Subscription:
         requested_scope (Scope): What a subscription covers.
         status (SubscriptionStatus): Where the decision on a subscription stands.
         updated_at (datetime.datetime):
+        usage (Usage): How a subscription's grants are used, from the access events of the accounts holding them.
         version (int):
         access (None | SubscriptionAccess | Unset):
         approved_scope (None | Scope | Unset):
@@ -73,6 +75,7 @@ class Subscription:
     requested_scope: Scope
     status: SubscriptionStatus
     updated_at: datetime.datetime
+    usage: Usage
     version: int
     access: None | SubscriptionAccess | Unset = UNSET
     approved_scope: None | Scope | Unset = UNSET
@@ -121,6 +124,8 @@ class Subscription:
         status = self.status.value
 
         updated_at = self.updated_at.isoformat()
+
+        usage = self.usage.to_dict()
 
         version = self.version
 
@@ -226,6 +231,7 @@ class Subscription:
                 "requested_scope": requested_scope,
                 "status": status,
                 "updated_at": updated_at,
+                "usage": usage,
                 "version": version,
             }
         )
@@ -260,6 +266,7 @@ class Subscription:
         from ..models.scope import Scope  # noqa: PLC0415
         from ..models.subscription_access import SubscriptionAccess  # noqa: PLC0415
         from ..models.subscription_health import SubscriptionHealth  # noqa: PLC0415
+        from ..models.usage import Usage  # noqa: PLC0415
 
         d = dict(src_dict)
         consumer_domain = d.pop("consumer_domain")
@@ -294,6 +301,8 @@ class Subscription:
         status = SubscriptionStatus(d.pop("status"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        usage = Usage.from_dict(d.pop("usage"))
 
         version = d.pop("version")
 
@@ -472,6 +481,7 @@ class Subscription:
             requested_scope=requested_scope,
             status=status,
             updated_at=updated_at,
+            usage=usage,
             version=version,
             access=access,
             approved_scope=approved_scope,

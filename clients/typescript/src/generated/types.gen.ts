@@ -1140,6 +1140,10 @@ export type Subscription = {
     requested_scope: Scope;
     status: SubscriptionStatus;
     updated_at: string;
+    /**
+     * How its grants are used, from Lake Formation's data access events.
+     */
+    usage: Usage;
     version: number;
 };
 
@@ -1250,6 +1254,24 @@ export type Unverified = {
     domain: string;
     error: string;
     product: string;
+};
+
+/**
+ * How a subscription's grants are used, from the access events of the accounts holding them.
+ */
+export type Usage = {
+    /**
+     * Engines seen reading it (`athena`, `redshift`, `glue_etl`…), in alphabetical order.
+     */
+    engines: Array<string>;
+    /**
+     * The latest access seen; null when none was ever seen.
+     */
+    last_used_at?: string | null;
+    /**
+     * Accesses in the last 30 days (each vending of credentials for a table counts once).
+     */
+    uses_30d: number;
 };
 
 /**

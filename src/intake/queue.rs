@@ -1,5 +1,5 @@
-//! The SQS queue the governance account's rule puts catalog events on
-//! (`MESHGOV_CATALOG_EVENTS_QUEUE_URL`): `serve` long-polls it, `meshgov work` drains it.
+//! The SQS queue the governance bus's rules put AWS events on (`MESHGOV_CATALOG_EVENTS_QUEUE_URL`):
+//! `serve` long-polls it, `meshgov work` drains it.
 //! A message is deleted once taken or refused; one whose taking failed (the database) stays, comes
 //! back after the queue's visibility timeout, and ends on the dead-letter queue after the queue's
 //! maximum receives.
@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::service::{self, Taken};
+use super::Outcome;
 use crate::AppState;
 
 /// What one receive did.
@@ -18,6 +18,8 @@ pub struct Received {
     pub messages: usize,
     /// Product syncs queued or joined.
     pub syncs: usize,
+    /// Uses of subscriptions recorded (an access may be a use of several).
+    pub uses: usize,
     pub refused: usize,
 }
 
@@ -36,19 +38,20 @@ pub async fn receive_once(state: &AppState, sqs: &aws_sdk_sqs::Client, queue_url
     let mut delete = Vec::new();
     for message in answer.messages() {
         done.messages += 1;
-        match service::take(state, message.body().unwrap_or_default()).await {
+        match super::take(state, message.body().unwrap_or_default()).await {
             Ok(taken) => {
                 match taken {
-                    Taken::Syncs(products) => done.syncs += products.len(),
-                    Taken::Ignored => {}
-                    Taken::Refused(_) => done.refused += 1,
+                    Outcome::Syncs(n) => done.syncs += n,
+                    Outcome::Uses(n) => done.uses += n,
+                    Outcome::Ignored => {}
+                    Outcome::Refused => done.refused += 1,
                 }
                 if let (Some(id), Some(handle)) = (message.message_id(), message.receipt_handle()) {
                     let entry = aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder().id(id).receipt_handle(handle).build();
                     delete.push(entry.map_err(|e| format!("SQS DeleteMessageBatch entry: {e}"))?);
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "a catalog event could not be taken; it will be delivered again"),
+            Err(e) => tracing::warn!(error = %e, "an AWS event could not be taken; it will be delivered again"),
         }
     }
     if !delete.is_empty() {
@@ -71,6 +74,7 @@ pub async fn drain(state: &AppState, queue_url: &str, budget: Duration) -> Resul
         let got = receive_once(state, &sqs, queue_url, Duration::ZERO).await?;
         total.messages += got.messages;
         total.syncs += got.syncs;
+        total.uses += got.uses;
         total.refused += got.refused;
         if got.messages == 0 {
             break;
@@ -91,11 +95,11 @@ pub async fn run(state: AppState, queue_url: String, mut shutdown: watch::Receiv
                 Ok(got) => {
                     pause = Duration::from_secs(1);
                     if got.messages > 0 {
-                        tracing::info!(messages = got.messages, syncs = got.syncs, refused = got.refused, "catalog events taken");
+                        tracing::info!(messages = got.messages, syncs = got.syncs, uses = got.uses, refused = got.refused, "AWS events taken");
                     }
                     continue;
                 }
-                Err(e) => tracing::warn!(error = %e, "catalog events queue unavailable"),
+                Err(e) => tracing::warn!(error = %e, "AWS events queue unavailable"),
             },
             _ = shutdown.changed() => return,
         }

@@ -1,0 +1,77 @@
+//! SQL of usage: which live subscriptions an access used, and what is kept of it.
+
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::model::DataAccess;
+
+/// Whether a domain has this AWS account.
+pub async fn domain_account(db: impl PgExecutor<'_>, account: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM domains WHERE aws_account_id = $1)").bind(account).fetch_one(db).await
+}
+
+/// The live subscriptions whose granted Lake Formation permissions, held in `access.account`'s
+/// catalog, cover the table for the access's principal: granted to that role, or to its whole
+/// account. A grant on the database alone (DESCRIBE) reads no data and does not count.
+pub async fn covering(db: impl PgExecutor<'_>, access: &DataAccess) -> sqlx::Result<Vec<Uuid>> {
+    let principal_account = access.principal.split(':').nth(4).unwrap_or_default();
+    sqlx::query_scalar(
+        "SELECT DISTINCT g.subscription_id
+         FROM grants g JOIN subscriptions s ON s.id = g.subscription_id
+         WHERE g.principal IN ($1, $2) AND g.catalog_id = $3 AND g.state = 'granted' AND s.status = 'approved'
+           AND g.resource_type <> 'database'
+           AND COALESCE(g.resource #>> '{Table,DatabaseName}', g.resource #>> '{TableWithColumns,DatabaseName}',
+                        g.resource #>> '{DataCellsFilter,DatabaseName}') = $4
+           AND (COALESCE(g.resource #>> '{Table,Name}', g.resource #>> '{TableWithColumns,Name}',
+                         g.resource #>> '{DataCellsFilter,TableName}') = $5
+                OR g.resource #> '{Table,TableWildcard}' IS NOT NULL)
+         ORDER BY 1",
+    )
+    .bind(&access.principal)
+    .bind(principal_account)
+    .bind(&access.account)
+    .bind(&access.database)
+    .bind(&access.table)
+    .fetch_all(db)
+    .await
+}
+
+/// Records the access for each subscription, once per event: a repeated event changes nothing.
+/// Returns how many subscriptions counted it as new.
+pub async fn record(tx: &mut PgConnection, access: &DataAccess, subscriptions: &[Uuid]) -> sqlx::Result<u64> {
+    let table = format!("{}/{}", access.database, access.table);
+    let inserted = sqlx::query(
+        "INSERT INTO subscription_uses (subscription_id, event_id, at, engine, principal, table_name)
+         SELECT s, $2, $3, $4, $5, $6 FROM unnest($1::uuid[]) AS s
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(subscriptions)
+    .bind(&access.event_id)
+    .bind(access.at)
+    .bind(&access.engine)
+    .bind(&access.principal)
+    .bind(&table)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    // Events arrive out of order: the latest use wins, and engines accumulate.
+    sqlx::query(
+        "INSERT INTO subscription_usage (subscription_id, last_used_at, engines)
+         SELECT s, $2, ARRAY[$3] FROM unnest($1::uuid[]) AS s
+         ON CONFLICT (subscription_id) DO UPDATE
+         SET last_used_at = GREATEST(subscription_usage.last_used_at, EXCLUDED.last_used_at),
+             engines = CASE WHEN $3 = ANY (subscription_usage.engines) THEN subscription_usage.engines
+                            ELSE (SELECT array_agg(e ORDER BY e) FROM unnest(subscription_usage.engines || $3) AS e) END",
+    )
+    .bind(subscriptions)
+    .bind(access.at)
+    .bind(&access.engine)
+    .execute(&mut *tx)
+    .await?;
+    Ok(inserted)
+}
+
+/// Forgets uses older than the 30 days they are counted for (the summary keeps the latest).
+pub async fn prune(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
+    Ok(sqlx::query("DELETE FROM subscription_uses WHERE at < now() - interval '31 days'").execute(db).await?.rows_affected())
+}
