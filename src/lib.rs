@@ -2,6 +2,7 @@
 //!
 //! `app` builds the HTTP service from a [`Config`]; `main.rs` is only the command line around it.
 
+pub mod access_report;
 pub mod audit;
 pub mod aws;
 pub mod background;

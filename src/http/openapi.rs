@@ -27,6 +27,7 @@ use super::problem::PROBLEM_CONTENT_TYPE;
         (name = "audit", description = "The hash-chained audit trail"),
         (name = "events", description = "The feed of state changes, as CloudEvents"),
         (name = "webhooks", description = "The event feed pushed to your receivers, signed, with retries and dead letters"),
+        (name = "access report", description = "Who can read a domain's data, approved by whom, until when, and whether they use it"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
 )]

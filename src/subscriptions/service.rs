@@ -45,7 +45,7 @@ pub fn authorize_request(caller: &Caller, consumer_domain: &str) -> ApiResult<()
 }
 
 /// Who may approve, reject and revoke subscriptions to a domain's products.
-fn may_decide(caller: &Caller, policy: ApprovalPolicy, product_domain: &str) -> bool {
+pub fn may_decide(caller: &Caller, policy: ApprovalPolicy, product_domain: &str) -> bool {
     let steward = caller.has(Role::Steward);
     let owner = caller.is_producer_in(product_domain);
     caller.is_admin()

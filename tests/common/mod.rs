@@ -4,6 +4,7 @@
 //! Each test binary uses only part of this module.
 #![allow(dead_code)]
 
+pub mod access_events;
 pub mod aws;
 pub mod flow;
 pub mod mesh;

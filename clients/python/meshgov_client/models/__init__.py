@@ -1,5 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .access_report import AccessReport
+from .access_row import AccessRow
 from .access_state import AccessState
 from .access_step import AccessStep
 from .approval import Approval
@@ -17,6 +19,7 @@ from .decision_comment import DecisionComment
 from .delivery import Delivery
 from .delivery_state import DeliveryState
 from .domain import Domain
+from .domain_access_report_format import DomainAccessReportFormat
 from .domain_patch import DomainPatch
 from .domain_readiness import DomainReadiness
 from .domain_readiness_trust_policy_type_0 import DomainReadinessTrustPolicyType0
@@ -62,6 +65,7 @@ from .planned_revoke_resource import PlannedRevokeResource
 from .planned_sync import PlannedSync
 from .problem import Problem
 from .product import Product
+from .product_access_report_format import ProductAccessReportFormat
 from .product_patch import ProductPatch
 from .product_schema import ProductSchema
 from .product_status import ProductStatus
@@ -98,6 +102,8 @@ from .webhook import Webhook
 from .webhook_status import WebhookStatus
 
 __all__ = (
+    "AccessReport",
+    "AccessRow",
     "AccessState",
     "AccessStep",
     "Approval",
@@ -115,6 +121,7 @@ __all__ = (
     "Delivery",
     "DeliveryState",
     "Domain",
+    "DomainAccessReportFormat",
     "DomainPatch",
     "DomainReadiness",
     "DomainReadinessTrustPolicyType0",
@@ -160,6 +167,7 @@ __all__ = (
     "PlannedSync",
     "Problem",
     "Product",
+    "ProductAccessReportFormat",
     "ProductPatch",
     "ProductSchema",
     "ProductStatus",

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { ApproveSubscriptionData, ApproveSubscriptionErrors, ApproveSubscriptionResponses, CancelSubscriptionData, CancelSubscriptionErrors, CancelSubscriptionResponses, CreateDomainData, CreateDomainErrors, CreateDomainResponses, CreateProductData, CreateProductErrors, CreateProductResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteDomainData, DeleteDomainErrors, DeleteDomainResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, DeprecateProductData, DeprecateProductErrors, DeprecateProductResponses, DomainReadinessData, DomainReadinessErrors, DomainReadinessResponses, GetDomainData, GetDomainErrors, GetDomainResponses, GetDriftData, GetDriftErrors, GetDriftResponses, GetJobData, GetJobErrors, GetJobResponses, GetProductData, GetProductErrors, GetProductResponses, GetProductSchemaData, GetProductSchemaErrors, GetProductSchemaResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, HealthzData, HealthzErrors, HealthzResponses, ListAuditData, ListAuditErrors, ListAuditResponses, ListDeliveriesData, ListDeliveriesErrors, ListDeliveriesResponses, ListDomainProductsData, ListDomainProductsErrors, ListDomainProductsResponses, ListDomainsData, ListDomainsErrors, ListDomainsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSchemaChangesData, ListSchemaChangesErrors, ListSchemaChangesResponses, ListSubscriptionsData, ListSubscriptionsErrors, ListSubscriptionsResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, MetricsData, MetricsErrors, MetricsResponses, PublishProductData, PublishProductErrors, PublishProductResponses, ReadyzData, ReadyzErrors, ReadyzResponses, ReconcileData, ReconcileErrors, ReconcileResponses, RedeliverData, RedeliverErrors, RedeliverResponses, RejectSubscriptionData, RejectSubscriptionErrors, RejectSubscriptionResponses, RequestSubscriptionData, RequestSubscriptionErrors, RequestSubscriptionResponses, RetireProductData, RetireProductErrors, RetireProductResponses, RetrySubscriptionData, RetrySubscriptionErrors, RetrySubscriptionResponses, RevokeSubscriptionData, RevokeSubscriptionErrors, RevokeSubscriptionResponses, SearchProductsData, SearchProductsErrors, SearchProductsResponses, SyncDomainData, SyncDomainErrors, SyncDomainResponses, SyncProductData, SyncProductErrors, SyncProductResponses, UpdateDomainData, UpdateDomainErrors, UpdateDomainResponses, UpdateProductData, UpdateProductErrors, UpdateProductResponses, VerifyAuditData, VerifyAuditErrors, VerifyAuditResponses } from './types.gen.js';
+import type { ApproveSubscriptionData, ApproveSubscriptionErrors, ApproveSubscriptionResponses, CancelSubscriptionData, CancelSubscriptionErrors, CancelSubscriptionResponses, CreateDomainData, CreateDomainErrors, CreateDomainResponses, CreateProductData, CreateProductErrors, CreateProductResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteDomainData, DeleteDomainErrors, DeleteDomainResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, DeprecateProductData, DeprecateProductErrors, DeprecateProductResponses, DomainAccessReportData, DomainAccessReportErrors, DomainAccessReportResponses, DomainReadinessData, DomainReadinessErrors, DomainReadinessResponses, GetDomainData, GetDomainErrors, GetDomainResponses, GetDriftData, GetDriftErrors, GetDriftResponses, GetJobData, GetJobErrors, GetJobResponses, GetProductData, GetProductErrors, GetProductResponses, GetProductSchemaData, GetProductSchemaErrors, GetProductSchemaResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, HealthzData, HealthzErrors, HealthzResponses, ListAuditData, ListAuditErrors, ListAuditResponses, ListDeliveriesData, ListDeliveriesErrors, ListDeliveriesResponses, ListDomainProductsData, ListDomainProductsErrors, ListDomainProductsResponses, ListDomainsData, ListDomainsErrors, ListDomainsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSchemaChangesData, ListSchemaChangesErrors, ListSchemaChangesResponses, ListSubscriptionsData, ListSubscriptionsErrors, ListSubscriptionsResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, MetricsData, MetricsErrors, MetricsResponses, ProductAccessReportData, ProductAccessReportErrors, ProductAccessReportResponses, PublishProductData, PublishProductErrors, PublishProductResponses, ReadyzData, ReadyzErrors, ReadyzResponses, ReconcileData, ReconcileErrors, ReconcileResponses, RedeliverData, RedeliverErrors, RedeliverResponses, RejectSubscriptionData, RejectSubscriptionErrors, RejectSubscriptionResponses, RequestSubscriptionData, RequestSubscriptionErrors, RequestSubscriptionResponses, RetireProductData, RetireProductErrors, RetireProductResponses, RetrySubscriptionData, RetrySubscriptionErrors, RetrySubscriptionResponses, RevokeSubscriptionData, RevokeSubscriptionErrors, RevokeSubscriptionResponses, SearchProductsData, SearchProductsErrors, SearchProductsResponses, SyncDomainData, SyncDomainErrors, SyncDomainResponses, SyncProductData, SyncProductErrors, SyncProductResponses, UpdateDomainData, UpdateDomainErrors, UpdateDomainResponses, UpdateProductData, UpdateProductErrors, UpdateProductResponses, VerifyAuditData, VerifyAuditErrors, VerifyAuditResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -93,6 +93,20 @@ export const updateDomain = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
+ * Who can read a domain's data (its approvers, stewards, admins).
+ *
+ * Every live access to the domain's products: who (principal, consumer domain), what (the
+ * approved scope), since when and approved by whom, until when, whether it is in Lake Formation,
+ * and whether it is used (from Lake Formation's data access events). Approvers are the domain's
+ * producers when its approval policy lets owners decide.
+ */
+export const domainAccessReport = <ThrowOnError extends boolean = false>(options: Options<DomainAccessReportData, ThrowOnError>) => (options.client ?? client).get<DomainAccessReportResponses, DomainAccessReportErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/domains/{domain}/access-report',
+    ...options
+});
+
+/**
  * List a domain's products, newest first.
  */
 export const listDomainProducts = <ThrowOnError extends boolean = false>(options: Options<ListDomainProductsData, ThrowOnError>) => (options.client ?? client).get<ListDomainProductsResponses, ListDomainProductsErrors, ThrowOnError>({
@@ -134,6 +148,17 @@ export const updateProduct = <ThrowOnError extends boolean = false>(options: Opt
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Who can read a product's data (the domain's approvers, stewards, admins).
+ *
+ * The access report of one product: the rows of the domain's report for that product.
+ */
+export const productAccessReport = <ThrowOnError extends boolean = false>(options: Options<ProductAccessReportData, ThrowOnError>) => (options.client ?? client).get<ProductAccessReportResponses, ProductAccessReportErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/domains/{domain}/products/{product}/access-report',
+    ...options
 });
 
 /**

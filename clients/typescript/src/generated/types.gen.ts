@@ -5,6 +5,56 @@ export type ClientOptions = {
 };
 
 /**
+ * Every live access to a domain's products (or one product's).
+ */
+export type AccessReport = {
+    domain: string;
+    generated_at: string;
+    /**
+     * The product, when the report is of one product.
+     */
+    product?: string | null;
+    /**
+     * By product, then principal.
+     */
+    rows: Array<AccessRow>;
+};
+
+/**
+ * One principal's access through one live subscription.
+ */
+export type AccessRow = {
+    approved_by: string;
+    consumer_domain: string;
+    engines: Array<string>;
+    expires_at?: string | null;
+    /**
+     * The latest read seen (Lake Formation's data access events); null: never seen.
+     */
+    last_used_at?: string | null;
+    permissions: Array<Permission>;
+    /**
+     * The IAM role, or the whole account, that can read.
+     */
+    principal: string;
+    product: string;
+    /**
+     * Whether the grants are in Lake Formation (`granted`), still being applied, or failed.
+     */
+    provisioning: Provisioning;
+    /**
+     * What it can read (tables, columns, row filters): the approved scope.
+     */
+    scope: Scope;
+    /**
+     * When access was approved.
+     */
+    since: string;
+    subscription: string;
+    uses_30d: number;
+};
+
+/**
  * Where a subscription's consumer access stands (the `consumer_access.state` column).
  */
 export type AccessState = 'pending' | 'ready' | 'manual' | 'failed' | 'removing' | 'removed' | 'remove_failed';
@@ -1790,6 +1840,65 @@ export type UpdateDomainResponses = {
 
 export type UpdateDomainResponse = UpdateDomainResponses[keyof UpdateDomainResponses];
 
+export type DomainAccessReportData = {
+    body?: never;
+    path: {
+        /**
+         * Domain slug
+         */
+        domain: string;
+    };
+    query?: {
+        /**
+         * `json` (default) or `csv` (a spreadsheet's file, one row per access).
+         */
+        format?: 'json' | 'csv';
+    };
+    url: '/api/v1/domains/{domain}/access-report';
+};
+
+export type DomainAccessReportErrors = {
+    /**
+     * Malformed request: bad JSON, query parameter, header or cursor
+     */
+    400: Problem;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: Problem;
+    /**
+     * The caller's roles or domains do not allow this
+     */
+    403: Problem;
+    /**
+     * No such domain
+     */
+    404: Problem;
+    /**
+     * Too many requests from this caller; see Retry-After
+     */
+    429: Problem;
+    /**
+     * Internal error
+     */
+    500: Problem;
+    /**
+     * Overloaded, timed out, or a dependency is unavailable
+     */
+    503: Problem;
+};
+
+export type DomainAccessReportError = DomainAccessReportErrors[keyof DomainAccessReportErrors];
+
+export type DomainAccessReportResponses = {
+    /**
+     * The report (`format=csv`: a CSV file, one line per access)
+     */
+    200: AccessReport;
+};
+
+export type DomainAccessReportResponse = DomainAccessReportResponses[keyof DomainAccessReportResponses];
+
 export type ListDomainProductsData = {
     body?: never;
     path: {
@@ -2077,6 +2186,69 @@ export type UpdateProductResponses = {
 };
 
 export type UpdateProductResponse = UpdateProductResponses[keyof UpdateProductResponses];
+
+export type ProductAccessReportData = {
+    body?: never;
+    path: {
+        /**
+         * Domain slug.
+         */
+        domain: string;
+        /**
+         * Product slug.
+         */
+        product: string;
+    };
+    query?: {
+        /**
+         * `json` (default) or `csv` (a spreadsheet's file, one row per access).
+         */
+        format?: 'json' | 'csv';
+    };
+    url: '/api/v1/domains/{domain}/products/{product}/access-report';
+};
+
+export type ProductAccessReportErrors = {
+    /**
+     * Malformed request: bad JSON, query parameter, header or cursor
+     */
+    400: Problem;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: Problem;
+    /**
+     * The caller's roles or domains do not allow this
+     */
+    403: Problem;
+    /**
+     * No such product
+     */
+    404: Problem;
+    /**
+     * Too many requests from this caller; see Retry-After
+     */
+    429: Problem;
+    /**
+     * Internal error
+     */
+    500: Problem;
+    /**
+     * Overloaded, timed out, or a dependency is unavailable
+     */
+    503: Problem;
+};
+
+export type ProductAccessReportError = ProductAccessReportErrors[keyof ProductAccessReportErrors];
+
+export type ProductAccessReportResponses = {
+    /**
+     * The report (`format=csv`: a CSV file, one line per access)
+     */
+    200: AccessReport;
+};
+
+export type ProductAccessReportResponse = ProductAccessReportResponses[keyof ProductAccessReportResponses];
 
 export type DeprecateProductData = {
     body?: never;
