@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use crate::AppState;
 use crate::jobs::Registry;
-use crate::{catalog_sync, drift, grants, subscriptions, usage, webhooks};
+use crate::{catalog_sync, drift, grants, reviews, subscriptions, usage, webhooks};
 
 pub fn registry() -> Registry {
     Registry::default()
@@ -27,6 +27,7 @@ pub fn registry() -> Registry {
         .duty(drift::jobs::SCHEDULED_RECONCILE)
         .duty(subscriptions::expiry::EXPIRY)
         .duty(usage::service::PRUNE)
+        .duty(reviews::service::REVIEWS)
 }
 
 /// What one run of [`work_for`] did.

@@ -22,6 +22,7 @@ pub mod log_writer;
 pub mod jobs;
 pub mod lambda;
 pub mod products;
+pub mod reviews;
 pub mod routes;
 pub mod schema;
 pub mod subscriptions;

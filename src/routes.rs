@@ -24,7 +24,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(crate::audit::api::router())
         .merge(crate::events::api::router())
         .merge(crate::webhooks::api::router())
-        .merge(crate::access_report::api::router());
+        .merge(crate::access_report::api::router())
+        .merge(crate::reviews::api::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", v1)
         .merge(ops::router())

@@ -37,10 +37,11 @@ async fn the_report_lists_every_live_access_as_lake_formation_holds_it(pool: PgP
     assert_eq!(first["approved_by"], subscription["decided_by"]);
     assert_eq!(first["since"], subscription["decided_at"]);
     assert_eq!(first["scope"]["tables"][0]["row_filter"], "region = 'EU'");
-    assert_eq!((first["provisioning"].as_str(), first["uses_30d"].as_i64()), (Some("granted"), Some(1)));
-    assert_eq!(first["last_used_at"], subscription["usage"]["last_used_at"]);
-    assert_eq!(first["engines"], json!(["athena"]));
-    assert_eq!((second["subscription"].as_str(), second["last_used_at"].is_null()), (Some(unused.as_str()), true), "never used");
+    assert_eq!((first["provisioning"].as_str(), first["usage"]["uses_30d"].as_i64()), (Some("granted"), Some(1)));
+    assert_eq!(first["usage"], subscription["usage"]);
+    assert_eq!(first["usage"]["engines"], json!(["athena"]));
+    assert!(first["review_state"].is_null() && first["review_due_at"].is_null(), "the domain does not review access");
+    assert_eq!((second["subscription"].as_str(), second["usage"]["last_used_at"].is_null()), (Some(unused.as_str()), true), "never used");
 
     // What Lake Formation holds: the principals with a permission on a table of the product are
     // exactly the report's.
@@ -60,6 +61,12 @@ async fn the_report_lists_every_live_access_as_lake_formation_holds_it(pool: PgP
     assert!(lines[0].starts_with("product,consumer_domain,principal,scope,"), "{}", lines[0]);
     assert!(lines[1].contains(&analyst) && lines[1].contains("\"orders(a, b) WHERE region = 'EU'\""), "{}", lines[1]);
     assert!(lines[2].contains(&intern) && lines[2].contains("all tables"), "{}", lines[2]);
+
+    // With access reviews on, each row says when its review is due.
+    let r = m.app.patch("/api/v1/domains/sales", &admin(), json!({ "access_policy": { "review_every_days": 90 } })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rows = m.app.get("/api/v1/domains/sales/access-report", &steward()).await.body["rows"].clone();
+    assert_eq!((rows[0]["review_state"].as_str(), rows[0]["review_due_at"].is_string()), (Some("upcoming"), true), "{rows}");
 
     // Per product: the same rows.
     let r = m.app.get("/api/v1/domains/sales/products/orders/access-report", &steward()).await;

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::reviews::model::ReviewState;
 use crate::subscriptions::model::Scope;
+use crate::usage::model::Usage;
 
 /// One principal's access through one live subscription.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
@@ -28,10 +30,17 @@ pub struct AccessRow {
     /// Whether the grants are in Lake Formation (`granted`), still being applied, or failed.
     #[schema(value_type = crate::grants::model::Provisioning)]
     pub provisioning: String,
-    /// The latest read seen (Lake Formation's data access events); null: never seen.
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub uses_30d: i64,
-    pub engines: Vec<String>,
+    /// How it is used (Lake Formation's data access events).
+    #[sqlx(json)]
+    pub usage: Usage,
+    /// The last confirmation in an access review; null: never.
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub reviewed_by: Option<String>,
+    /// When its next review is due; null when the domain does not review access.
+    pub review_due_at: Option<DateTime<Utc>>,
+    pub review_state: Option<ReviewState>,
+    /// Unused for the domain's `unused_after_days`.
+    pub unused: bool,
 }
 
 /// Every live access to a domain's products (or one product's).
@@ -63,9 +72,9 @@ pub struct ReportQuery {
     pub format: Option<ReportFormat>,
 }
 
-const CSV_HEADER: [&str; 13] = [
+const CSV_HEADER: [&str; 17] = [
     "product", "consumer_domain", "principal", "scope", "permissions", "since", "approved_by", "expires_at", "provisioning",
-    "last_used_at", "uses_30d", "engines", "subscription",
+    "last_used_at", "uses_30d", "engines", "unused", "reviewed_at", "reviewed_by", "review_due_at", "subscription",
 ];
 
 impl AccessReport {
@@ -89,9 +98,13 @@ impl AccessReport {
                     r.approved_by.clone(),
                     time(&r.expires_at),
                     r.provisioning.clone(),
-                    time(&r.last_used_at),
-                    r.uses_30d.to_string(),
-                    r.engines.join(" "),
+                    time(&r.usage.last_used_at),
+                    r.usage.uses_30d.to_string(),
+                    r.usage.engines.join(" "),
+                    r.unused.to_string(),
+                    time(&r.reviewed_at),
+                    r.reviewed_by.clone().unwrap_or_default(),
+                    time(&r.review_due_at),
                     r.subscription.to_string(),
                 ],
             );
@@ -164,9 +177,12 @@ mod tests {
                 approved_by: "=HYPERLINK(\"x\")".into(),
                 expires_at: None,
                 provisioning: "granted".into(),
-                last_used_at: Some(at),
-                uses_30d: 3,
-                engines: vec!["athena".into(), "glue_etl".into()],
+                usage: Usage { last_used_at: Some(at), uses_30d: 3, engines: vec!["athena".into(), "glue_etl".into()] },
+                reviewed_at: None,
+                reviewed_by: None,
+                review_due_at: Some(at),
+                review_state: Some(ReviewState::Overdue),
+                unused: false,
             }],
         };
         let csv = report.to_csv();
@@ -175,8 +191,8 @@ mod tests {
         assert_eq!(
             lines[1],
             "orders,marketing,arn:aws:iam::333344445555:role/analyst,\"orders(sku, units) WHERE region = 'EU'; returns\",SELECT,\
-             2026-11-29T10:00:00+00:00,\"'=HYPERLINK(\"\"x\"\")\",,granted,2026-11-29T10:00:00+00:00,3,athena glue_etl,\
-             00000000-0000-0000-0000-000000000000"
+             2026-11-29T10:00:00+00:00,\"'=HYPERLINK(\"\"x\"\")\",,granted,2026-11-29T10:00:00+00:00,3,athena glue_etl,false,,,\
+             2026-11-29T10:00:00+00:00,00000000-0000-0000-0000-000000000000"
         );
         assert_eq!((lines.len(), lines[2]), (3, ""), "one line per access, each ended by CRLF");
         assert_eq!(scope_text(&Scope { tables: None }), "all tables");

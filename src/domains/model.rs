@@ -31,6 +31,82 @@ impl ApprovalPolicy {
 
 pub use crate::grants::holder::CatalogMode;
 
+/// What happens to a subscription unused for `unused_after_days`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum UnusedAction {
+    /// Reported in the review list (the default).
+    #[default]
+    Flag,
+    /// Reported, and revoked (reason `unused`).
+    Revoke,
+}
+
+/// How a domain keeps access to its products deliberate: periodic reviews by its approvers, and
+/// what becomes of access nobody uses. Everything is off by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+#[serde(deny_unknown_fields)]
+pub struct AccessPolicy {
+    /// Every live subscription must be confirmed by an approver this many days after its approval
+    /// or its last confirmation; null: no reviews.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 3650, example = 90)]
+    pub review_every_days: Option<i32>,
+    /// Days an overdue review may wait before the subscription ends (`expired`, reason
+    /// `review_overdue`). Default 14.
+    #[serde(default = "default_grace")]
+    #[schema(minimum = 0, maximum = 365)]
+    pub review_grace_days: i32,
+    /// A subscription with no use seen (Lake Formation's data access events) for this many days,
+    /// counted from its approval until its first use, is unused; null: never.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 3650, example = 60)]
+    pub unused_after_days: Option<i32>,
+    #[serde(default)]
+    pub unused_action: UnusedAction,
+}
+
+fn default_grace() -> i32 {
+    14
+}
+
+impl Default for AccessPolicy {
+    fn default() -> AccessPolicy {
+        AccessPolicy { review_every_days: None, review_grace_days: default_grace(), unused_after_days: None, unused_action: UnusedAction::Flag }
+    }
+}
+
+/// Changes an access policy, as a JSON Merge Patch: absent fields stay; `null` turns reviews or
+/// the unused rule off.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessPolicyPatch {
+    #[serde(default, deserialize_with = "crate::http::patch::null_removes", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i32>, nullable, minimum = 1, maximum = 3650)]
+    pub review_every_days: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, minimum = 0, maximum = 365)]
+    pub review_grace_days: Option<i32>,
+    #[serde(default, deserialize_with = "crate::http::patch::null_removes", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i32>, nullable, minimum = 1, maximum = 3650)]
+    pub unused_after_days: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub unused_action: Option<UnusedAction>,
+}
+
+impl AccessPolicy {
+    pub fn patched(self, patch: &AccessPolicyPatch) -> AccessPolicy {
+        AccessPolicy {
+            review_every_days: patch.review_every_days.unwrap_or(self.review_every_days),
+            review_grace_days: patch.review_grace_days.unwrap_or(self.review_grace_days),
+            unused_after_days: patch.unused_after_days.unwrap_or(self.unused_after_days),
+            unused_action: patch.unused_action.unwrap_or(self.unused_action),
+        }
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DomainRow {
     pub id: Uuid,
@@ -46,6 +122,8 @@ pub struct DomainRow {
     pub data_access_role_arn: Option<String>,
     pub grant_role_arn: Option<String>,
     pub link_role_arn: Option<String>,
+    #[sqlx(flatten)]
+    pub access_policy: AccessPolicy,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -113,6 +191,8 @@ pub struct Domain {
     /// granted subscription is queryable with nothing left to do. Without it, each subscription's
     /// `access` lists the steps left to the consumer.
     pub link_role_arn: Option<String>,
+    /// Access reviews and unused access (GET /reviews).
+    pub access_policy: AccessPolicy,
     pub sync: SyncState,
     /// Incremented on every change; the ETag is this number in quotes.
     pub version: i64,
@@ -140,6 +220,7 @@ impl DomainRow {
             data_access_role_arn: self.data_access_role_arn.clone(),
             grant_role_arn: self.grant_role_arn.clone(),
             link_role_arn: self.link_role_arn.clone(),
+            access_policy: self.access_policy,
             sync: SyncState {
                 status: self.sync_status.clone(),
                 last_sync_at: self.last_sync_at,
@@ -195,6 +276,9 @@ pub struct NewDomain {
     #[serde(default)]
     #[schema(example = "arn:aws:iam::111122223333:role/meshgov-links", pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{0,511}[A-Za-z0-9+=,.@_-]$", max_length = 600)]
     pub link_role_arn: Option<String>,
+    /// Access reviews and unused access; default: off.
+    #[serde(default)]
+    pub access_policy: Option<AccessPolicy>,
 }
 
 /// Changes a domain, as a JSON Merge Patch: absent fields stay as they are; `null` removes a role
@@ -244,5 +328,9 @@ pub struct DomainPatch {
     #[schema(value_type = Option<String>, nullable, pattern = "^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{0,511}[A-Za-z0-9+=,.@_-]$", max_length = 600)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link_role_arn: Option<Option<String>>,
+    /// Merged into the current policy (a Merge Patch of its own fields).
+    #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub access_policy: Option<AccessPolicyPatch>,
 }
 

@@ -3,7 +3,7 @@
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::model::{ApprovalPolicy, CatalogMode, DomainPatch, DomainRow, NewDomain};
+use super::model::{AccessPolicy, ApprovalPolicy, CatalogMode, DomainPatch, DomainRow, NewDomain};
 use super::store::{self, DomainFields};
 use crate::audit::{self, Actor, NewEvent, target};
 use crate::http::auth::Caller;
@@ -24,6 +24,7 @@ struct Proposed<'a> {
     data_access_role_arn: Option<&'a str>,
     grant_role_arn: Option<&'a str>,
     link_role_arn: Option<&'a str>,
+    access_policy: AccessPolicy,
 }
 
 /// Validated values of a domain, whichever request they came from.
@@ -38,6 +39,7 @@ struct Valid {
     data_access_role_arn: Option<String>,
     grant_role_arn: Option<String>,
     link_role_arn: Option<String>,
+    access_policy: AccessPolicy,
 }
 
 impl Valid {
@@ -53,6 +55,7 @@ impl Valid {
             data_access_role_arn: self.data_access_role_arn.as_deref(),
             grant_role_arn: self.grant_role_arn.as_deref(),
             link_role_arn: self.link_role_arn.as_deref(),
+            access_policy: self.access_policy,
         }
     }
 }
@@ -83,6 +86,15 @@ fn validate_all(v: &mut Violations, p: Proposed<'_>) -> Option<Valid> {
     }
     let owners: Vec<String> =
         p.owners.iter().enumerate().filter_map(|(i, o)| v.check(validate::label(&format!("owners[{i}]"), o, 200))).collect();
+    let policy = p.access_policy;
+    let days = |v: &mut Violations, field: &str, value: Option<i32>, min: i32, max: i32| {
+        if value.is_some_and(|d| !(min..=max).contains(&d)) {
+            v.add(&format!("access_policy.{field}"), "out_of_range", &format!("from {min} to {max} days"));
+        }
+    };
+    days(v, "review_every_days", policy.review_every_days, 1, 3650);
+    days(v, "review_grace_days", Some(policy.review_grace_days), 0, 365);
+    days(v, "unused_after_days", policy.unused_after_days, 1, 3650);
     Some(Valid {
         name: name?,
         description: description?,
@@ -94,6 +106,7 @@ fn validate_all(v: &mut Violations, p: Proposed<'_>) -> Option<Valid> {
         data_access_role_arn: data_access_role_arn?,
         grant_role_arn: grant_role_arn?,
         link_role_arn: link_role_arn?,
+        access_policy: policy,
     })
 }
 
@@ -122,6 +135,7 @@ pub async fn create(
             data_access_role_arn: req.data_access_role_arn.as_deref(),
             grant_role_arn: req.grant_role_arn.as_deref(),
             link_role_arn: req.link_role_arn.as_deref(),
+            access_policy: req.access_policy.unwrap_or_default(),
         },
     );
     v.finish()?;
@@ -193,6 +207,10 @@ pub async fn update(
             data_access_role_arn: or(&patch.data_access_role_arn, &current.data_access_role_arn),
             grant_role_arn: or(&patch.grant_role_arn, &current.grant_role_arn),
             link_role_arn: or(&patch.link_role_arn, &current.link_role_arn),
+            access_policy: match &patch.access_policy {
+                Some(changes) => current.access_policy.patched(changes),
+                None => current.access_policy,
+            },
         },
     );
     v.finish()?;

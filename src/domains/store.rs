@@ -5,11 +5,12 @@ use uuid::Uuid;
 
 use crate::db::trusted;
 
-use super::model::{CatalogMode, DomainRow};
+use super::model::{AccessPolicy, CatalogMode, DomainRow};
 use crate::http::problem::{ApiError, on_constraint};
 
 const COLUMNS: &str = "id, slug, name, description, aws_account_id, sync_role_arn, external_id, owners,
-    approval_policy, catalog_mode, data_access_role_arn, grant_role_arn, link_role_arn, version, created_at, updated_at, sync_status, last_sync_at, last_sync_success_at, last_sync_error";
+    approval_policy, catalog_mode, data_access_role_arn, grant_role_arn, link_role_arn, review_every_days,
+    review_grace_days, unused_after_days, unused_action, version, created_at, updated_at, sync_status, last_sync_at, last_sync_success_at, last_sync_error";
 
 pub struct DomainFields<'a> {
     pub name: &'a str,
@@ -22,6 +23,7 @@ pub struct DomainFields<'a> {
     pub data_access_role_arn: Option<&'a str>,
     pub grant_role_arn: Option<&'a str>,
     pub link_role_arn: Option<&'a str>,
+    pub access_policy: AccessPolicy,
 }
 
 fn constraint_error(name: &str) -> Option<ApiError> {
@@ -47,8 +49,9 @@ pub async fn insert(
 ) -> Result<DomainRow, ApiError> {
     sqlx::query_as(trusted(format!(
         "INSERT INTO domains (id, slug, name, description, aws_account_id, sync_role_arn, external_id, owners, approval_policy,
-                              catalog_mode, data_access_role_arn, grant_role_arn, link_role_arn)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
+                              catalog_mode, data_access_role_arn, grant_role_arn, link_role_arn, review_every_days,
+                              review_grace_days, unused_after_days, unused_action)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING {COLUMNS}"
     )))
     .bind(Uuid::now_v7())
     .bind(slug)
@@ -63,6 +66,10 @@ pub async fn insert(
     .bind(f.data_access_role_arn)
     .bind(f.grant_role_arn)
     .bind(f.link_role_arn)
+    .bind(f.access_policy.review_every_days)
+    .bind(f.access_policy.review_grace_days)
+    .bind(f.access_policy.unused_after_days)
+    .bind(f.access_policy.unused_action)
     .fetch_one(tx)
     .await
     .map_err(|e| on_constraint(e, constraint_error))
@@ -72,6 +79,7 @@ pub async fn update(tx: &mut PgConnection, id: Uuid, f: &DomainFields<'_>) -> Re
     sqlx::query_as(trusted(format!(
         "UPDATE domains SET name = $2, description = $3, aws_account_id = $4, sync_role_arn = $5, owners = $6,
              approval_policy = $7, catalog_mode = $8, data_access_role_arn = $9, grant_role_arn = $10, link_role_arn = $11,
+             review_every_days = $12, review_grace_days = $13, unused_after_days = $14, unused_action = $15,
              version = version + 1, updated_at = now()
          WHERE id = $1 RETURNING {COLUMNS}"
     )))
@@ -86,6 +94,10 @@ pub async fn update(tx: &mut PgConnection, id: Uuid, f: &DomainFields<'_>) -> Re
     .bind(f.data_access_role_arn)
     .bind(f.grant_role_arn)
     .bind(f.link_role_arn)
+    .bind(f.access_policy.review_every_days)
+    .bind(f.access_policy.review_grace_days)
+    .bind(f.access_policy.unused_after_days)
+    .bind(f.access_policy.unused_action)
     .fetch_one(tx)
     .await
     .map_err(|e| on_constraint(e, constraint_error))

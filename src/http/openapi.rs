@@ -27,6 +27,7 @@ use super::problem::PROBLEM_CONTENT_TYPE;
         (name = "audit", description = "The hash-chained audit trail"),
         (name = "events", description = "The feed of state changes, as CloudEvents"),
         (name = "webhooks", description = "The event feed pushed to your receivers, signed, with retries and dead letters"),
+        (name = "reviews", description = "Periodic confirmation of access by a domain's approvers, and unused access"),
         (name = "access report", description = "Who can read a domain's data, approved by whom, until when, and whether they use it"),
         (name = "operations", description = "Health, readiness and metrics"),
     ),
@@ -219,7 +220,7 @@ fn constrain_text(components: &mut utoipa::openapi::Components) {
     let line = || text_pattern(false, true);
     let prose = || text_pattern(true, false);
     // (schema, property, whether the shape is of the property's items, pattern, item length limit)
-    let rules: [(&str, &str, bool, String, Option<usize>); 21] = [
+    let rules: [(&str, &str, bool, String, Option<usize>); 23] = [
         ("NewDomain", "name", false, line(), None),
         ("NewDomain", "description", false, prose(), None),
         ("NewDomain", "owners", true, line(), Some(200)),
@@ -239,6 +240,8 @@ fn constrain_text(components: &mut utoipa::openapi::Components) {
         ("Approval", "comment", false, prose(), None),
         ("DecisionComment", "comment", false, prose(), None),
         ("Rejection", "comment", false, text_pattern(true, true), None),
+        ("Confirmation", "comment", false, prose(), None),
+        ("ReviewRevocation", "comment", false, text_pattern(true, true), None),
         ("NewWebhook", "description", false, prose(), None),
         ("NewWebhook", "types", true, EVENT_TYPE.into(), Some(200)),
     ];

@@ -332,7 +332,7 @@ pub async fn decide(
 
 /// Revokes (or expires) an approved subscription: its grants are to be revoked by a job. Returns
 /// the audit event for the caller to append.
-pub(super) async fn end_approved(
+pub(crate) async fn end_approved(
     tx: &mut PgConnection,
     row: &SubscriptionRow,
     product: &ProductContext,

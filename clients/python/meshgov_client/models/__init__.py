@@ -1,5 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .access_policy import AccessPolicy
+from .access_policy_patch import AccessPolicyPatch
 from .access_report import AccessReport
 from .access_row import AccessRow
 from .access_state import AccessState
@@ -15,6 +17,7 @@ from .check_summary import CheckSummary
 from .classification import Classification
 from .cloud_event import CloudEvent
 from .column import Column
+from .confirmation import Confirmation
 from .decision_comment import DecisionComment
 from .delivery import Delivery
 from .delivery_state import DeliveryState
@@ -44,6 +47,7 @@ from .job_payload import JobPayload
 from .job_result_type_0 import JobResultType0
 from .job_status import JobStatus
 from .list_audit_order import ListAuditOrder
+from .list_reviews_state import ListReviewsState
 from .liveness import Liveness
 from .new_domain import NewDomain
 from .new_product import NewProduct
@@ -53,6 +57,7 @@ from .page_audit_event import PageAuditEvent
 from .page_delivery import PageDelivery
 from .page_domain import PageDomain
 from .page_product import PageProduct
+from .page_review import PageReview
 from .page_schema_change import PageSchemaChange
 from .page_subscription import PageSubscription
 from .page_webhook import PageWebhook
@@ -75,6 +80,9 @@ from .readiness import Readiness
 from .ready_status import ReadyStatus
 from .reconcile_plan import ReconcilePlan
 from .rejection import Rejection
+from .review import Review
+from .review_revocation import ReviewRevocation
+from .review_state import ReviewState
 from .role_policy import RolePolicy
 from .role_policy_document import RolePolicyDocument
 from .schema_change import SchemaChange
@@ -95,6 +103,7 @@ from .sync_status import SyncStatus
 from .table_schema import TableSchema
 from .table_schema_parameters import TableSchemaParameters
 from .table_scope import TableScope
+from .unused_action import UnusedAction
 from .unverified import Unverified
 from .usage import Usage
 from .verify_report import VerifyReport
@@ -102,6 +111,8 @@ from .webhook import Webhook
 from .webhook_status import WebhookStatus
 
 __all__ = (
+    "AccessPolicy",
+    "AccessPolicyPatch",
     "AccessReport",
     "AccessRow",
     "AccessState",
@@ -117,6 +128,7 @@ __all__ = (
     "Classification",
     "CloudEvent",
     "Column",
+    "Confirmation",
     "DecisionComment",
     "Delivery",
     "DeliveryState",
@@ -146,6 +158,7 @@ __all__ = (
     "JobResultType0",
     "JobStatus",
     "ListAuditOrder",
+    "ListReviewsState",
     "Liveness",
     "NewDomain",
     "NewProduct",
@@ -155,6 +168,7 @@ __all__ = (
     "PageDelivery",
     "PageDomain",
     "PageProduct",
+    "PageReview",
     "PageSchemaChange",
     "PageSubscription",
     "PageWebhook",
@@ -177,6 +191,9 @@ __all__ = (
     "ReadyStatus",
     "ReconcilePlan",
     "Rejection",
+    "Review",
+    "ReviewRevocation",
+    "ReviewState",
     "RolePolicy",
     "RolePolicyDocument",
     "SchemaChange",
@@ -197,6 +214,7 @@ __all__ = (
     "TableSchema",
     "TableSchemaParameters",
     "TableScope",
+    "UnusedAction",
     "Unverified",
     "Usage",
     "VerifyReport",

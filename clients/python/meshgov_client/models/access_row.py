@@ -10,10 +10,12 @@ from attrs import field as _attrs_field
 
 from ..models.permission import Permission
 from ..models.provisioning import Provisioning
+from ..models.review_state import ReviewState
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.scope import Scope
+    from ..models.usage import Usage
 
 
 T = TypeVar("T", bound="AccessRow")
@@ -26,7 +28,6 @@ class AccessRow:
     Attributes:
         approved_by (str):
         consumer_domain (str):
-        engines (list[str]):
         permissions (list[Permission]):
         principal (str): The IAM role, or the whole account, that can read.
         product (str):
@@ -36,15 +37,18 @@ class AccessRow:
         scope (Scope): What a subscription covers.
         since (datetime.datetime): When access was approved.
         subscription (UUID):
-        uses_30d (int):
+        unused (bool): Unused for the domain's `unused_after_days`.
+        usage (Usage): How a subscription's grants are used, from the access events of the accounts holding them.
         expires_at (datetime.datetime | None | Unset):
-        last_used_at (datetime.datetime | None | Unset): The latest read seen (Lake Formation's data access events);
-            null: never seen.
+        review_due_at (datetime.datetime | None | Unset): When its next review is due; null when the domain does not
+            review access.
+        review_state (None | ReviewState | Unset):
+        reviewed_at (datetime.datetime | None | Unset): The last confirmation in an access review; null: never.
+        reviewed_by (None | str | Unset):
     """
 
     approved_by: str
     consumer_domain: str
-    engines: list[str]
     permissions: list[Permission]
     principal: str
     product: str
@@ -52,17 +56,19 @@ class AccessRow:
     scope: Scope
     since: datetime.datetime
     subscription: UUID
-    uses_30d: int
+    unused: bool
+    usage: Usage
     expires_at: datetime.datetime | None | Unset = UNSET
-    last_used_at: datetime.datetime | None | Unset = UNSET
+    review_due_at: datetime.datetime | None | Unset = UNSET
+    review_state: None | ReviewState | Unset = UNSET
+    reviewed_at: datetime.datetime | None | Unset = UNSET
+    reviewed_by: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         approved_by = self.approved_by
 
         consumer_domain = self.consumer_domain
-
-        engines = self.engines
 
         permissions = []
         for permissions_item_data in self.permissions:
@@ -81,7 +87,9 @@ class AccessRow:
 
         subscription = str(self.subscription)
 
-        uses_30d = self.uses_30d
+        unused = self.unused
+
+        usage = self.usage.to_dict()
 
         expires_at: None | str | Unset
         if isinstance(self.expires_at, Unset):
@@ -91,13 +99,35 @@ class AccessRow:
         else:
             expires_at = self.expires_at
 
-        last_used_at: None | str | Unset
-        if isinstance(self.last_used_at, Unset):
-            last_used_at = UNSET
-        elif isinstance(self.last_used_at, datetime.datetime):
-            last_used_at = self.last_used_at.isoformat()
+        review_due_at: None | str | Unset
+        if isinstance(self.review_due_at, Unset):
+            review_due_at = UNSET
+        elif isinstance(self.review_due_at, datetime.datetime):
+            review_due_at = self.review_due_at.isoformat()
         else:
-            last_used_at = self.last_used_at
+            review_due_at = self.review_due_at
+
+        review_state: None | str | Unset
+        if isinstance(self.review_state, Unset):
+            review_state = UNSET
+        elif isinstance(self.review_state, ReviewState):
+            review_state = self.review_state.value
+        else:
+            review_state = self.review_state
+
+        reviewed_at: None | str | Unset
+        if isinstance(self.reviewed_at, Unset):
+            reviewed_at = UNSET
+        elif isinstance(self.reviewed_at, datetime.datetime):
+            reviewed_at = self.reviewed_at.isoformat()
+        else:
+            reviewed_at = self.reviewed_at
+
+        reviewed_by: None | str | Unset
+        if isinstance(self.reviewed_by, Unset):
+            reviewed_by = UNSET
+        else:
+            reviewed_by = self.reviewed_by
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -105,7 +135,6 @@ class AccessRow:
             {
                 "approved_by": approved_by,
                 "consumer_domain": consumer_domain,
-                "engines": engines,
                 "permissions": permissions,
                 "principal": principal,
                 "product": product,
@@ -113,26 +142,32 @@ class AccessRow:
                 "scope": scope,
                 "since": since,
                 "subscription": subscription,
-                "uses_30d": uses_30d,
+                "unused": unused,
+                "usage": usage,
             }
         )
         if expires_at is not UNSET:
             field_dict["expires_at"] = expires_at
-        if last_used_at is not UNSET:
-            field_dict["last_used_at"] = last_used_at
+        if review_due_at is not UNSET:
+            field_dict["review_due_at"] = review_due_at
+        if review_state is not UNSET:
+            field_dict["review_state"] = review_state
+        if reviewed_at is not UNSET:
+            field_dict["reviewed_at"] = reviewed_at
+        if reviewed_by is not UNSET:
+            field_dict["reviewed_by"] = reviewed_by
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.scope import Scope  # noqa: PLC0415
+        from ..models.usage import Usage  # noqa: PLC0415
 
         d = dict(src_dict)
         approved_by = d.pop("approved_by")
 
         consumer_domain = d.pop("consumer_domain")
-
-        engines = cast(list[str], d.pop("engines"))
 
         permissions = []
         _permissions = d.pop("permissions")
@@ -153,7 +188,9 @@ class AccessRow:
 
         subscription = UUID(d.pop("subscription"))
 
-        uses_30d = d.pop("uses_30d")
+        unused = d.pop("unused")
+
+        usage = Usage.from_dict(d.pop("usage"))
 
         def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -172,7 +209,7 @@ class AccessRow:
 
         expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
 
-        def _parse_last_used_at(data: object) -> datetime.datetime | None | Unset:
+        def _parse_review_due_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -180,19 +217,61 @@ class AccessRow:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_used_at_type_0 = datetime.datetime.fromisoformat(data)
+                review_due_at_type_0 = datetime.datetime.fromisoformat(data)
 
-                return last_used_at_type_0
+                return review_due_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(datetime.datetime | None | Unset, data)
 
-        last_used_at = _parse_last_used_at(d.pop("last_used_at", UNSET))
+        review_due_at = _parse_review_due_at(d.pop("review_due_at", UNSET))
+
+        def _parse_review_state(data: object) -> None | ReviewState | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                review_state_type_0 = ReviewState(data)
+
+                return review_state_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ReviewState | Unset, data)
+
+        review_state = _parse_review_state(d.pop("review_state", UNSET))
+
+        def _parse_reviewed_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                reviewed_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return reviewed_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        reviewed_at = _parse_reviewed_at(d.pop("reviewed_at", UNSET))
+
+        def _parse_reviewed_by(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        reviewed_by = _parse_reviewed_by(d.pop("reviewed_by", UNSET))
 
         access_row = cls(
             approved_by=approved_by,
             consumer_domain=consumer_domain,
-            engines=engines,
             permissions=permissions,
             principal=principal,
             product=product,
@@ -200,9 +279,13 @@ class AccessRow:
             scope=scope,
             since=since,
             subscription=subscription,
-            uses_30d=uses_30d,
+            unused=unused,
+            usage=usage,
             expires_at=expires_at,
-            last_used_at=last_used_at,
+            review_due_at=review_due_at,
+            review_state=review_state,
+            reviewed_at=reviewed_at,
+            reviewed_by=reviewed_by,
         )
 
         access_row.additional_properties = d

@@ -12,6 +12,7 @@ from ..models.catalog_mode import CatalogMode
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.access_policy import AccessPolicy
     from ..models.health_rollup import HealthRollup
     from ..models.sync_state import SyncState
 
@@ -24,6 +25,9 @@ class Domain:
     """A business domain and its AWS account.
 
     Attributes:
+        access_policy (AccessPolicy): How a domain keeps access to its products deliberate: periodic reviews by its
+            approvers, and
+            what becomes of access nobody uses. Everything is off by default.
         approval_policy (ApprovalPolicy): Who may approve subscriptions to a domain's products.
         aws_account_id (str): The domain's AWS account (12 digits). Example: 111122223333.
         catalog_mode (CatalogMode): Where the grants on a domain's products live (see the README's "Catalog modes").
@@ -53,6 +57,7 @@ class Domain:
         sync_role_arn (None | str | Unset): Role in the domain's account that meshgov assumes to read its Glue catalog.
     """
 
+    access_policy: AccessPolicy
     approval_policy: ApprovalPolicy
     aws_account_id: str
     catalog_mode: CatalogMode
@@ -74,6 +79,8 @@ class Domain:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.health_rollup import HealthRollup  # noqa: PLC0415
+
+        access_policy = self.access_policy.to_dict()
 
         approval_policy = self.approval_policy.value
 
@@ -139,6 +146,7 @@ class Domain:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "access_policy": access_policy,
                 "approval_policy": approval_policy,
                 "aws_account_id": aws_account_id,
                 "catalog_mode": catalog_mode,
@@ -169,10 +177,13 @@ class Domain:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.access_policy import AccessPolicy  # noqa: PLC0415
         from ..models.health_rollup import HealthRollup  # noqa: PLC0415
         from ..models.sync_state import SyncState  # noqa: PLC0415
 
         d = dict(src_dict)
+        access_policy = AccessPolicy.from_dict(d.pop("access_policy"))
+
         approval_policy = ApprovalPolicy(d.pop("approval_policy"))
 
         aws_account_id = d.pop("aws_account_id")
@@ -258,6 +269,7 @@ class Domain:
         sync_role_arn = _parse_sync_role_arn(d.pop("sync_role_arn", UNSET))
 
         domain = cls(
+            access_policy=access_policy,
             approval_policy=approval_policy,
             aws_account_id=aws_account_id,
             catalog_mode=catalog_mode,

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..models.approval_policy import ApprovalPolicy
 from ..models.catalog_mode import CatalogMode
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.access_policy_patch import AccessPolicyPatch
+
 
 T = TypeVar("T", bound="DomainPatch")
 
@@ -18,6 +22,9 @@ class DomainPatch:
     ARN, empties `description` and `owners`, and is refused elsewhere.
 
         Attributes:
+            access_policy (AccessPolicyPatch | Unset): Changes an access policy, as a JSON Merge Patch: absent fields stay;
+                `null` turns reviews or
+                the unused rule off.
             approval_policy (ApprovalPolicy | Unset): Who may approve subscriptions to a domain's products.
             aws_account_id (str | Unset):
             catalog_mode (CatalogMode | Unset): Where the grants on a domain's products live (see the README's "Catalog
@@ -31,6 +38,7 @@ class DomainPatch:
             sync_role_arn (None | str | Unset):
     """
 
+    access_policy: AccessPolicyPatch | Unset = UNSET
     approval_policy: ApprovalPolicy | Unset = UNSET
     aws_account_id: str | Unset = UNSET
     catalog_mode: CatalogMode | Unset = UNSET
@@ -43,6 +51,10 @@ class DomainPatch:
     sync_role_arn: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        access_policy: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.access_policy, Unset):
+            access_policy = self.access_policy.to_dict()
+
         approval_policy: str | Unset = UNSET
         if not isinstance(self.approval_policy, Unset):
             approval_policy = self.approval_policy.value
@@ -97,6 +109,8 @@ class DomainPatch:
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
+        if access_policy is not UNSET:
+            field_dict["access_policy"] = access_policy
         if approval_policy is not UNSET:
             field_dict["approval_policy"] = approval_policy
         if aws_account_id is not UNSET:
@@ -122,7 +136,16 @@ class DomainPatch:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.access_policy_patch import AccessPolicyPatch  # noqa: PLC0415
+
         d = dict(src_dict)
+        _access_policy = d.pop("access_policy", UNSET)
+        access_policy: AccessPolicyPatch | Unset
+        if isinstance(_access_policy, Unset):
+            access_policy = UNSET
+        else:
+            access_policy = AccessPolicyPatch.from_dict(_access_policy)
+
         _approval_policy = d.pop("approval_policy", UNSET)
         approval_policy: ApprovalPolicy | Unset
         if isinstance(_approval_policy, Unset):
@@ -204,6 +227,7 @@ class DomainPatch:
         sync_role_arn = _parse_sync_role_arn(d.pop("sync_role_arn", UNSET))
 
         domain_patch = cls(
+            access_policy=access_policy,
             approval_policy=approval_policy,
             aws_account_id=aws_account_id,
             catalog_mode=catalog_mode,

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..models.approval_policy import ApprovalPolicy
 from ..models.catalog_mode import CatalogMode
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.access_policy import AccessPolicy
+
 
 T = TypeVar("T", bound="NewDomain")
 
@@ -20,6 +24,7 @@ class NewDomain:
         aws_account_id (str):  Example: 111122223333.
         name (str):  Example: Sales.
         slug (str):  Example: sales.
+        access_policy (AccessPolicy | None | Unset):
         approval_policy (ApprovalPolicy | None | Unset):
         catalog_mode (CatalogMode | None | Unset):
         data_access_role_arn (None | str | Unset): A role of the governance account (central mode). Example:
@@ -37,6 +42,7 @@ class NewDomain:
     aws_account_id: str
     name: str
     slug: str
+    access_policy: AccessPolicy | None | Unset = UNSET
     approval_policy: ApprovalPolicy | None | Unset = UNSET
     catalog_mode: CatalogMode | None | Unset = UNSET
     data_access_role_arn: None | str | Unset = UNSET
@@ -47,11 +53,21 @@ class NewDomain:
     sync_role_arn: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.access_policy import AccessPolicy  # noqa: PLC0415
+
         aws_account_id = self.aws_account_id
 
         name = self.name
 
         slug = self.slug
+
+        access_policy: dict[str, Any] | None | Unset
+        if isinstance(self.access_policy, Unset):
+            access_policy = UNSET
+        elif isinstance(self.access_policy, AccessPolicy):
+            access_policy = self.access_policy.to_dict()
+        else:
+            access_policy = self.access_policy
 
         approval_policy: None | str | Unset
         if isinstance(self.approval_policy, Unset):
@@ -117,6 +133,8 @@ class NewDomain:
                 "slug": slug,
             }
         )
+        if access_policy is not UNSET:
+            field_dict["access_policy"] = access_policy
         if approval_policy is not UNSET:
             field_dict["approval_policy"] = approval_policy
         if catalog_mode is not UNSET:
@@ -138,12 +156,31 @@ class NewDomain:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.access_policy import AccessPolicy  # noqa: PLC0415
+
         d = dict(src_dict)
         aws_account_id = d.pop("aws_account_id")
 
         name = d.pop("name")
 
         slug = d.pop("slug")
+
+        def _parse_access_policy(data: object) -> AccessPolicy | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                access_policy_type_0 = AccessPolicy.from_dict(data)
+
+                return access_policy_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AccessPolicy | None | Unset, data)
+
+        access_policy = _parse_access_policy(d.pop("access_policy", UNSET))
 
         def _parse_approval_policy(data: object) -> ApprovalPolicy | None | Unset:
             if data is None:
@@ -245,6 +282,7 @@ class NewDomain:
             aws_account_id=aws_account_id,
             name=name,
             slug=slug,
+            access_policy=access_policy,
             approval_policy=approval_policy,
             catalog_mode=catalog_mode,
             data_access_role_arn=data_access_role_arn,

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { ApproveSubscriptionData, ApproveSubscriptionErrors, ApproveSubscriptionResponses, CancelSubscriptionData, CancelSubscriptionErrors, CancelSubscriptionResponses, CreateDomainData, CreateDomainErrors, CreateDomainResponses, CreateProductData, CreateProductErrors, CreateProductResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteDomainData, DeleteDomainErrors, DeleteDomainResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, DeprecateProductData, DeprecateProductErrors, DeprecateProductResponses, DomainAccessReportData, DomainAccessReportErrors, DomainAccessReportResponses, DomainReadinessData, DomainReadinessErrors, DomainReadinessResponses, GetDomainData, GetDomainErrors, GetDomainResponses, GetDriftData, GetDriftErrors, GetDriftResponses, GetJobData, GetJobErrors, GetJobResponses, GetProductData, GetProductErrors, GetProductResponses, GetProductSchemaData, GetProductSchemaErrors, GetProductSchemaResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, HealthzData, HealthzErrors, HealthzResponses, ListAuditData, ListAuditErrors, ListAuditResponses, ListDeliveriesData, ListDeliveriesErrors, ListDeliveriesResponses, ListDomainProductsData, ListDomainProductsErrors, ListDomainProductsResponses, ListDomainsData, ListDomainsErrors, ListDomainsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListSchemaChangesData, ListSchemaChangesErrors, ListSchemaChangesResponses, ListSubscriptionsData, ListSubscriptionsErrors, ListSubscriptionsResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, MetricsData, MetricsErrors, MetricsResponses, ProductAccessReportData, ProductAccessReportErrors, ProductAccessReportResponses, PublishProductData, PublishProductErrors, PublishProductResponses, ReadyzData, ReadyzErrors, ReadyzResponses, ReconcileData, ReconcileErrors, ReconcileResponses, RedeliverData, RedeliverErrors, RedeliverResponses, RejectSubscriptionData, RejectSubscriptionErrors, RejectSubscriptionResponses, RequestSubscriptionData, RequestSubscriptionErrors, RequestSubscriptionResponses, RetireProductData, RetireProductErrors, RetireProductResponses, RetrySubscriptionData, RetrySubscriptionErrors, RetrySubscriptionResponses, RevokeSubscriptionData, RevokeSubscriptionErrors, RevokeSubscriptionResponses, SearchProductsData, SearchProductsErrors, SearchProductsResponses, SyncDomainData, SyncDomainErrors, SyncDomainResponses, SyncProductData, SyncProductErrors, SyncProductResponses, UpdateDomainData, UpdateDomainErrors, UpdateDomainResponses, UpdateProductData, UpdateProductErrors, UpdateProductResponses, VerifyAuditData, VerifyAuditErrors, VerifyAuditResponses } from './types.gen.js';
+import type { ApproveSubscriptionData, ApproveSubscriptionErrors, ApproveSubscriptionResponses, CancelSubscriptionData, CancelSubscriptionErrors, CancelSubscriptionResponses, ConfirmReviewData, ConfirmReviewErrors, ConfirmReviewResponses, CreateDomainData, CreateDomainErrors, CreateDomainResponses, CreateProductData, CreateProductErrors, CreateProductResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteDomainData, DeleteDomainErrors, DeleteDomainResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, DeprecateProductData, DeprecateProductErrors, DeprecateProductResponses, DomainAccessReportData, DomainAccessReportErrors, DomainAccessReportResponses, DomainReadinessData, DomainReadinessErrors, DomainReadinessResponses, GetDomainData, GetDomainErrors, GetDomainResponses, GetDriftData, GetDriftErrors, GetDriftResponses, GetJobData, GetJobErrors, GetJobResponses, GetProductData, GetProductErrors, GetProductResponses, GetProductSchemaData, GetProductSchemaErrors, GetProductSchemaResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, HealthzData, HealthzErrors, HealthzResponses, ListAuditData, ListAuditErrors, ListAuditResponses, ListDeliveriesData, ListDeliveriesErrors, ListDeliveriesResponses, ListDomainProductsData, ListDomainProductsErrors, ListDomainProductsResponses, ListDomainsData, ListDomainsErrors, ListDomainsResponses, ListEventsData, ListEventsErrors, ListEventsResponses, ListReviewsData, ListReviewsErrors, ListReviewsResponses, ListSchemaChangesData, ListSchemaChangesErrors, ListSchemaChangesResponses, ListSubscriptionsData, ListSubscriptionsErrors, ListSubscriptionsResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, MetricsData, MetricsErrors, MetricsResponses, ProductAccessReportData, ProductAccessReportErrors, ProductAccessReportResponses, PublishProductData, PublishProductErrors, PublishProductResponses, ReadyzData, ReadyzErrors, ReadyzResponses, ReconcileData, ReconcileErrors, ReconcileResponses, RedeliverData, RedeliverErrors, RedeliverResponses, RejectSubscriptionData, RejectSubscriptionErrors, RejectSubscriptionResponses, RequestSubscriptionData, RequestSubscriptionErrors, RequestSubscriptionResponses, RetireProductData, RetireProductErrors, RetireProductResponses, RetrySubscriptionData, RetrySubscriptionErrors, RetrySubscriptionResponses, RevokeReviewData, RevokeReviewErrors, RevokeReviewResponses, RevokeSubscriptionData, RevokeSubscriptionErrors, RevokeSubscriptionResponses, SearchProductsData, SearchProductsErrors, SearchProductsResponses, SyncDomainData, SyncDomainErrors, SyncDomainResponses, SyncProductData, SyncProductErrors, SyncProductResponses, UpdateDomainData, UpdateDomainErrors, UpdateDomainResponses, UpdateProductData, UpdateProductErrors, UpdateProductResponses, VerifyAuditData, VerifyAuditErrors, VerifyAuditResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -302,6 +302,49 @@ export const reconcile = <ThrowOnError extends boolean = false>(options?: Option
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/reconcile',
     ...options
+});
+
+/**
+ * List access reviews due or overdue, and unused subscriptions (approvers, stewards, admins).
+ *
+ * Each with the subscription's scope, who approved it and when, its age, the last confirmation,
+ * the review's date and state, when it ends unless confirmed, and its usage. Domains set reviews
+ * and the unused rule in their `access_policy`.
+ */
+export const listReviews = <ThrowOnError extends boolean = false>(options?: Options<ListReviewsData, ThrowOnError>) => (options?.client ?? client).get<ListReviewsResponses, ListReviewsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/reviews',
+    ...options
+});
+
+/**
+ * Confirm that a subscription's access is still needed (its domain's approvers, admins).
+ *
+ * The next review counts from now. The review's id is its subscription's.
+ */
+export const confirmReview = <ThrowOnError extends boolean = false>(options: Options<ConfirmReviewData, ThrowOnError>) => (options.client ?? client).post<ConfirmReviewResponses, ConfirmReviewErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/reviews/{id}/confirm',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * End a subscription from its review, with a comment (its domain's approvers, admins).
+ *
+ * A revoke: its grants are revoked by a job; poll the subscription's `provisioning`.
+ */
+export const revokeReview = <ThrowOnError extends boolean = false>(options: Options<RevokeReviewData, ThrowOnError>) => (options.client ?? client).post<RevokeReviewResponses, RevokeReviewErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/reviews/{id}/revoke',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

@@ -5,6 +5,40 @@ export type ClientOptions = {
 };
 
 /**
+ * How a domain keeps access to its products deliberate: periodic reviews by its approvers, and
+ * what becomes of access nobody uses. Everything is off by default.
+ */
+export type AccessPolicy = {
+    /**
+     * Every live subscription must be confirmed by an approver this many days after its approval
+     * or its last confirmation; null: no reviews.
+     */
+    review_every_days?: number | null;
+    /**
+     * Days an overdue review may wait before the subscription ends (`expired`, reason
+     * `review_overdue`). Default 14.
+     */
+    review_grace_days?: number;
+    unused_action?: UnusedAction;
+    /**
+     * A subscription with no use seen (Lake Formation's data access events) for this many days,
+     * counted from its approval until its first use, is unused; null: never.
+     */
+    unused_after_days?: number | null;
+};
+
+/**
+ * Changes an access policy, as a JSON Merge Patch: absent fields stay; `null` turns reviews or
+ * the unused rule off.
+ */
+export type AccessPolicyPatch = {
+    review_every_days?: number | null;
+    review_grace_days?: number;
+    unused_action?: UnusedAction;
+    unused_after_days?: number | null;
+};
+
+/**
  * Every live access to a domain's products (or one product's).
  */
 export type AccessReport = {
@@ -26,12 +60,7 @@ export type AccessReport = {
 export type AccessRow = {
     approved_by: string;
     consumer_domain: string;
-    engines: Array<string>;
     expires_at?: string | null;
-    /**
-     * The latest read seen (Lake Formation's data access events); null: never seen.
-     */
-    last_used_at?: string | null;
     permissions: Array<Permission>;
     /**
      * The IAM role, or the whole account, that can read.
@@ -43,6 +72,16 @@ export type AccessRow = {
      */
     provisioning: Provisioning;
     /**
+     * When its next review is due; null when the domain does not review access.
+     */
+    review_due_at?: string | null;
+    review_state?: ReviewState | null;
+    /**
+     * The last confirmation in an access review; null: never.
+     */
+    reviewed_at?: string | null;
+    reviewed_by?: string | null;
+    /**
      * What it can read (tables, columns, row filters): the approved scope.
      */
     scope: Scope;
@@ -51,7 +90,14 @@ export type AccessRow = {
      */
     since: string;
     subscription: string;
-    uses_30d: number;
+    /**
+     * Unused for the domain's `unused_after_days`.
+     */
+    unused: boolean;
+    /**
+     * How it is used (Lake Formation's data access events).
+     */
+    usage: Usage;
 };
 
 /**
@@ -215,6 +261,13 @@ export type Column = {
 };
 
 /**
+ * Confirms that a subscription's access is still needed.
+ */
+export type Confirmation = {
+    comment?: string | null;
+};
+
+/**
  * A decision with a comment (required to reject, optional otherwise).
  */
 export type DecisionComment = {
@@ -260,6 +313,10 @@ export type DeliveryState = 'pending' | 'delivered' | 'dead';
  * A business domain and its AWS account.
  */
 export type Domain = {
+    /**
+     * Access reviews and unused access (GET /reviews).
+     */
+    access_policy: AccessPolicy;
     approval_policy: ApprovalPolicy;
     /**
      * The domain's AWS account (12 digits).
@@ -321,6 +378,10 @@ export type Domain = {
  * ARN, empties `description` and `owners`, and is refused elsewhere.
  */
 export type DomainPatch = {
+    /**
+     * Merged into the current policy (a Merge Patch of its own fields).
+     */
+    access_policy?: AccessPolicyPatch;
     approval_policy?: ApprovalPolicy;
     aws_account_id?: string;
     /**
@@ -610,6 +671,7 @@ export type Liveness = 'ok';
  * Onboards a domain.
  */
 export type NewDomain = {
+    access_policy?: AccessPolicy | null;
     approval_policy?: ApprovalPolicy | null;
     aws_account_id: string;
     catalog_mode?: CatalogMode | null;
@@ -744,6 +806,17 @@ export type PageDomain = {
  */
 export type PageProduct = {
     items: Array<Product>;
+    /**
+     * Pass as `cursor` to get the next page; absent on the last page.
+     */
+    next_cursor?: string | null;
+};
+
+/**
+ * A page of results.
+ */
+export type PageReview = {
+    items: Array<Review>;
     /**
      * Pass as `cursor` to get the next page; absent on the last page.
      */
@@ -1035,6 +1108,62 @@ export type Rejection = {
 };
 
 /**
+ * A live subscription's review: what it grants, who approved it and when, how it is used.
+ */
+export type Review = {
+    /**
+     * Days since approval.
+     */
+    age_days: number;
+    approved_at: string;
+    approved_by: string;
+    consumer_domain: string;
+    domain: string;
+    /**
+     * When it must be confirmed by; null when the domain does not review access.
+     */
+    due_at?: string | null;
+    /**
+     * When the subscription ends unless confirmed (`due_at` plus the grace period).
+     */
+    ends_at?: string | null;
+    permissions: Array<Permission>;
+    principal: string;
+    product: string;
+    /**
+     * The last confirmation; null: never confirmed since approval.
+     */
+    reviewed_at?: string | null;
+    reviewed_by?: string | null;
+    scope: Scope;
+    state?: ReviewState | null;
+    /**
+     * The subscription (a review's id is its subscription's).
+     */
+    subscription: string;
+    /**
+     * Unused for the domain's `unused_after_days` (counted from approval until a first use).
+     */
+    unused: boolean;
+    usage: Usage;
+};
+
+/**
+ * Ends a subscription from its review; the comment is required (the consumer reads it).
+ */
+export type ReviewRevocation = {
+    /**
+     * Required; read as optional so that its absence is the field error `comment: required`.
+     */
+    comment: string;
+};
+
+/**
+ * Where a subscription's review stands.
+ */
+export type ReviewState = 'upcoming' | 'due' | 'overdue';
+
+/**
  * One role's policies (or a resource policy's statements).
  */
 export type RolePolicy = {
@@ -1294,6 +1423,11 @@ export type TableScope = {
      */
     row_filter?: string | null;
 };
+
+/**
+ * What happens to a subscription unused for `unused_after_days`.
+ */
+export type UnusedAction = 'flag' | 'revoke';
 
 /**
  * A product whose producer catalog could not be read (whether its grants are orphaned is unknown),
@@ -3050,6 +3184,214 @@ export type ReconcileResponses = {
 };
 
 export type ReconcileResponse = ReconcileResponses[keyof ReconcileResponses];
+
+export type ListReviewsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only the subscriptions to this domain's products.
+         */
+        domain?: string;
+        /**
+         * What to list.
+         */
+        state?: 'due' | 'overdue' | 'unused';
+        /**
+         * Opaque cursor from a previous page.
+         */
+        cursor?: string;
+        /**
+         * Page size, 1 to 200 (default 50).
+         */
+        limit?: number;
+    };
+    url: '/api/v1/reviews';
+};
+
+export type ListReviewsErrors = {
+    /**
+     * Malformed request: bad JSON, query parameter, header or cursor
+     */
+    400: Problem;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: Problem;
+    /**
+     * The caller's roles or domains do not allow this
+     */
+    403: Problem;
+    /**
+     * Too many requests from this caller; see Retry-After
+     */
+    429: Problem;
+    /**
+     * Internal error
+     */
+    500: Problem;
+    /**
+     * Overloaded, timed out, or a dependency is unavailable
+     */
+    503: Problem;
+};
+
+export type ListReviewsError = ListReviewsErrors[keyof ListReviewsErrors];
+
+export type ListReviewsResponses = {
+    /**
+     * A page of reviews, oldest approvals first
+     */
+    200: PageReview;
+};
+
+export type ListReviewsResponse = ListReviewsResponses[keyof ListReviewsResponses];
+
+export type ConfirmReviewData = {
+    /**
+     * An optional comment
+     */
+    body?: Confirmation | null;
+    path: {
+        /**
+         * Subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/reviews/{id}/confirm';
+};
+
+export type ConfirmReviewErrors = {
+    /**
+     * Malformed request: bad JSON, query parameter, header or cursor
+     */
+    400: Problem;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: Problem;
+    /**
+     * The caller's roles or domains do not allow this
+     */
+    403: Problem;
+    /**
+     * No such subscription
+     */
+    404: Problem;
+    /**
+     * Not live, or its domain does not review access
+     */
+    409: Problem;
+    /**
+     * The request body is too large
+     */
+    413: Problem;
+    /**
+     * The request body is not JSON
+     */
+    415: Problem;
+    /**
+     * The request is well-formed but invalid; see `errors`
+     */
+    422: Problem;
+    /**
+     * Too many requests from this caller; see Retry-After
+     */
+    429: Problem;
+    /**
+     * Internal error
+     */
+    500: Problem;
+    /**
+     * Overloaded, timed out, or a dependency is unavailable
+     */
+    503: Problem;
+};
+
+export type ConfirmReviewError = ConfirmReviewErrors[keyof ConfirmReviewErrors];
+
+export type ConfirmReviewResponses = {
+    /**
+     * Confirmed; the review with its next date
+     */
+    200: Review;
+};
+
+export type ConfirmReviewResponse = ConfirmReviewResponses[keyof ConfirmReviewResponses];
+
+export type RevokeReviewData = {
+    /**
+     * Why: the consumer reads it
+     */
+    body: ReviewRevocation;
+    path: {
+        /**
+         * Subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/reviews/{id}/revoke';
+};
+
+export type RevokeReviewErrors = {
+    /**
+     * Malformed request: bad JSON, query parameter, header or cursor
+     */
+    400: Problem;
+    /**
+     * Missing or invalid bearer token
+     */
+    401: Problem;
+    /**
+     * The caller's roles or domains do not allow this
+     */
+    403: Problem;
+    /**
+     * No such subscription
+     */
+    404: Problem;
+    /**
+     * Not live
+     */
+    409: Problem;
+    /**
+     * The request body is too large
+     */
+    413: Problem;
+    /**
+     * The request body is not JSON
+     */
+    415: Problem;
+    /**
+     * The request is well-formed but invalid; see `errors`
+     */
+    422: Problem;
+    /**
+     * Too many requests from this caller; see Retry-After
+     */
+    429: Problem;
+    /**
+     * Internal error
+     */
+    500: Problem;
+    /**
+     * Overloaded, timed out, or a dependency is unavailable
+     */
+    503: Problem;
+};
+
+export type RevokeReviewError = RevokeReviewErrors[keyof RevokeReviewErrors];
+
+export type RevokeReviewResponses = {
+    /**
+     * Revoked; grants are being revoked
+     */
+    202: Subscription;
+};
+
+export type RevokeReviewResponse = RevokeReviewResponses[keyof RevokeReviewResponses];
 
 export type ListSubscriptionsData = {
     body?: never;

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..models.unused_action import UnusedAction
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="AccessPolicy")
+
+
+@_attrs_define
+class AccessPolicy:
+    """How a domain keeps access to its products deliberate: periodic reviews by its approvers, and
+    what becomes of access nobody uses. Everything is off by default.
+
+        Attributes:
+            review_every_days (int | None | Unset): Every live subscription must be confirmed by an approver this many days
+                after its approval
+                or its last confirmation; null: no reviews. Example: 90.
+            review_grace_days (int | Unset): Days an overdue review may wait before the subscription ends (`expired`, reason
+                `review_overdue`). Default 14.
+            unused_action (UnusedAction | Unset): What happens to a subscription unused for `unused_after_days`.
+            unused_after_days (int | None | Unset): A subscription with no use seen (Lake Formation's data access events)
+                for this many days,
+                counted from its approval until its first use, is unused; null: never. Example: 60.
+    """
+
+    review_every_days: int | None | Unset = UNSET
+    review_grace_days: int | Unset = UNSET
+    unused_action: UnusedAction | Unset = UNSET
+    unused_after_days: int | None | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        review_every_days: int | None | Unset
+        if isinstance(self.review_every_days, Unset):
+            review_every_days = UNSET
+        else:
+            review_every_days = self.review_every_days
+
+        review_grace_days = self.review_grace_days
+
+        unused_action: str | Unset = UNSET
+        if not isinstance(self.unused_action, Unset):
+            unused_action = self.unused_action.value
+
+        unused_after_days: int | None | Unset
+        if isinstance(self.unused_after_days, Unset):
+            unused_after_days = UNSET
+        else:
+            unused_after_days = self.unused_after_days
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update({})
+        if review_every_days is not UNSET:
+            field_dict["review_every_days"] = review_every_days
+        if review_grace_days is not UNSET:
+            field_dict["review_grace_days"] = review_grace_days
+        if unused_action is not UNSET:
+            field_dict["unused_action"] = unused_action
+        if unused_after_days is not UNSET:
+            field_dict["unused_after_days"] = unused_after_days
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+
+        def _parse_review_every_days(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        review_every_days = _parse_review_every_days(d.pop("review_every_days", UNSET))
+
+        review_grace_days = d.pop("review_grace_days", UNSET)
+
+        _unused_action = d.pop("unused_action", UNSET)
+        unused_action: UnusedAction | Unset
+        if isinstance(_unused_action, Unset):
+            unused_action = UNSET
+        else:
+            unused_action = UnusedAction(_unused_action)
+
+        def _parse_unused_after_days(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        unused_after_days = _parse_unused_after_days(d.pop("unused_after_days", UNSET))
+
+        access_policy = cls(
+            review_every_days=review_every_days,
+            review_grace_days=review_grace_days,
+            unused_action=unused_action,
+            unused_after_days=unused_after_days,
+        )
+
+        return access_policy
