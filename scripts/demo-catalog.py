@@ -10,6 +10,9 @@ seconds; read its schema-changes):
     python demo-catalog.py ENDPOINT_URL drop-column DOMAIN DATABASE TABLE COLUMN
 to see what Lake Formation grants a principal:
     python demo-catalog.py ENDPOINT_URL list-permissions PRINCIPAL_ARN
+to record that an engine read a table of the governance account for a principal (the GetDataAccess
+event Lake Formation writes to CloudTrail, put on meshgov's queue as the governance stack's rule does):
+    python demo-catalog.py ENDPOINT_URL record-access PRINCIPAL_ARN DATABASE TABLE [athena|glue_etl] [HOURS_AGO]
 and to read a table through a consumer's resource link with a role's own credentials:
     python demo-catalog.py ENDPOINT_URL read-through-link ROLE_ARN LINK_DATABASE TABLE
 Each domain's tables are created in that domain's own account (the emulator maps credentials
@@ -270,8 +273,53 @@ def read_through_link(endpoint: str, role: str, database: str, table: str) -> No
           f"{got.get('CatalogId')} with {len(got['StorageDescriptor']['Columns'])} columns")
 
 
+def record_access(endpoint: str, principal: str, database: str, table: str, engine: str = "athena",
+                  hours_ago: str = "1") -> None:
+    """What Lake Formation records when an engine reads DATABASE.TABLE of the governance account
+    for PRINCIPAL (a CloudTrail GetDataAccess event, as the governance stack's rule puts it on
+    meshgov's queue): meshgov counts it as a use of the subscriptions whose grants cover it."""
+    import datetime
+    import json
+    import uuid
+    at = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=float(hours_ago)))
+    at = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # The shape of the Lake Formation best practices' Athena sample; Glue ETL names itself by its
+    # platform in the audit context.
+    context = ("{queryId: " + str(uuid.uuid4()) + "}" if engine == "athena"
+               else json.dumps({"platformType": engine.upper(), "jobIdentifier": f"demo-{uuid.uuid4()}"}))
+    requester = "ATHENA" if engine == "athena" else "UNKNOWN"
+    caller = "athena.amazonaws.com" if engine == "athena" else "glue.amazonaws.com"
+    detail = {
+        "eventVersion": "1.11",
+        "userIdentity": {"type": "AWSAccount", "principalId": "AROAEXAMPLEDEMO:demo", "accountId": principal.split(":")[4]},
+        "eventTime": at, "eventSource": "lakeformation.amazonaws.com", "eventName": "GetDataAccess",
+        "awsRegion": "us-east-1", "sourceIPAddress": caller, "userAgent": caller,
+        "requestParameters": {
+            "tableArn": f"arn:aws:glue:us-east-1:{GOVERNANCE_ACCOUNT}:table/{database}/{table}",
+            "permissions": ["SELECT"], "auditContext": {"additionalAuditContext": context},
+        },
+        "responseElements": None,
+        "additionalEventData": {"requesterService": requester, "lakeFormationPrincipal": principal,
+                                "lakeFormationRoleSessionName": f"AWSLF-00-AT-{principal.split(':')[4]}-DEMO"},
+        "requestID": str(uuid.uuid4()), "eventID": str(uuid.uuid4()), "readOnly": True,
+        "eventType": "AwsApiCall", "managementEvent": True, "recipientAccountId": GOVERNANCE_ACCOUNT,
+        "eventCategory": "Management",
+    }
+    event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "AWS API Call via CloudTrail",
+             "source": "aws.lakeformation", "account": GOVERNANCE_ACCOUNT, "time": at, "region": "us-east-1",
+             "resources": [], "detail": detail}
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    url = sqs.get_queue_url(QueueName=EVENTS_QUEUE)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))
+    print(f"{engine} read {database}.{table} as {principal} {hours_ago} h ago (GetDataAccess)", file=sys.stderr)
+
+
 def main() -> None:
     endpoint = sys.argv[1]
+    if sys.argv[2:3] == ["record-access"]:
+        record_access(endpoint, *sys.argv[3:8])
+        return
     if sys.argv[2:3] == ["read-through-link"]:
         read_through_link(endpoint, *sys.argv[3:6])
         return

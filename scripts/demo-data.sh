@@ -263,3 +263,64 @@ revoke_demo() {
     log "marketing-intern, granted: $before"
     log "marketing-intern, after revoke ($SETTLED): $after"
 }
+
+# Who uses what. Sales reviews access every 14 days (so the seeded subscriptions are due for review
+# at once) and counts 60 days without a read as unused; a second marketing role gets the SKU
+# dimension and never reads it; the analytics role's reads, recorded Lake Formation data access
+# events on meshgov's queue, make its subscription "used". Sets DEMO_UNUSED to the unread one.
+usage_demo() {
+    local owner consumer id deadline uses role=arn:aws:iam::333344445555:role/marketing-planner
+    local analyst=arn:aws:iam::333344445555:role/marketing-analytics
+    owner=$(mint_token sam producer sales)
+    consumer=$(mint_token maya consumer marketing)
+    api PATCH /api/v1/domains/sales "$SEED_ADMIN" '{"access_policy":{"review_every_days":14,"unused_after_days":60}}'
+    _expect "set sales' access policy" 200
+    api POST /api/v1/subscriptions "$consumer" '{"domain":"sales","product":"daily-sell-out",
+ "consumer_domain":"marketing","principal":"'"$role"'","tables":[{"name":"sku_dim"}],
+ "justification":"Assortment planning for the next season"}'
+    _expect "request access for $role" 200 201
+    id=$(json_string id "$API_BODY")
+    api POST "/api/v1/subscriptions/$id/approve" "$owner" '{}'
+    _expect "approve subscription $id" 202 409
+    _settled "$id" "$owner"
+    DEMO_UNUSED=$id
+    local read
+    for read in "sell_out_daily athena 30" "sku_dim glue_etl 6" "sell_out_daily athena 1"; do
+        # shellcheck disable=SC2086 # table, engine and age, as three words
+        "$EMULATOR_PYTHON" "$SCRIPTS/demo-catalog.py" "$EMULATOR_URL" record-access "$analyst" sales__daily_sell_out $read ||
+            die "could not record a data access event"
+    done
+    deadline=$((SECONDS + 20))
+    uses=0
+    while ((uses < 3 && SECONDS < deadline)); do
+        sleep 0.3
+        api GET "/api/v1/subscriptions/$DEMO_SUBSCRIPTION" "$owner"
+        uses=$(printf '%s' "$API_BODY" | python3 -c 'import json, sys; print(json.load(sys.stdin)["usage"]["uses_30d"])')
+    done
+    if ((uses >= 3)); then
+        log "usage: marketing-analytics read daily-sell-out $uses times (athena, glue_etl); marketing-planner never did"
+    else
+        warn "the recorded data access events did not reach meshgov within 20 s (uses_30d = $uses)"
+    fi
+}
+
+# print_usage_report BASE TOKEN: the review list and sales' access report (CSV), as a steward sees them.
+print_usage_report() {
+    local base=$1 token=$2 reviews report
+    reviews=$(curl -sS -H "Authorization: Bearer $token" "$base/api/v1/reviews")
+    report=$(curl -sS -H "Authorization: Bearer $token" "$base/api/v1/domains/sales/access-report?format=csv")
+    python3 - "$base" "$reviews" "$report" <<'PY'
+import csv, io, json, sys
+base, reviews, report = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+print(f"Access reviews due (GET {base}/api/v1/reviews):")
+for r in reviews["items"]:
+    used = r["usage"]["last_used_at"] or "never"
+    print(f"  {r['domain']}/{r['product']} -> {r['principal']}: review {r['state']} by {r['due_at'][:10]}, "
+          f"approved by {r['approved_by']}, last used {used}, {r['usage']['uses_30d']} uses in 30 days")
+print()
+print(f"Sales' access report (GET {base}/api/v1/domains/sales/access-report?format=csv):")
+for r in csv.DictReader(io.StringIO(report)):
+    print(f"  {r['product']} | {r['principal']} | {r['scope']} | approved by {r['approved_by']} | "
+          f"last used {r['last_used_at'] or 'never'} | review due {r['review_due_at'][:10] or '-'}")
+PY
+}

@@ -7,7 +7,8 @@
 #                                   their catalog events to the governance account's queue and
 #                                   prints its URL (meshgov's MESHGOV_CATALOG_EVENTS_QUEUE_URL)
 #   scripts/demo-seed.sh mesh       seeds the domains and products through the API, syncs them,
-#                                   grants one subscription and revokes another; prints tokens
+#                                   grants subscriptions and revokes one, records data accesses;
+#                                   prints the reviews, the access report and tokens
 #
 # Environment: EMULATOR_URL (both); SERVICE_URL and MESHGOV_JWT_DEV_SECRET (mesh: the service's
 # development secret, for the tokens it mints with `meshgov token`); MESHGOV_BIN (default: meshgov
@@ -41,6 +42,8 @@ mesh)
     sync_demo_mesh
     subscribe_demo
     revoke_demo
+    usage_demo
+    print_usage_report "$SERVICE_URL" "$(mint_token sofia steward)"
     cat <<EOF
 
 The demo mesh is seeded. Development tokens (valid ${MESHGOV_DEMO_TOKEN_TTL:-24h}):

@@ -84,6 +84,7 @@ if ((${#aws_env[@]})); then
     sync_demo_mesh
     subscribe_demo
     revoke_demo
+    usage_demo
 fi
 
 ADMIN=$(mint_token ada admin)
@@ -178,7 +179,17 @@ curl -s -H "Authorization: Bearer \$STEWARD" $BASE/api/v1/drift
 curl -s -X POST -H "Authorization: Bearer \$STEWARD" '$BASE/api/v1/reconcile?apply=true'
 curl -s -H "Authorization: Bearer \$STEWARD" $BASE/api/v1/drift
 curl -s -H "Authorization: Bearer \$CONSUMER" $BASE/api/v1/subscriptions/$DEMO_SUBSCRIPTION
+
+Who uses what: marketing-analytics read daily-sell-out (recorded Lake Formation data access events),
+marketing-planner never did; sales reviews access every 14 days, so both are due for review:
+curl -s -H "Authorization: Bearer \$STEWARD" $BASE/api/v1/reviews
+curl -s -X POST -H "Authorization: Bearer \$STEWARD" -H 'Content-Type: application/json' -d '{"comment":"still needed"}' $BASE/api/v1/reviews/$DEMO_SUBSCRIPTION/confirm
+curl -s -X POST -H "Authorization: Bearer \$STEWARD" -H 'Content-Type: application/json' -d '{"comment":"never used"}' $BASE/api/v1/reviews/$DEMO_UNUSED/revoke
+curl -s -H "Authorization: Bearer \$STEWARD" '$BASE/api/v1/domains/sales/access-report?format=csv'
+$EMULATOR_PYTHON $SCRIPTS/demo-catalog.py $EMULATOR_URL record-access arn:aws:iam::333344445555:role/marketing-planner sales__daily_sell_out sku_dim
 EOF
+    echo
+    print_usage_report "$BASE" "$STEWARD"
 fi
 echo
 ((failed == 0)) || warn "some example calls did not answer 200 (see above)"

@@ -73,7 +73,8 @@ fi
 
 # The steps docker-compose.yml's `catalogs` and `seed` services run, against a service and an
 # emulator of this run's own (a fresh emulator: in compose the demo's accounts start empty); then
-# what the demo shows: the subscription granted, and a column a producer adds reaching the API
+# what the demo shows: the subscription granted, the access report with who approved each live
+# subscription, its last use and its review date, and a column a producer adds reaching the API
 # through the catalog-events queue, without a sync. In a subshell with its own cleanup, so that
 # what it starts stops when it ends.
 demo_seeding() (
@@ -103,6 +104,18 @@ demo_seeding() (
     SEED_BASE=$base
     api GET "$sub" "$token"
     [[ $(json_string provisioning "$API_BODY") == granted ]] || { warn "the demo's subscription is not granted: $API_BODY"; return 1; }
+    # The access report of the seeded mesh: who approved each live subscription, the read one's
+    # last use, the unread one's none, and when each review is due.
+    api GET /api/v1/domains/sales/access-report "$token"
+    printf '%s' "$API_BODY" | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)["rows"]
+by = {r["principal"].rsplit("/", 1)[1]: r for r in rows}
+assert sorted(by) == ["marketing-analytics", "marketing-planner"], sorted(by)
+assert all(r["approved_by"] and r["review_due_at"] and r["review_state"] == "due" for r in rows), rows
+assert by["marketing-analytics"]["usage"]["last_used_at"] and by["marketing-analytics"]["usage"]["uses_30d"] >= 3, rows
+assert by["marketing-planner"]["usage"]["last_used_at"] is None, rows
+' || { warn "the demo's access report is not what the demo seeded: $API_BODY"; return 1; }
     "$EMULATOR_PYTHON" "$SCRIPTS/demo-catalog.py" "$EMULATOR_URL" add-column sales sales_curated sell_out_daily promo_id string >&2 ||
         return 1
     deadline=$((SECONDS + 15))
@@ -112,7 +125,7 @@ demo_seeding() (
         api GET /api/v1/domains/sales/products/daily-sell-out/schema "$token"
         schema=$API_BODY
     done
-    log "demo seeding: the mesh seeded, its subscription granted, and a producer's new column in the API without a sync"
+    log "demo seeding: the mesh seeded, its subscriptions granted, used and reported, and a producer's new column in the API without a sync"
 )
 
 # ---------------------------------------------------------------------------------------------
