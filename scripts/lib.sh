@@ -359,7 +359,8 @@ ensure_emulator() {
     at_exit stop_process "$pid" "AWS emulator"
     EMULATOR_URL=
     while ((SECONDS < deadline)); do
-        EMULATOR_URL=$(sed -n 's/^meshgov-emulator ready on \(http[^ ]*\).*/\1/p' "$logfile" | head -n 1)
+        # The emulator's shell may not have created its log yet: no log is no address, not an error.
+        EMULATOR_URL=$(sed -n 's/^meshgov-emulator ready on \(http[^ ]*\).*/\1/p' "$logfile" 2>/dev/null | head -n 1 || true)
         [[ -n $EMULATOR_URL ]] && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.2
