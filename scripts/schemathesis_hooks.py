@@ -7,16 +7,23 @@
    header rightly gets. Such a case contradicts itself (positive, with a negative part); it is
    dropped. Every other case, the negative ones included, is sent.
 
-2. A check that keeps `positive_data_acceptance` strict where scripts/schemathesis.toml lets it
+2. In the stateful phase, a fresh Idempotency-Key per call. The phase may send a creation again
+   with the key it drew before; meshgov then answers, as it must, with the first answer, which
+   names a resource the phase has deleted since (a webhook), and the phase reports the created
+   resource missing. Replays are tested in tests/http_conventions.rs and tests/domains.rs.
+
+3. A check that keeps `positive_data_acceptance` strict where scripts/schemathesis.toml lets it
    accept 400 and 422: a schema-valid request may be refused only for a rule the contract cannot
    state, which the problem document names by its code. Anything else refused is a constraint
    missing from the contract, and fails.
 """
 
 import json
+import uuid
 
 import schemathesis
 from schemathesis import GenerationMode
+from schemathesis.generation.meta import TestPhase
 
 # 422 field error codes of rules that JSON Schema cannot state, each with why.
 RULES_BEYOND_THE_SCHEMA = {
@@ -53,6 +60,13 @@ def filter_case(context, case):
     if meta is None or meta.generation.mode != GenerationMode.POSITIVE:
         return True
     return all(info.mode == GenerationMode.POSITIVE for info in meta.components.values())
+
+
+@schemathesis.hook
+def before_call(context, case, **kwargs):
+    meta = case.meta
+    if meta is not None and meta.phase.name == TestPhase.STATEFUL and case.headers and "Idempotency-Key" in case.headers:
+        case.headers["Idempotency-Key"] = f"stateful-{uuid.uuid4()}"
 
 
 @schemathesis.check

@@ -183,12 +183,14 @@ async fn only_the_domains_approvers_act_on_reviews(pool: PgPool) {
 #[sqlx::test]
 async fn the_access_policy_is_validated_and_null_turns_a_rule_off(pool: PgPool) {
     let m = Mesh::new(pool).await;
-    for bad in [json!({ "review_every_days": 0 }), json!({ "review_grace_days": 400 }), json!({ "unused_after_days": -1 })] {
+    for bad in [json!({ "review_every_days": 0 }), json!({ "review_grace_days": 400 }), json!({ "unused_after_days": -1 }),
+                json!({ "review_every_days": 30.5 })] {
         let r = m.app.patch("/api/v1/domains/sales", &admin(), json!({ "access_policy": bad })).await;
         assert_eq!(r.status, 422, "{bad}: {}", r.body);
     }
     m.app.patch("/api/v1/domains/sales", &admin(), json!({ "access_policy": null })).await.problem(422, "invalid_body");
-    policy(&m, json!({ "review_every_days": 90, "unused_after_days": 60, "unused_action": "revoke" })).await;
+    // JSON has one number type: 90.0 is the integer 90, as JSON Schema counts it.
+    policy(&m, json!({ "review_every_days": 90.0, "unused_after_days": 60, "unused_action": "revoke" })).await;
     let d = m.app.get("/api/v1/domains/sales", &admin()).await.body;
     assert_eq!(d["access_policy"], json!({ "review_every_days": 90, "review_grace_days": 14, "unused_after_days": 60, "unused_action": "revoke" }));
     policy(&m, json!({ "review_every_days": null })).await;

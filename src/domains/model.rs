@@ -43,6 +43,24 @@ pub enum UnusedAction {
     Revoke,
 }
 
+/// A number of days. JSON has one number type: `90.0` is the integer 90 (as JSON Schema says), so
+/// it is taken; `90.5` is not a number of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct Days(pub i32);
+
+impl<'de> Deserialize<'de> for Days {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Days, D::Error> {
+        let n = f64::deserialize(deserializer)?;
+        if n.fract() == 0.0 && (f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&n) {
+            Ok(Days(n as i32))
+        } else {
+            Err(serde::de::Error::custom(format!("expected a whole number of days, not {n}")))
+        }
+    }
+}
+
 /// How a domain keeps access to its products deliberate: periodic reviews by its approvers, and
 /// what becomes of access nobody uses. Everything is off by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
@@ -51,24 +69,24 @@ pub struct AccessPolicy {
     /// Every live subscription must be confirmed by an approver this many days after its approval
     /// or its last confirmation; null: no reviews.
     #[serde(default)]
-    #[schema(minimum = 1, maximum = 3650, example = 90)]
-    pub review_every_days: Option<i32>,
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 3650, example = 90)]
+    pub review_every_days: Option<Days>,
     /// Days an overdue review may wait before the subscription ends (`expired`, reason
     /// `review_overdue`). Default 14.
     #[serde(default = "default_grace")]
-    #[schema(minimum = 0, maximum = 365)]
-    pub review_grace_days: i32,
+    #[schema(value_type = i32, minimum = 0, maximum = 365)]
+    pub review_grace_days: Days,
     /// A subscription with no use seen (Lake Formation's data access events) for this many days,
     /// counted from its approval until its first use, is unused; null: never.
     #[serde(default)]
-    #[schema(minimum = 1, maximum = 3650, example = 60)]
-    pub unused_after_days: Option<i32>,
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 3650, example = 60)]
+    pub unused_after_days: Option<Days>,
     #[serde(default)]
     pub unused_action: UnusedAction,
 }
 
-fn default_grace() -> i32 {
-    14
+fn default_grace() -> Days {
+    Days(14)
 }
 
 impl Default for AccessPolicy {
@@ -84,13 +102,13 @@ impl Default for AccessPolicy {
 pub struct AccessPolicyPatch {
     #[serde(default, deserialize_with = "crate::http::patch::null_removes", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<i32>, nullable, minimum = 1, maximum = 3650)]
-    pub review_every_days: Option<Option<i32>>,
+    pub review_every_days: Option<Option<Days>>,
     #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false, minimum = 0, maximum = 365)]
-    pub review_grace_days: Option<i32>,
+    #[schema(value_type = Option<i32>, nullable = false, minimum = 0, maximum = 365)]
+    pub review_grace_days: Option<Days>,
     #[serde(default, deserialize_with = "crate::http::patch::null_removes", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<i32>, nullable, minimum = 1, maximum = 3650)]
-    pub unused_after_days: Option<Option<i32>>,
+    pub unused_after_days: Option<Option<Days>>,
     #[serde(default, deserialize_with = "crate::http::patch::refuse_null", skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub unused_action: Option<UnusedAction>,

@@ -87,8 +87,8 @@ fn validate_all(v: &mut Violations, p: Proposed<'_>) -> Option<Valid> {
     let owners: Vec<String> =
         p.owners.iter().enumerate().filter_map(|(i, o)| v.check(validate::label(&format!("owners[{i}]"), o, 200))).collect();
     let policy = p.access_policy;
-    let days = |v: &mut Violations, field: &str, value: Option<i32>, min: i32, max: i32| {
-        if value.is_some_and(|d| !(min..=max).contains(&d)) {
+    let days = |v: &mut Violations, field: &str, value: Option<super::model::Days>, min: i32, max: i32| {
+        if value.is_some_and(|d| !(min..=max).contains(&d.0)) {
             v.add(&format!("access_policy.{field}"), "out_of_range", &format!("from {min} to {max} days"));
         }
     };

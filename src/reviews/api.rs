@@ -43,7 +43,7 @@ async fn list_reviews(State(state): State<AppState>, caller: Caller, AppQuery(qu
 #[utoipa::path(
     post, path = "/reviews/{id}/confirm", tag = "reviews",
     params(("id" = Uuid, Path, description = "Subscription id")),
-    request_body(content = Option<Confirmation>, description = "An optional comment"),
+    request_body(content = Confirmation, description = "Optional: an empty body confirms without a comment"),
     responses(
         (status = 200, description = "Confirmed; the review with its next date", body = Review),
         (status = 404, description = "No such subscription", body = Problem, content_type = "application/problem+json"),

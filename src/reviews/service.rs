@@ -34,7 +34,8 @@ pub async fn list(db: &PgPool, caller: &Caller, query: ReviewQuery) -> ApiResult
     } else {
         return Err(ApiError::forbidden("reviews are for the approvers of a domain's subscriptions, stewards and admins"));
     };
-    let filter = ListFilter { domain: query.domain, state: query.state, owned_by, after };
+    let domain = crate::validate::query_text("domain", query.domain, 63)?;
+    let filter = ListFilter { domain, state: query.state, owned_by, after };
     Ok((store::list(db, &filter, limit).await?, limit))
 }
 

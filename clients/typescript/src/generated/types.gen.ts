@@ -3249,9 +3249,9 @@ export type ListReviewsResponse = ListReviewsResponses[keyof ListReviewsResponse
 
 export type ConfirmReviewData = {
     /**
-     * An optional comment
+     * Optional: an empty body confirms without a comment
      */
-    body?: Confirmation | null;
+    body: Confirmation;
     path: {
         /**
          * Subscription id

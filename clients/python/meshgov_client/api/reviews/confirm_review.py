@@ -10,13 +10,13 @@ from ...client import AuthenticatedClient, Client
 from ...models.confirmation import Confirmation
 from ...models.problem import Problem
 from ...models.review import Review
-from ...types import UNSET, Response, Unset
+from ...types import Response
 
 
 def _get_kwargs(
     id: UUID,
     *,
-    body: Confirmation | None | Unset = UNSET,
+    body: Confirmation,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,10 +27,7 @@ def _get_kwargs(
         ),
     }
 
-    if isinstance(body, Confirmation):
-        _kwargs["json"] = body.to_dict()
-    else:
-        _kwargs["json"] = body
+    _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -118,7 +115,7 @@ def sync_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    body: Confirmation | None | Unset = UNSET,
+    body: Confirmation,
 ) -> Response[Problem | Review]:
     """Confirm that a subscription's access is still needed (its domain's approvers, admins).
 
@@ -126,7 +123,7 @@ def sync_detailed(
 
     Args:
         id (UUID):
-        body (Confirmation | None | Unset):
+        body (Confirmation): Confirms that a subscription's access is still needed.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -152,7 +149,7 @@ def sync(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    body: Confirmation | None | Unset = UNSET,
+    body: Confirmation,
 ) -> Problem | Review | None:
     """Confirm that a subscription's access is still needed (its domain's approvers, admins).
 
@@ -160,7 +157,7 @@ def sync(
 
     Args:
         id (UUID):
-        body (Confirmation | None | Unset):
+        body (Confirmation): Confirms that a subscription's access is still needed.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -181,7 +178,7 @@ async def asyncio_detailed(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    body: Confirmation | None | Unset = UNSET,
+    body: Confirmation,
 ) -> Response[Problem | Review]:
     """Confirm that a subscription's access is still needed (its domain's approvers, admins).
 
@@ -189,7 +186,7 @@ async def asyncio_detailed(
 
     Args:
         id (UUID):
-        body (Confirmation | None | Unset):
+        body (Confirmation): Confirms that a subscription's access is still needed.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -213,7 +210,7 @@ async def asyncio(
     id: UUID,
     *,
     client: AuthenticatedClient,
-    body: Confirmation | None | Unset = UNSET,
+    body: Confirmation,
 ) -> Problem | Review | None:
     """Confirm that a subscription's access is still needed (its domain's approvers, admins).
 
@@ -221,7 +218,7 @@ async def asyncio(
 
     Args:
         id (UUID):
-        body (Confirmation | None | Unset):
+        body (Confirmation): Confirms that a subscription's access is still needed.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
