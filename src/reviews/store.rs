@@ -24,7 +24,8 @@ pub(crate) const REVIEWS: &str = "SELECT s.id AS subscription, d.slug AS domain,
                          WHERE x.subscription_id = s.id AND x.at > now() - interval '30 days')) AS usage,
         (d.unused_after_days IS NOT NULL
          AND COALESCE(u.last_used_at, s.decided_at) < now() - make_interval(days => d.unused_after_days)) AS unused,
-        d.approval_policy, d.unused_action, s.review_notice, s.provisioning, s.expires_at
+        d.approval_policy, d.review_every_days, d.unused_after_days, d.unused_action, s.review_notice,
+        s.provisioning, s.expires_at
     FROM subscriptions s
     JOIN products p ON p.id = s.product_id
     JOIN domains d ON d.id = p.domain_id
@@ -43,6 +44,8 @@ pub struct ListFilter {
 
 pub async fn list(db: impl PgExecutor<'_>, f: &ListFilter, limit: i64) -> sqlx::Result<Vec<Review>> {
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!("SELECT * FROM ({REVIEWS}) r WHERE "));
+    // Only domains with a rule on: the planner then reads only their subscriptions.
+    q.push("(r.review_every_days IS NOT NULL OR r.unused_after_days IS NOT NULL) AND ");
     q.push(match f.state {
         Some(ReviewFilter::Due) => "r.state = 'due'",
         Some(ReviewFilter::Overdue) => "r.state = 'overdue'",
@@ -86,7 +89,8 @@ pub async fn mark_notice(tx: &mut PgConnection, notice: &str) -> sqlx::Result<Ve
     sqlx::query_as(crate::db::trusted(format!(
         "UPDATE subscriptions s SET review_notice = $1
          FROM (SELECT r.subscription, r.due_at FROM ({REVIEWS}) r
-               WHERE r.state = $1 AND (r.review_notice IS NULL OR ($1 = 'overdue' AND r.review_notice = 'due'))
+               WHERE r.review_every_days IS NOT NULL AND r.state = $1
+                 AND (r.review_notice IS NULL OR ($1 = 'overdue' AND r.review_notice = 'due'))
                ORDER BY r.subscription LIMIT 500) r
          WHERE s.id = r.subscription
          RETURNING s.id, r.due_at"
@@ -99,7 +103,8 @@ pub async fn mark_notice(tx: &mut PgConnection, notice: &str) -> sqlx::Result<Ve
 /// Overdue reviews past their grace period.
 pub async fn past_grace(tx: &mut PgConnection) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar(crate::db::trusted(format!(
-        "SELECT r.subscription FROM ({REVIEWS}) r WHERE r.state = 'overdue' AND now() >= r.ends_at ORDER BY 1 LIMIT 500"
+        "SELECT r.subscription FROM ({REVIEWS}) r
+         WHERE r.review_every_days IS NOT NULL AND r.state = 'overdue' AND now() >= r.ends_at ORDER BY 1 LIMIT 500"
     )))
     .fetch_all(tx)
     .await
@@ -108,7 +113,8 @@ pub async fn past_grace(tx: &mut PgConnection) -> sqlx::Result<Vec<Uuid>> {
 /// Unused subscriptions of domains that revoke them.
 pub async fn unused_to_revoke(tx: &mut PgConnection) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar(crate::db::trusted(format!(
-        "SELECT r.subscription FROM ({REVIEWS}) r WHERE r.unused AND r.unused_action = 'revoke' ORDER BY 1 LIMIT 500"
+        "SELECT r.subscription FROM ({REVIEWS}) r
+         WHERE r.unused_after_days IS NOT NULL AND r.unused_action = 'revoke' AND r.unused ORDER BY 1 LIMIT 500"
     )))
     .fetch_all(tx)
     .await
