@@ -33,12 +33,7 @@ pub async fn take(state: &AppState, body: &str) -> sqlx::Result<Taken> {
     if governance.as_deref() != Some(access.account.as_str()) && !store::domain_account(&state.db, &access.account).await? {
         return Ok(refuse(Refusal::UnknownAccount(access.account)));
     }
-    let mut tx = state.db.begin().await?;
-    let subscriptions = store::covering(&mut *tx, &access).await?;
-    if !subscriptions.is_empty() {
-        store::record(&mut tx, &access, &subscriptions).await?;
-    }
-    tx.commit().await?;
+    let subscriptions = store::record(&state.db, &access).await?;
     let outcome = if subscriptions.is_empty() { "unattributed" } else { "used" };
     metrics::counter!("access_events_total", "outcome" => outcome).increment(1);
     Ok(Taken::Uses(subscriptions))

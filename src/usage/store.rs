@@ -1,6 +1,6 @@
 //! SQL of usage: which live subscriptions an access used, and what is kept of it.
 
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::model::DataAccess;
@@ -10,65 +10,52 @@ pub async fn domain_account(db: impl PgExecutor<'_>, account: &str) -> sqlx::Res
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM domains WHERE aws_account_id = $1)").bind(account).fetch_one(db).await
 }
 
-/// The live subscriptions whose granted Lake Formation permissions, held in `access.account`'s
-/// catalog, cover the table for the access's principal: granted to that role, or to its whole
-/// account. A grant on the database alone (DESCRIBE) reads no data and does not count.
-pub async fn covering(db: impl PgExecutor<'_>, access: &DataAccess) -> sqlx::Result<Vec<Uuid>> {
+/// Records the access as a use of every live subscription whose granted Lake Formation
+/// permissions, held in `access.account`'s catalog, cover the table for the access's principal:
+/// granted to that role, or to its whole account. A grant on the database alone (DESCRIBE) reads no
+/// data and does not count. Once per event: a repeated event changes nothing; events arrive out of
+/// order, so the latest use wins, and engines accumulate. One statement, so one round trip and
+/// atomic without a transaction: a burst of events costs the database as little as it can.
+/// Returns the subscriptions it is a use of.
+pub async fn record(db: impl PgExecutor<'_>, access: &DataAccess) -> sqlx::Result<Vec<Uuid>> {
     let principal_account = access.principal.split(':').nth(4).unwrap_or_default();
     sqlx::query_scalar(
-        "SELECT DISTINCT g.subscription_id
-         FROM grants g JOIN subscriptions s ON s.id = g.subscription_id
-         WHERE g.principal IN ($1, $2) AND g.catalog_id = $3 AND g.state = 'granted' AND s.status = 'approved'
-           AND g.resource_type <> 'database'
-           AND COALESCE(g.resource #>> '{Table,DatabaseName}', g.resource #>> '{TableWithColumns,DatabaseName}',
-                        g.resource #>> '{DataCellsFilter,DatabaseName}') = $4
-           AND (COALESCE(g.resource #>> '{Table,Name}', g.resource #>> '{TableWithColumns,Name}',
-                         g.resource #>> '{DataCellsFilter,TableName}') = $5
-                OR g.resource #> '{Table,TableWildcard}' IS NOT NULL)
-         ORDER BY 1",
+        "WITH covering AS (
+             SELECT DISTINCT g.subscription_id AS id
+             FROM grants g JOIN subscriptions s ON s.id = g.subscription_id
+             WHERE g.principal IN ($1, $2) AND g.catalog_id = $3 AND g.state = 'granted' AND s.status = 'approved'
+               AND g.resource_type <> 'database'
+               AND COALESCE(g.resource #>> '{Table,DatabaseName}', g.resource #>> '{TableWithColumns,DatabaseName}',
+                            g.resource #>> '{DataCellsFilter,DatabaseName}') = $4
+               AND (COALESCE(g.resource #>> '{Table,Name}', g.resource #>> '{TableWithColumns,Name}',
+                             g.resource #>> '{DataCellsFilter,TableName}') = $5
+                    OR g.resource #> '{Table,TableWildcard}' IS NOT NULL)
+         ),
+         used AS (
+             INSERT INTO subscription_uses (subscription_id, event_id, at, engine, principal, table_name)
+             SELECT id, $6, $7, $8, $1, $4 || '/' || $5 FROM covering
+             ON CONFLICT DO NOTHING
+         ),
+         summary AS (
+             INSERT INTO subscription_usage (subscription_id, last_used_at, engines)
+             SELECT id, $7, ARRAY[$8] FROM covering
+             ON CONFLICT (subscription_id) DO UPDATE
+             SET last_used_at = GREATEST(subscription_usage.last_used_at, EXCLUDED.last_used_at),
+                 engines = CASE WHEN $8 = ANY (subscription_usage.engines) THEN subscription_usage.engines
+                                ELSE (SELECT array_agg(e ORDER BY e) FROM unnest(subscription_usage.engines || $8) AS e) END
+         )
+         SELECT id FROM covering ORDER BY id",
     )
     .bind(&access.principal)
     .bind(principal_account)
     .bind(&access.account)
     .bind(&access.database)
     .bind(&access.table)
-    .fetch_all(db)
-    .await
-}
-
-/// Records the access for each subscription, once per event: a repeated event changes nothing.
-/// Returns how many subscriptions counted it as new.
-pub async fn record(tx: &mut PgConnection, access: &DataAccess, subscriptions: &[Uuid]) -> sqlx::Result<u64> {
-    let table = format!("{}/{}", access.database, access.table);
-    let inserted = sqlx::query(
-        "INSERT INTO subscription_uses (subscription_id, event_id, at, engine, principal, table_name)
-         SELECT s, $2, $3, $4, $5, $6 FROM unnest($1::uuid[]) AS s
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(subscriptions)
     .bind(&access.event_id)
     .bind(access.at)
     .bind(&access.engine)
-    .bind(&access.principal)
-    .bind(&table)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    // Events arrive out of order: the latest use wins, and engines accumulate.
-    sqlx::query(
-        "INSERT INTO subscription_usage (subscription_id, last_used_at, engines)
-         SELECT s, $2, ARRAY[$3] FROM unnest($1::uuid[]) AS s
-         ON CONFLICT (subscription_id) DO UPDATE
-         SET last_used_at = GREATEST(subscription_usage.last_used_at, EXCLUDED.last_used_at),
-             engines = CASE WHEN $3 = ANY (subscription_usage.engines) THEN subscription_usage.engines
-                            ELSE (SELECT array_agg(e ORDER BY e) FROM unnest(subscription_usage.engines || $3) AS e) END",
-    )
-    .bind(subscriptions)
-    .bind(access.at)
-    .bind(&access.engine)
-    .execute(&mut *tx)
-    .await?;
-    Ok(inserted)
+    .fetch_all(db)
+    .await
 }
 
 /// Forgets uses older than the 30 days they are counted for (the summary keeps the latest).
