@@ -5,9 +5,9 @@
 //! approves subscriptions one after another. Measured: how long the burst takes to absorb (every
 //! use recorded), and the approvals' latency before and during it.
 //!
-//! The SQS transport is left out: the emulator's SQS slows down as its queue grows (about 25 ms a
-//! message past a few thousand), which would measure moto, not meshgov; the queue loop itself is
-//! tested in tests/usage.rs and measured in bench/catalog_events.rs.
+//! The SQS transport is left out: the emulator's SQS is slow and slows down as its queue grows
+//! (tens of milliseconds a message past a few thousand), which would measure moto, not meshgov;
+//! the queue loop itself is tested in tests/usage.rs and measured in bench/catalog_events.rs.
 //!
 //! Run it with `bench/usage.sh`; it needs `DATABASE_URL` (a server where it may create a database)
 //! and `MESHGOV_TEST_AWS_ENDPOINT`. `BENCH_DECISIONS` (default 100) approvals are timed in each
