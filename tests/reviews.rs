@@ -200,3 +200,40 @@ async fn the_access_policy_is_validated_and_null_turns_a_rule_off(pool: PgPool) 
                                                             "access_policy": { "review_every_days": 180 } })).await;
     assert_eq!((r.status.as_u16(), r.body["access_policy"]["review_every_days"].as_i64()), (201, Some(180)), "{}", r.body);
 }
+
+/// A confirmation committed while the duty is about to send its reminder wins: the duty, waiting
+/// on the subscription's row, finds it confirmed and neither marks it nor tells anyone it is due.
+#[sqlx::test]
+async fn a_confirmation_racing_the_reminder_is_not_overwritten(pool: PgPool) {
+    let m = Mesh::new(pool.clone()).await;
+    m.product("sales", "orders", &["orders"], json!({})).await;
+    let id = m.granted(&m.role("analyst"), Value::Null).await;
+    policy(&m, json!({ "review_every_days": 30 })).await;
+    approved_days_ago(&m, &id, 20).await;
+    // A confirmation in flight, as `store::confirm` writes it, not committed yet.
+    let mut confirming = pool.begin().await.unwrap();
+    sqlx::query("UPDATE subscriptions SET reviewed_at = now(), reviewed_by = 'sam-steward', review_notice = NULL WHERE id = $1::uuid")
+        .bind(&id)
+        .execute(&mut *confirming)
+        .await
+        .unwrap();
+    let duty = tokio::spawn({
+        let pool = pool.clone();
+        async move { meshgov::reviews::service::run(&pool).await.unwrap() }
+    });
+    wait_for("the duty waits for the row", std::time::Duration::from_secs(20), async || {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        waiting == 1
+    })
+    .await;
+    confirming.commit().await.unwrap();
+    assert_eq!(duty.await.unwrap(), 0, "no reminder for a review just confirmed");
+    let notice: Option<String> = sqlx::query_scalar("SELECT review_notice FROM subscriptions WHERE id = $1::uuid").bind(&id).fetch_one(&pool).await.unwrap();
+    assert_eq!(notice, None);
+    assert!(m.audit("subscription.review_due", &format!("subscription:{id}")).await.is_empty());
+}

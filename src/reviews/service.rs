@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::model::{Confirmation, Review, ReviewQuery, ReviewRevocation};
+use super::model::{Confirmation, Review, ReviewQuery, ReviewRevocation, ReviewState};
 use super::store::{self, ListFilter};
 use crate::AppState;
 use crate::audit::{self, Actor, NewEvent, target};
@@ -114,15 +114,20 @@ pub async fn run(db: &PgPool) -> sqlx::Result<usize> {
             events.push(NewEvent::new(reviews.clone(), action, target::subscription(id), json!({ "due_at": due_at })));
         }
     }
-    let ending = [
-        (store::past_grace(&mut tx).await?, SubscriptionStatus::Expired, Actor::system("reviews"), "review_overdue"),
-        (store::unused_to_revoke(&mut tx).await?, SubscriptionStatus::Revoked, Actor::system("unused-access"), "unused"),
+    // Each still ending: read again once its row is locked, since a confirmation, a use or a
+    // decision may have been committed after the list was read (and a subscription may be on both
+    // lists). The later one wins.
+    let past_grace = |r: &Review| r.state == Some(ReviewState::Overdue) && r.ends_at.is_some_and(|t| t <= chrono::Utc::now());
+    let unused = |r: &Review| r.unused;
+    let ending: [(Vec<Uuid>, SubscriptionStatus, Actor, &str, fn(&Review) -> bool); 2] = [
+        (store::past_grace(&mut tx).await?, SubscriptionStatus::Expired, Actor::system("reviews"), "review_overdue", past_grace),
+        (store::unused_to_revoke(&mut tx).await?, SubscriptionStatus::Revoked, Actor::system("unused-access"), "unused", unused),
     ];
-    for (ids, to, actor, reason) in &ending {
+    for (ids, to, actor, reason, still) in &ending {
         for id in ids {
             let row = subscriptions::find(&mut *tx, *id, true).await?.ok_or(sqlx::Error::RowNotFound)?;
-            if row.status != SubscriptionStatus::Approved {
-                continue; // ended by the first list
+            if row.status != SubscriptionStatus::Approved || !store::find(&mut *tx, *id).await?.as_ref().is_some_and(|r| still(r)) {
+                continue;
             }
             let product = subscriptions::product_by_id(&mut *tx, row.product_id).await?;
             events.push(end_approved(&mut tx, &row, &product, *to, actor, Some(reason)).await?);

@@ -84,15 +84,18 @@ pub async fn confirm(tx: &mut PgConnection, id: Uuid, by: &str) -> sqlx::Result<
 }
 
 /// Marks the reviews that reached `notice` (`due` or `overdue`) and have not been told so; returns
-/// them with their dates, each once.
+/// them with their dates, each once. The conditions on `s` itself are checked again on the row as
+/// it is when the update reaches it: a confirmation or an end committed since the selection read
+/// the row wins, and the row is left as it made it.
 pub async fn mark_notice(tx: &mut PgConnection, notice: &str) -> sqlx::Result<Vec<(Uuid, DateTime<Utc>)>> {
     sqlx::query_as(crate::db::trusted(format!(
         "UPDATE subscriptions s SET review_notice = $1
-         FROM (SELECT r.subscription, r.due_at FROM ({REVIEWS}) r
+         FROM (SELECT r.subscription, r.due_at, r.reviewed_at, r.review_notice FROM ({REVIEWS}) r
                WHERE r.review_every_days IS NOT NULL AND r.state = $1
                  AND (r.review_notice IS NULL OR ($1 = 'overdue' AND r.review_notice = 'due'))
                ORDER BY r.subscription LIMIT 500) r
-         WHERE s.id = r.subscription
+         WHERE s.id = r.subscription AND s.status = 'approved'
+           AND s.reviewed_at IS NOT DISTINCT FROM r.reviewed_at AND s.review_notice IS NOT DISTINCT FROM r.review_notice
          RETURNING s.id, r.due_at"
     )))
     .bind(notice)
