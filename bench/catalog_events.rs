@@ -14,29 +14,14 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use common::*;
-use http_body_util::BodyExt;
 use meshgov::config::AwsConfig;
 use meshgov::{AppState, Config};
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
-use tower::ServiceExt;
 
 const TABLES: [&str; 3] = ["orders", "returns", "refunds"];
-
-async fn call(router: &axum::Router, method: &str, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut request = Request::builder().method(method).uri(path).header("authorization", format!("Bearer {token}"));
-    if body.is_some() {
-        request = request.header("content-type", "application/json");
-    }
-    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
-    let response = router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
 
 fn columns(n: usize) -> Vec<aws_sdk_glue::types::Column> {
     let mut names: Vec<String> = ["id", "sku", "region", "amount"].map(String::from).to_vec();
@@ -50,15 +35,6 @@ fn table_input(name: &str, added: usize) -> aws_sdk_glue::types::TableInput {
         .location(format!("s3://sales-data/{name}/"))
         .build();
     aws_sdk_glue::types::TableInput::builder().name(name).storage_descriptor(sd).build().unwrap()
-}
-
-fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
-    v.sort();
-    v[((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
 
 #[tokio::main]

@@ -68,3 +68,35 @@ pub fn machine() -> (usize, String, String) {
         .unwrap_or_else(|| "unknown".into());
     (cpus, model, ram)
 }
+
+/// One request to `router` in-process, as `token`; the status and the JSON body (null if none).
+pub async fn call(
+    router: &axum::Router,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut request = axum::http::Request::builder().method(method).uri(path).header("authorization", format!("Bearer {token}"));
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let body = body.map_or_else(axum::body::Body::empty, |b| axum::body::Body::from(b.to_string()));
+    let response = router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+/// The `p` quantile (0 to 1) of `v`, nearest rank.
+pub fn percentile(mut v: Vec<std::time::Duration>, p: f64) -> std::time::Duration {
+    v.sort();
+    v[((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1]
+}
+
+/// Milliseconds, one decimal.
+pub fn ms(d: std::time::Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}

@@ -26,7 +26,7 @@ pub async fn take(state: &AppState, body: &str) -> sqlx::Result<Taken> {
         Ok(change) => change,
         Err(refusal) => return Ok(refuse(refusal)),
     };
-    if !store::known_account(&state.db, &change.account).await? {
+    if !crate::domains::store::has_account(&state.db, &change.account).await? {
         return Ok(refuse(Refusal::UnknownAccount(change.account)));
     }
     if change.partitions_only() {

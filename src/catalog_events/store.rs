@@ -3,11 +3,6 @@
 use sqlx::{FromRow, PgExecutor};
 use uuid::Uuid;
 
-/// Whether a domain has this AWS account.
-pub async fn known_account(db: impl PgExecutor<'_>, account: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM domains WHERE aws_account_id = $1)").bind(account).fetch_one(db).await
-}
-
 #[derive(Debug, Clone, FromRow)]
 pub struct Affected {
     pub domain_id: Uuid,

@@ -150,3 +150,8 @@ pub async fn delete(tx: &mut PgConnection, id: Uuid) -> Result<(), ApiError> {
 pub async fn find_by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<DomainRow>> {
     sqlx::query_as(trusted(format!("SELECT {COLUMNS} FROM domains WHERE id = $1"))).bind(id).fetch_optional(db).await
 }
+
+/// Whether a domain has this AWS account (an AWS event's account is one of the mesh's).
+pub async fn has_account(db: impl PgExecutor<'_>, account: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM domains WHERE aws_account_id = $1)").bind(account).fetch_one(db).await
+}

@@ -30,7 +30,7 @@ pub async fn take(state: &AppState, body: &str) -> sqlx::Result<Taken> {
     };
     // The holders of grants: the governance account (central mode) and producers (producer mode).
     let governance = state.aws.governance_account().await;
-    if governance.as_deref() != Some(access.account.as_str()) && !store::domain_account(&state.db, &access.account).await? {
+    if governance.as_deref() != Some(access.account.as_str()) && !crate::domains::store::has_account(&state.db, &access.account).await? {
         return Ok(refuse(Refusal::UnknownAccount(access.account)));
     }
     let subscriptions = store::record(&state.db, &access).await?;

@@ -5,11 +5,6 @@ use uuid::Uuid;
 
 use super::model::DataAccess;
 
-/// Whether a domain has this AWS account.
-pub async fn domain_account(db: impl PgExecutor<'_>, account: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM domains WHERE aws_account_id = $1)").bind(account).fetch_one(db).await
-}
-
 /// Records the access as a use of every live subscription whose granted Lake Formation
 /// permissions, held in `access.account`'s catalog, cover the table for the access's principal:
 /// granted to that role, or to its whole account. A grant on the database alone (DESCRIBE) reads no
