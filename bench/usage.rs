@@ -1,7 +1,7 @@
 //! A burst of Lake Formation data access events beside decisions: `BENCH_EVENTS` (default 100,000)
 //! `GetDataAccess` events, in the shape CloudTrail records them, arrive at once (a busy morning of
 //! Athena queries) and are taken one after another as `serve`'s queue loop takes the messages of
-//! its queue (`meshgov::intake::take`, the same parse, attribution and writes), while a steward
+//! its queue, ten at a time (`meshgov::intake::take_all`, the same parse, attribution and writes), while a steward
 //! approves subscriptions one after another. Measured: how long the burst takes to absorb (every
 //! use recorded), and the approvals' latency before and during it.
 //!
@@ -157,8 +157,12 @@ async fn main() {
     let taker = state.clone();
     let burst = Instant::now();
     let intake = tokio::spawn(async move {
-        for body in &bodies {
-            assert_eq!(meshgov::intake::take(&taker, body).await.unwrap(), meshgov::intake::Outcome::Uses(1));
+        // As the queue loop receives them: ten messages at a time.
+        for receive in bodies.chunks(10) {
+            let receive: Vec<&str> = receive.iter().map(String::as_str).collect();
+            for taken in meshgov::intake::take_all(&taker, &receive).await {
+                assert_eq!(taken.unwrap(), meshgov::intake::Outcome::Uses(1));
+            }
         }
         burst.elapsed()
     });
@@ -178,8 +182,8 @@ async fn main() {
     println!("# A burst of data access events beside decisions\n");
     println!("{cpus} CPUs ({model}), {ram} RAM; release build; Postgres and the AWS emulator (whose Lake Formation the grants go to) on the same machine.");
     println!(
-        "{events} GetDataAccess events at once, each a use of one of {subscriptions} granted subscriptions, taken one after \
-         another as `serve`'s queue loop does; {decisions} approvals one after another in each phase; a pool of 10 connections.\n"
+        "{events} GetDataAccess events at once, each a use of one of {subscriptions} granted subscriptions, taken ten at a \
+         time as `serve`'s queue loop receives them; {decisions} approvals one after another in each phase; a pool of 10 connections.\n"
     );
     println!("| measure | value |");
     println!("|---|---|");

@@ -72,13 +72,17 @@ const DEFAULT_BUDGET: Duration = Duration::from_secs(50);
 /// database) are answered as `batchItemFailures`, so that SQS delivers only them again (the mapping's
 /// `ReportBatchItemFailures`). Then the background work, for what is left of the time.
 pub async fn invoke_worker(state: &AppState, payload: &Value, deadline: SystemTime) -> Result<Value, String> {
+    let records: Vec<&Value> = payload
+        .get("Records")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|record| record.get("eventSource").and_then(Value::as_str) == Some("aws:sqs"))
+        .collect();
+    let bodies: Vec<&str> = records.iter().map(|r| r.get("body").and_then(Value::as_str).unwrap_or_default()).collect();
     let mut failures = Vec::new();
-    for record in payload.get("Records").and_then(Value::as_array).into_iter().flatten() {
-        if record.get("eventSource").and_then(Value::as_str) != Some("aws:sqs") {
-            continue;
-        }
-        let body = record.get("body").and_then(Value::as_str).unwrap_or_default();
-        if let Err(e) = crate::intake::take(state, body).await {
+    for (record, taken) in records.iter().zip(crate::intake::take_all(state, &bodies).await) {
+        if let Err(e) = taken {
             tracing::warn!(error = %e, "an AWS event could not be taken; SQS delivers it again");
             failures.push(json!({ "itemIdentifier": record.get("messageId").cloned().unwrap_or(Value::Null) }));
         }

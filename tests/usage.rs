@@ -10,7 +10,7 @@ use common::access_events::recorded;
 use common::mesh::Mesh;
 use meshgov::grants::holder::CatalogMode;
 use meshgov::intake::queue::{Received, drain};
-use meshgov::intake::{Outcome, take};
+use meshgov::intake::{Outcome, take, take_all};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use std::time::Duration;
@@ -132,4 +132,46 @@ async fn access_events_on_the_queue_are_taken_beside_catalog_events_and_deleted(
     assert_eq!(got, Received { messages: 2, syncs: 0, uses: 1, refused: 1 });
     assert_eq!(usage(&m, &id).await["uses_30d"], 1);
     assert_eq!(drain(&m.state, &url, Duration::from_secs(5)).await.unwrap().messages, 0, "both were deleted");
+}
+
+#[sqlx::test]
+async fn a_receive_s_events_are_taken_together_each_answered_and_one_the_database_refuses_holds_back_none(pool: PgPool) {
+    let m = Mesh::new(pool).await;
+    m.product("sales", "orders", &["orders", "returns"], json!({})).await;
+    let analyst = m.role("analyst");
+    let orders_only = m.granted(&analyst, json!([{ "name": "orders" }])).await;
+    let everything = m.granted(&analyst, Value::Null).await;
+    let (gov, db) = (m.gov.clone(), m.grant_database());
+
+    // One receive's worth: uses of one or both subscriptions, one delivered twice within the
+    // receive, and what is refused or ignored, in the order the queue gave them.
+    let returns = recorded("athena", &gov, &db, "returns", &analyst, "b-1", Age::hours(2));
+    let orders = recorded("emr-serverless", &gov, &db, "orders", &analyst, "b-2", Age::hours(1));
+    let late = recorded("glue-etl", &gov, &db, "orders", &analyst, "b-3", Age::days(3));
+    let unknown = recorded("athena", &common::aws::fresh_account(), &db, "orders", &analyst, "b-4", Age::minutes(1));
+    let mut denied = recorded("athena", &gov, &db, "orders", &analyst, "b-5", Age::minutes(1));
+    denied["detail"]["errorCode"] = json!("AccessDeniedException");
+    let bodies: Vec<String> = [&returns, &orders, &orders, &unknown, &denied, &late].iter().map(|e| e.to_string()).collect();
+    let bodies: Vec<&str> = bodies.iter().map(String::as_str).collect();
+    let answers: Vec<Outcome> = take_all(&m.state, &bodies).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(answers, [Outcome::Uses(1), Outcome::Uses(2), Outcome::Uses(2), Outcome::Refused, Outcome::Ignored, Outcome::Uses(2)]);
+    let (narrow, wide) = (usage(&m, &orders_only).await, usage(&m, &everything).await);
+    assert_eq!((narrow["uses_30d"].as_i64(), wide["uses_30d"].as_i64()), (Some(2), Some(3)), "{narrow} {wide}");
+    assert_eq!(narrow["engines"], json!(["emr_serverless", "glue_etl"]));
+    assert_eq!(wide["engines"], json!(["athena", "emr_serverless", "glue_etl"]));
+    let last = |u: &Value| chrono::DateTime::parse_from_rfc3339(u["last_used_at"].as_str().unwrap()).unwrap();
+    let latest = chrono::DateTime::parse_from_rfc3339(orders["detail"]["eventTime"].as_str().unwrap()).unwrap();
+    assert_eq!((last(&narrow), last(&wide)), (latest, latest), "the batch's latest use, not its last");
+
+    // An event Postgres cannot store (a NUL in its id) fails alone: the rest of its receive is
+    // recorded, and it stays on the queue (to end on the dead-letter queue).
+    let poison = recorded("athena", &gov, &db, "orders", &analyst, "b-6\u{0}", Age::minutes(2));
+    let after = recorded("athena", &gov, &db, "orders", &analyst, "b-7", Age::minutes(1));
+    let bodies = [poison.to_string(), after.to_string()];
+    let answers = take_all(&m.state, &[bodies[0].as_str(), bodies[1].as_str()]).await;
+    assert!(answers[0].is_err(), "{:?}", answers[0]);
+    assert_eq!(answers[1].as_ref().unwrap(), &Outcome::Uses(2));
+    assert_eq!(usage(&m, &everything).await["uses_30d"], 4);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM subscription_uses WHERE event_id LIKE 'b-6%'").fetch_one(&m.state.db).await.unwrap();
+    assert_eq!(stored, 0);
 }

@@ -155,3 +155,10 @@ pub async fn find_by_id(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Optio
 pub async fn has_account(db: impl PgExecutor<'_>, account: &str) -> sqlx::Result<bool> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM domains WHERE aws_account_id = $1)").bind(account).fetch_one(db).await
 }
+
+/// Which of `accounts` are domains' accounts.
+pub async fn accounts_among(db: impl PgExecutor<'_>, accounts: &[String]) -> sqlx::Result<std::collections::HashSet<String>> {
+    let found: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT aws_account_id FROM domains WHERE aws_account_id = ANY($1)").bind(accounts).fetch_all(db).await?;
+    Ok(found.into_iter().collect())
+}

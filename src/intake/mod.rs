@@ -26,22 +26,35 @@ pub enum Outcome {
 
 /// Takes one message body. A database error leaves the message to be delivered again.
 pub async fn take(state: &AppState, body: &str) -> sqlx::Result<Outcome> {
+    take_all(state, &[body]).await.pop().expect("one answer for one body")
+}
+
+/// Takes the message bodies of one receive, answering for each in order. Data accesses (a burst of
+/// them is the common case) are taken together, in one statement; catalog changes one by one.
+pub async fn take_all(state: &AppState, bodies: &[&str]) -> Vec<sqlx::Result<Outcome>> {
     #[derive(Deserialize)]
     struct Source {
         source: Option<String>,
     }
-    let source = serde_json::from_str::<Source>(body).ok().and_then(|s| s.source);
-    if source.as_deref() == Some("aws.lakeformation") {
-        return Ok(match crate::usage::service::take(state, body).await? {
+    let is_access = |body: &str| serde_json::from_str::<Source>(body).ok().and_then(|s| s.source).as_deref() == Some("aws.lakeformation");
+    let (accesses, catalog): (Vec<(usize, &str)>, Vec<(usize, &str)>) = bodies.iter().copied().enumerate().partition(|(_, b)| is_access(b));
+    let mut answers: Vec<Option<sqlx::Result<Outcome>>> = bodies.iter().map(|_| None).collect();
+    let access_bodies: Vec<&str> = accesses.iter().map(|(_, b)| *b).collect();
+    let taken = crate::usage::service::take_all(state, &access_bodies).await;
+    for ((at, _), taken) in accesses.into_iter().zip(taken) {
+        answers[at] = Some(taken.map(|t| match t {
             UsageTaken::Uses(subscriptions) => Outcome::Uses(subscriptions.len()),
             UsageTaken::Ignored => Outcome::Ignored,
             UsageTaken::Refused(_) => Outcome::Refused,
-        });
+        }));
     }
     // Everything else is the catalog events' to take or refuse (and count).
-    Ok(match crate::catalog_events::service::take(state, body).await? {
-        CatalogTaken::Syncs(products) => Outcome::Syncs(products.len()),
-        CatalogTaken::Ignored => Outcome::Ignored,
-        CatalogTaken::Refused(_) => Outcome::Refused,
-    })
+    for (at, body) in catalog {
+        answers[at] = Some(crate::catalog_events::service::take(state, body).await.map(|t| match t {
+            CatalogTaken::Syncs(products) => Outcome::Syncs(products.len()),
+            CatalogTaken::Ignored => Outcome::Ignored,
+            CatalogTaken::Refused(_) => Outcome::Refused,
+        }));
+    }
+    answers.into_iter().map(|a| a.expect("every body answered")).collect()
 }

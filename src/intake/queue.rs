@@ -36,9 +36,10 @@ pub async fn receive_once(state: &AppState, sqs: &aws_sdk_sqs::Client, queue_url
         .map_err(|e| format!("SQS ReceiveMessage: {}", crate::aws::describe(&e)))?;
     let mut done = Received::default();
     let mut delete = Vec::new();
-    for message in answer.messages() {
+    let bodies: Vec<&str> = answer.messages().iter().map(|m| m.body().unwrap_or_default()).collect();
+    for (message, taken) in answer.messages().iter().zip(super::take_all(state, &bodies).await) {
         done.messages += 1;
-        match super::take(state, message.body().unwrap_or_default()).await {
+        match taken {
             Ok(taken) => {
                 match taken {
                     Outcome::Syncs(n) => done.syncs += n,

@@ -1,7 +1,9 @@
 //! Taking a data access event: refuse what is not one of ours, and record the access for each
 //! live subscription whose grants covered it.
 
-use super::model::{self, Parsed, Refusal};
+use std::collections::HashSet;
+
+use super::model::{self, DataAccess, Parsed, Refusal};
 use super::store;
 use crate::AppState;
 use crate::jobs::{BoxFuture, Duty};
@@ -18,25 +20,76 @@ pub enum Taken {
     Refused(Refusal),
 }
 
-/// Takes one message body. A database error leaves the event to be delivered again.
-pub async fn take(state: &AppState, body: &str) -> sqlx::Result<Taken> {
-    let access = match model::parse(body) {
-        Ok(Parsed::Access(access)) => access,
-        Ok(Parsed::NotAUse(_)) => {
-            metrics::counter!("access_events_total", "outcome" => "ignored").increment(1);
-            return Ok(Taken::Ignored);
-        }
-        Err(refusal) => return Ok(refuse(refusal)),
-    };
-    // The holders of grants: the governance account (central mode) and producers (producer mode).
-    let governance = state.aws.governance_account().await;
-    if governance.as_deref() != Some(access.account.as_str()) && !crate::domains::store::has_account(&state.db, &access.account).await? {
-        return Ok(refuse(Refusal::UnknownAccount(access.account)));
+/// Takes message bodies (a queue receive's, in order), answering for each. The accesses among them
+/// are recorded in one statement; should that fail, each is tried alone, so that one event the
+/// database refuses cannot hold back the others. A database error for an event leaves it to be
+/// delivered again.
+pub async fn take_all(state: &AppState, bodies: &[&str]) -> Vec<sqlx::Result<Taken>> {
+    let mut answers: Vec<Option<sqlx::Result<Taken>>> = Vec::with_capacity(bodies.len());
+    let mut accesses = Vec::new();
+    for body in bodies {
+        answers.push(match model::parse(body) {
+            Ok(Parsed::Access(access)) => {
+                accesses.push((answers.len(), access));
+                None
+            }
+            Ok(Parsed::NotAUse(_)) => {
+                metrics::counter!("access_events_total", "outcome" => "ignored").increment(1);
+                Some(Ok(Taken::Ignored))
+            }
+            Err(refusal) => Some(Ok(refuse(refusal))),
+        });
     }
-    let subscriptions = store::record(&state.db, &access).await?;
-    let outcome = if subscriptions.is_empty() { "unattributed" } else { "used" };
-    metrics::counter!("access_events_total", "outcome" => outcome).increment(1);
-    Ok(Taken::Uses(subscriptions))
+    if !accesses.is_empty() {
+        // The holders of grants: the governance account (central mode) and producers (producer mode).
+        let known = known_accounts(state, accesses.iter().map(|(_, a)| a.account.as_str())).await;
+        let mut recordable = Vec::new();
+        for (at, access) in accesses {
+            match &known {
+                Err(e) => answers[at] = Some(Err(copy(e))),
+                Ok(known) if !known.contains(&access.account) => answers[at] = Some(Ok(refuse(Refusal::UnknownAccount(access.account)))),
+                Ok(_) => recordable.push((at, access)),
+            }
+        }
+        let batch: Vec<DataAccess> = recordable.iter().map(|(_, a)| a.clone()).collect();
+        let recorded = match store::record(&state.db, &batch).await {
+            Ok(uses) => uses.into_iter().map(Ok).collect(),
+            Err(e) if batch.len() > 1 => {
+                tracing::warn!(error = %e, events = batch.len(), "recording a batch of data accesses failed; recording them one by one");
+                let mut one_by_one = Vec::with_capacity(batch.len());
+                for access in &batch {
+                    one_by_one.push(store::record(&state.db, std::slice::from_ref(access)).await.map(|mut uses| uses.remove(0)));
+                }
+                one_by_one
+            }
+            Err(e) => vec![Err(e)],
+        };
+        for ((at, _), uses) in recordable.into_iter().zip(recorded) {
+            answers[at] = Some(uses.map(|subscriptions| {
+                let outcome = if subscriptions.is_empty() { "unattributed" } else { "used" };
+                metrics::counter!("access_events_total", "outcome" => outcome).increment(1);
+                Taken::Uses(subscriptions)
+            }));
+        }
+    }
+    answers.into_iter().map(|a| a.expect("every body answered")).collect()
+}
+
+/// Of `accounts`, those that hold grants: the governance account and the domains' accounts.
+async fn known_accounts<'a>(state: &AppState, accounts: impl Iterator<Item = &'a str>) -> sqlx::Result<HashSet<String>> {
+    let governance = state.aws.governance_account().await;
+    let mut others: Vec<String> = accounts.filter(|a| governance.as_deref() != Some(*a)).map(str::to_string).collect();
+    others.sort();
+    others.dedup();
+    // Central mode's events are all the governance account's: no question to ask the database.
+    let mut known = if others.is_empty() { HashSet::new() } else { crate::domains::store::accounts_among(&state.db, &others).await? };
+    known.extend(governance);
+    Ok(known)
+}
+
+/// sqlx's errors are not `Clone`; a batch's one error answers for each of its events.
+fn copy(e: &sqlx::Error) -> sqlx::Error {
+    sqlx::Error::Protocol(e.to_string())
 }
 
 fn refuse(refusal: Refusal) -> Taken {
