@@ -1,9 +1,9 @@
 //! A burst of Lake Formation data access events beside decisions: `BENCH_EVENTS` (default 100,000)
 //! `GetDataAccess` events, in the shape CloudTrail records them, arrive at once (a busy morning of
-//! Athena queries) and are taken one after another as `serve`'s queue loop takes the messages of
-//! its queue, ten at a time (`meshgov::intake::take_all`, the same parse, attribution and writes), while a steward
-//! approves subscriptions one after another. Measured: how long the burst takes to absorb (every
-//! use recorded), and the approvals' latency before and during it.
+//! Athena queries) and are taken ten at a time as `serve`'s queue loop takes the messages of its
+//! queue (`meshgov::intake::take_receive`: the same pacing, parse, attribution and writes), while
+//! a steward approves subscriptions one after another. Measured: how long the burst takes to
+//! absorb (every use recorded), and the approvals' latency before, during and after it.
 //!
 //! The SQS transport is left out: the emulator's SQS is slow and slows down as its queue grows
 //! (tens of milliseconds a message past a few thousand), which would measure moto, not meshgov;
@@ -105,6 +105,7 @@ async fn main() {
     config.aws.principal_arn = Some(format!("arn:aws:iam::{gov}:role/meshgov"));
     config.sync.run_workers = true;
     config.sync.interval = None;
+    config.aws.events_intake_share = env_usize("MESHGOV_EVENTS_INTAKE_SHARE", config.aws.events_intake_share as usize) as u32;
     let state = AppState::new(config, pool.clone());
     let router = meshgov::app(state.clone());
 
@@ -150,6 +151,11 @@ async fn main() {
         quiet.push(decide(&router, &consumer, &steward, &format!("arn:aws:iam::{consumer_account}:role/quiet-{i}")).await);
     }
 
+    // Phase 1's grant jobs finish first, so that each phase's approvals start with the workers
+    // (and the emulator) idle and differ only by the burst.
+    let settled = (subscriptions + decisions) as i64;
+    wait_for_count(pool.clone(), "phase 1's grants", "SELECT count(*) FROM subscriptions WHERE provisioning = 'granted'", settled, Duration::from_secs(300)).await;
+
     // The burst: every event at hand before meshgov takes any, then taken one after another.
     let bodies: Vec<String> = (0..events)
         .map(|i| access_event(&gov, &readers[i % readers.len()], TABLES[i % TABLES.len()], &format!("bench-{run}-{i}"), (i % 600) as i64))
@@ -160,7 +166,7 @@ async fn main() {
         // As the queue loop receives them: ten messages at a time.
         for receive in bodies.chunks(10) {
             let receive: Vec<&str> = receive.iter().map(String::as_str).collect();
-            for taken in meshgov::intake::take_all(&taker, &receive).await {
+            for taken in meshgov::intake::take_receive(&taker, &receive).await {
                 assert_eq!(taken.unwrap(), meshgov::intake::Outcome::Uses(1));
             }
         }
@@ -175,6 +181,16 @@ async fn main() {
     let absorb = intake.await.unwrap();
     let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM subscription_uses").fetch_one(&pool).await.unwrap();
     assert_eq!(recorded, events as i64, "every use recorded once");
+
+    // Phase 3, the control: approvals alone again once the burst is absorbed and phase 2's grants
+    // are done. What phases 1 and 3 differ by is the database and the emulator having grown, not
+    // the burst.
+    let settled = (subscriptions + 2 * decisions) as i64;
+    wait_for_count(pool.clone(), "phase 2's grants", "SELECT count(*) FROM subscriptions WHERE provisioning = 'granted'", settled, Duration::from_secs(300)).await;
+    let mut after = Vec::new();
+    for i in 0..decisions {
+        after.push(decide(&router, &consumer, &steward, &format!("arn:aws:iam::{consumer_account}:role/after-{i}")).await);
+    }
     let _ = stop.send(true);
     let _ = workers.await;
 
@@ -183,14 +199,17 @@ async fn main() {
     println!("{cpus} CPUs ({model}), {ram} RAM; release build; Postgres and the AWS emulator (whose Lake Formation the grants go to) on the same machine.");
     println!(
         "{events} GetDataAccess events at once, each a use of one of {subscriptions} granted subscriptions, taken ten at a \
-         time as `serve`'s queue loop receives them; {decisions} approvals one after another in each phase; a pool of 10 connections.\n"
+         time as `serve`'s queue loop receives them: each receive after the requests in flight (waiting at most {yield_ms} ms), \
+         then a rest that keeps to an intake share of {share} % (`MESHGOV_EVENTS_INTAKE_SHARE`); {decisions} approvals one after another in each phase; a pool of 10 connections.\n",
+        share = state.config.aws.events_intake_share,
+        yield_ms = meshgov::intake::MAX_YIELD.as_millis()
     );
     println!("| measure | value |");
     println!("|---|---|");
     println!("| burst absorbed (every use recorded) | {:.1} s, {:.0} events/s |", absorb.as_secs_f64(), events as f64 / absorb.as_secs_f64());
     println!("\n| approvals | median ms | p99 ms | max ms |");
     println!("|---|---|---|---|");
-    for (name, v) in [("alone", &quiet), ("during the burst", &busy)] {
+    for (name, v) in [("alone, before the burst", &quiet), ("during the burst", &busy), ("alone, after the burst", &after)] {
         println!("| {name} | {} | {} | {} |", ms(percentile(v.clone(), 0.5)), ms(percentile(v.clone(), 0.99)), ms(*v.iter().max().unwrap()));
     }
     println!(

@@ -77,6 +77,11 @@ pub struct AwsConfig {
     pub catalog_event_bus_arn: Option<String>,
     /// The SQS queue the bus's rule puts producers' Glue Data Catalog events on.
     pub catalog_events_queue_url: Option<String>,
+    /// The share of its time, in percent, the queue loop may spend taking events while the queue
+    /// has a backlog (`MESHGOV_EVENTS_INTAKE_SHARE`): after taking a receive's messages it rests
+    /// for as long again as the rest of the share, so a burst is absorbed at a steady pace and
+    /// decisions keep the database (the queue holds the backlog meanwhile). 100: no rest.
+    pub events_intake_share: u32,
 }
 
 impl Default for AwsConfig {
@@ -91,6 +96,7 @@ impl Default for AwsConfig {
             stack_templates_url: None,
             catalog_event_bus_arn: None,
             catalog_events_queue_url: None,
+            events_intake_share: 50,
         }
     }
 }
@@ -440,6 +446,10 @@ impl Config {
                 }
             }),
             catalog_events_queue_url: env.parsed("MESHGOV_CATALOG_EVENTS_QUEUE_URL", None, |v| http_url(v).map(Some)),
+            events_intake_share: env.parsed("MESHGOV_EVENTS_INTAKE_SHARE", AwsConfig::default().events_intake_share, |v| match v.parse::<u32>() {
+                Ok(n) if (1..=100).contains(&n) => Ok(n),
+                _ => Err("expected a percentage from 1 to 100".into()),
+            }),
         };
         let sync = SyncConfig {
             interval: env.parsed("MESHGOV_SYNC_INTERVAL", Some(Duration::from_secs(3600)), |v| {
@@ -594,6 +604,7 @@ mod tests {
             ("MESHGOV_CORS_ORIGINS", "https://console.example.com/app"),
             ("MESHGOV_RATE_LIMIT", "-1"),
             ("MESHGOV_RATE_LIMIT_BURST", "0"),
+            ("MESHGOV_EVENTS_INTAKE_SHARE", "0"),
         ])
         .unwrap_err();
         let text = err.to_string();
@@ -610,6 +621,7 @@ mod tests {
             "MESHGOV_CORS_ORIGINS",
             "MESHGOV_RATE_LIMIT=", // not only the prefix of the next one
             "MESHGOV_RATE_LIMIT_BURST",
+            "MESHGOV_EVENTS_INTAKE_SHARE",
         ] {
             assert!(text.contains(name), "{name} missing from: {text}");
         }
@@ -628,6 +640,7 @@ mod tests {
         assert!(c.log.json);
         assert_eq!((c.events.source.as_str(), c.events.webhook_allow_http, c.events.webhook_max_attempts), ("urn:meshgov", false, 8));
         assert_eq!(c.sync.job_poll, std::time::Duration::from_millis(500));
+        assert_eq!(c.aws.events_intake_share, 50);
         assert!(c.cors_origins.is_empty(), "CORS is off unless origins are listed");
         assert_eq!(c.rate_limit, Some(RateLimit { per_second: 50, burst: 200 }));
     }

@@ -61,6 +61,8 @@ pub struct AppState {
     pub consumer: Arc<dyn grants::consumer_account::ConsumerAccount>,
     /// Every job kind's handler and the scheduler's duties ([`background::registry`]).
     pub jobs: Arc<jobs::Registry>,
+    /// The requests this replica is answering now.
+    pub in_flight: Arc<http::in_flight::InFlight>,
 }
 
 impl AppState {
@@ -73,7 +75,8 @@ impl AppState {
         let consumer = Arc::new(grants::consumer_account::SdkConsumerAccount::new(aws.clone()));
         let jobs = Arc::new(background::registry());
         let metrics = http::ops::metrics_handle();
-        AppState { db, config: Arc::new(config), auth, metrics, aws, catalog, lakeformation, mirror, consumer, jobs }
+        let in_flight = Arc::default();
+        AppState { db, config: Arc::new(config), auth, metrics, aws, catalog, lakeformation, mirror, consumer, jobs, in_flight }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod conditional;
 pub mod cors;
 pub mod extract;
+pub mod in_flight;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;

@@ -109,12 +109,15 @@ async fn metrics(State(state): State<AppState>) -> Response {
     metrics::gauge!("db_pool_connections").set(pool.size() as f64);
     metrics::gauge!("db_pool_idle_connections").set(pool.num_idle() as f64);
     metrics::gauge!("db_pool_max_connections").set(pool.options().get_max_connections() as f64);
+    // Less this one.
+    metrics::gauge!("http_requests_in_flight").set(state.in_flight.count().saturating_sub(1) as f64);
     let text = state.metrics.render();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
-/// Per request: assigns the request id, applies the timeout, records metrics and logs one line.
+/// Per request: counts it in flight, assigns the request id, applies the timeout, records metrics and logs one line.
 pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let _counted = state.in_flight.enter();
     let id = request_id::from_headers_or_new(request.headers());
     let method = request.method().clone();
     let route = request

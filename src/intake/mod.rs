@@ -5,9 +5,14 @@
 
 pub mod queue;
 
+use std::time::Duration;
+
+use tokio::time::Instant;
+
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::http::in_flight::InFlight;
 use crate::catalog_events::service::Taken as CatalogTaken;
 use crate::usage::service::Taken as UsageTaken;
 
@@ -57,4 +62,81 @@ pub async fn take_all(state: &AppState, bodies: &[&str]) -> Vec<sqlx::Result<Out
         }));
     }
     answers.into_iter().map(|a| a.expect("every body answered")).collect()
+}
+
+/// Takes a receive's messages as the queue loops do: once the requests this replica is answering
+/// are done (waiting at most [`MAX_YIELD`]), then all together, then resting as the intake's share
+/// asks. A burst of events (the queue holds it meanwhile) is thus absorbed around decisions, whose
+/// latency people feel, instead of holding a core and a connection flat out beside them.
+pub async fn take_receive(state: &AppState, bodies: &[&str]) -> Vec<sqlx::Result<Outcome>> {
+    requests_first(&state.in_flight).await;
+    let started = Instant::now();
+    let answers = take_all(state, bodies).await;
+    let rest = rest(state.config.aws.events_intake_share, started.elapsed());
+    if !rest.is_zero() {
+        tokio::time::sleep(rest).await;
+    }
+    answers
+}
+
+/// Longest the intake gives way to requests before taking a receive: under a steady load of
+/// requests it still takes one receive this often.
+pub const MAX_YIELD: Duration = Duration::from_millis(100);
+
+async fn requests_first(in_flight: &InFlight) {
+    let deadline = Instant::now() + MAX_YIELD;
+    while in_flight.count() > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// The rest after taking a receive's messages, which took `taking`: as long as keeps the intake
+/// within `share_percent` of its time while the queue has a backlog.
+pub fn rest(share_percent: u32, taking: Duration) -> Duration {
+    let share = share_percent.clamp(1, 100);
+    taking.mul_f64(f64::from(100 - share) / f64::from(share)).min(MAX_REST)
+}
+
+/// A rest is never longer, however long the taking took (a slow database): the loop stays lively.
+const MAX_REST: Duration = Duration::from_secs(5);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rest_keeps_the_intake_to_its_share() {
+        let taking = Duration::from_millis(8);
+        assert_eq!(rest(100, taking), Duration::ZERO, "100 %: no rest");
+        assert_eq!(rest(50, taking), taking, "half the time taking, half resting");
+        assert_eq!(rest(25, taking), Duration::from_millis(24));
+        assert_eq!(rest(1, Duration::from_secs(1)), MAX_REST, "capped");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_intake_waits_for_the_requests_in_flight_but_not_forever() {
+        let in_flight = std::sync::Arc::new(InFlight::default());
+        // Nothing in flight: at once.
+        let started = Instant::now();
+        requests_first(&in_flight).await;
+        assert_eq!(started.elapsed(), Duration::ZERO);
+
+        // A request in flight: the intake waits until it is answered.
+        let request = in_flight.enter();
+        let waiting = tokio::spawn({
+            let in_flight = in_flight.clone();
+            async move { requests_first(&in_flight).await }
+        });
+        tokio::time::sleep(MAX_YIELD / 2).await;
+        assert!(!waiting.is_finished());
+        drop(request);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        assert!(waiting.is_finished());
+
+        // Requests that never stop: it goes ahead after MAX_YIELD.
+        let _steady = in_flight.enter();
+        let started = Instant::now();
+        requests_first(&in_flight).await;
+        assert!(started.elapsed() >= MAX_YIELD && started.elapsed() < MAX_YIELD + Duration::from_millis(5), "{:?}", started.elapsed());
+    }
 }

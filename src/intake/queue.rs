@@ -37,7 +37,8 @@ pub async fn receive_once(state: &AppState, sqs: &aws_sdk_sqs::Client, queue_url
     let mut done = Received::default();
     let mut delete = Vec::new();
     let bodies: Vec<&str> = answer.messages().iter().map(|m| m.body().unwrap_or_default()).collect();
-    for (message, taken) in answer.messages().iter().zip(super::take_all(state, &bodies).await) {
+    let answers = super::take_receive(state, &bodies).await;
+    for (message, taken) in answer.messages().iter().zip(answers) {
         done.messages += 1;
         match taken {
             Ok(taken) => {
