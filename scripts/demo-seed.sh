@@ -8,10 +8,11 @@
 #                                   prints its URL (meshgov's MESHGOV_CATALOG_EVENTS_QUEUE_URL)
 #   scripts/demo-seed.sh mesh       seeds the domains and products through the API, syncs them,
 #                                   grants subscriptions and revokes one, records data accesses;
-#                                   prints the reviews, the access report and tokens
+#                                   prints the reviews, the access report, the console and tokens
 #
 # Environment: EMULATOR_URL (both); SERVICE_URL and MESHGOV_JWT_DEV_SECRET (mesh: the service's
-# development secret, for the tokens it mints with `meshgov token`); MESHGOV_BIN (default: meshgov
+# development secret, for the tokens it mints with `meshgov token`); CONSOLE_URL (mesh: the
+# console's address to print, default $SERVICE_URL/console); MESHGOV_BIN (default: meshgov
 # on PATH); EMULATOR_PYTHON (default: python3), with boto3.
 set -euo pipefail
 
@@ -46,7 +47,8 @@ mesh)
     print_usage_report "$SERVICE_URL" "$(mint_token sofia steward)"
     cat <<EOF
 
-The demo mesh is seeded. Development tokens (valid ${MESHGOV_DEMO_TOKEN_TTL:-24h}):
+The demo mesh is seeded. The console: ${CONSOLE_URL:-$SERVICE_URL/console} (development sign-in: pick a role).
+Development tokens (valid ${MESHGOV_DEMO_TOKEN_TTL:-24h}):
 export ADMIN=$(mint_token ada admin)
 export STEWARD=$(mint_token sofia steward)
 export PRODUCER=$(mint_token sam producer sales)   # producer in sales

@@ -126,6 +126,7 @@ EOF
 cat <<EOF
 
 meshgov demo is running
+  console      $BASE/console   (development sign-in: pick a name, a role and domains)
   API          $BASE/api/v1
   OpenAPI      $BASE/openapi.json
   health       $BASE/healthz   $BASE/readyz   $BASE/metrics

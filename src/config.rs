@@ -26,6 +26,9 @@ pub struct Config {
     /// Requests per caller (`MESHGOV_RATE_LIMIT`, `MESHGOV_RATE_LIMIT_BURST`); `None`: unlimited.
     pub rate_limit: Option<RateLimit>,
     pub auth: AuthConfig,
+    /// Signs console sessions (`MESHGOV_CONSOLE_SECRET`, at least 32 characters; the same on
+    /// every replica). Unset: derived from the development secret, else random per process.
+    pub console_secret: Option<String>,
     pub aws: AwsConfig,
     pub sync: SyncConfig,
     pub reconcile: ReconcileConfig,
@@ -417,6 +420,9 @@ impl Config {
                     .into(),
             );
         }
+        let console_secret = env.parsed("MESHGOV_CONSOLE_SECRET", None, |v| {
+            if v.len() >= 32 { Ok(Some(v.to_string())) } else { Err("expected at least 32 characters".into()) }
+        });
         let aws = AwsConfig {
             region: env.opt("MESHGOV_AWS_REGION"),
             endpoint_url: env.parsed("MESHGOV_AWS_ENDPOINT_URL", None, |v| http_url(v).map(Some)),
@@ -544,6 +550,7 @@ impl Config {
             cors_origins,
             rate_limit,
             auth,
+            console_secret,
             aws,
             sync,
             reconcile,
@@ -567,6 +574,7 @@ impl Config {
             // Off: a test sends many quick requests with one token; tests of the limit set one.
             rate_limit: None,
             auth: AuthConfig::dev(dev_secret),
+            console_secret: None,
             // A governance account of its own, so approvals in central mode know where grants go
             // without asking STS.
             aws: AwsConfig { principal_arn: Some("arn:aws:iam::123456789012:role/meshgov".into()), ..AwsConfig::default() },
@@ -605,6 +613,7 @@ mod tests {
             ("MESHGOV_RATE_LIMIT", "-1"),
             ("MESHGOV_RATE_LIMIT_BURST", "0"),
             ("MESHGOV_EVENTS_INTAKE_SHARE", "0"),
+            ("MESHGOV_CONSOLE_SECRET", "too short"),
         ])
         .unwrap_err();
         let text = err.to_string();
@@ -622,6 +631,7 @@ mod tests {
             "MESHGOV_RATE_LIMIT=", // not only the prefix of the next one
             "MESHGOV_RATE_LIMIT_BURST",
             "MESHGOV_EVENTS_INTAKE_SHARE",
+            "MESHGOV_CONSOLE_SECRET",
         ] {
             assert!(text.contains(name), "{name} missing from: {text}");
         }

@@ -9,6 +9,7 @@ pub mod background;
 pub mod catalog_events;
 pub mod catalog_sync;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod domains;
 pub mod drift;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub jobs: Arc<jobs::Registry>,
     /// The requests this replica is answering now.
     pub in_flight: Arc<http::in_flight::InFlight>,
+    /// Signs the console's sessions and its forms' CSRF tokens.
+    pub console: Arc<console::session::Key>,
 }
 
 impl AppState {
@@ -76,7 +79,8 @@ impl AppState {
         let jobs = Arc::new(background::registry());
         let metrics = http::ops::metrics_handle();
         let in_flight = Arc::default();
-        AppState { db, config: Arc::new(config), auth, metrics, aws, catalog, lakeformation, mirror, consumer, jobs, in_flight }
+        let console = Arc::new(console::session::Key::from_config(&config));
+        AppState { db, config: Arc::new(config), auth, metrics, aws, catalog, lakeformation, mirror, consumer, jobs, in_flight, console }
     }
 }
 

@@ -1,0 +1,149 @@
+//! The console's templates (templates/console/, compiled into the binary by askama, every value
+//! HTML-escaped) and what each shows, prepared as text.
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+use crate::http::auth::Caller;
+use crate::http::problem::ApiError;
+
+/// Who is signed in, for the page header.
+pub struct Header {
+    pub name: String,
+    pub roles: String,
+    pub domains: String,
+    pub csrf: String,
+}
+
+impl Header {
+    pub fn new(caller: &Caller, csrf: &str) -> Header {
+        let domains = caller.domains.iter().cloned().collect::<Vec<_>>().join(", ");
+        Header { name: caller.sub.clone(), roles: caller.role_names().join(", "), domains, csrf: csrf.to_string() }
+    }
+}
+
+pub fn when(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub fn when_opt(at: &Option<DateTime<Utc>>) -> String {
+    at.as_ref().map(when).unwrap_or_else(|| "never".into())
+}
+
+#[derive(Template)]
+#[template(path = "console/sign_in.html")]
+pub struct SignIn {
+    pub header: Option<Header>,
+    /// The development role picker is offered (a development secret is set).
+    pub dev: bool,
+    pub csrf: String,
+    pub error: Option<String>,
+}
+
+pub struct ProductItem {
+    pub href: String,
+    pub name: String,
+    pub domain: String,
+    pub description: String,
+    pub classification: &'static str,
+    pub status: &'static str,
+    pub tags: String,
+}
+
+/// A choice of a `<select>`.
+pub struct Choice {
+    pub value: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/catalog.html")]
+pub struct Catalog {
+    pub header: Option<Header>,
+    pub q: String,
+    pub domain: String,
+    pub tag: String,
+    pub classifications: Vec<Choice>,
+    pub items: Vec<ProductItem>,
+    /// The next page's address, when there is one.
+    pub next: Option<String>,
+}
+
+pub struct ColumnView {
+    pub name: String,
+    pub data_type: String,
+    pub comment: String,
+    pub partition: bool,
+}
+
+pub struct TableView {
+    pub name: String,
+    pub columns: Vec<ColumnView>,
+}
+
+pub struct ChangeView {
+    pub version: i32,
+    pub kind: String,
+    pub what: String,
+    pub breaking: bool,
+    pub detected_at: String,
+}
+
+pub struct HealthView {
+    pub live: i64,
+    pub healthy: i64,
+    pub drifted: i64,
+    pub unverified: i64,
+    pub provisioning: i64,
+    pub failing: i64,
+    pub open_findings: i64,
+}
+
+#[derive(Template)]
+#[template(path = "console/product.html")]
+pub struct ProductPage {
+    pub header: Option<Header>,
+    pub domain: String,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub classification: &'static str,
+    pub status: &'static str,
+    pub owner: String,
+    pub tags: String,
+    pub source: String,
+    pub schema_version: i32,
+    pub schema_synced_at: String,
+    pub sync_status: String,
+    pub last_sync_at: String,
+    pub last_sync_error: Option<String>,
+    pub missing_tables: String,
+    pub tables: Vec<TableView>,
+    pub changes: Vec<ChangeView>,
+    pub health: Option<HealthView>,
+}
+
+#[derive(Template)]
+#[template(path = "console/problem.html")]
+pub struct ProblemPage {
+    pub header: Option<Header>,
+    pub status: u16,
+    pub title: String,
+    pub detail: String,
+    pub errors: Vec<(String, String)>,
+    pub request_id: String,
+}
+
+impl ProblemPage {
+    pub fn new(error: &ApiError, header: Option<Header>) -> ProblemPage {
+        let problem = error.to_problem();
+        ProblemPage {
+            header,
+            status: error.status.as_u16(),
+            title: problem.title.clone(),
+            detail: error.detail.clone(),
+            errors: error.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect(),
+            request_id: problem.request_id,
+        }
+    }
+}
