@@ -27,7 +27,7 @@ RUN mkdir -p src \
 
 COPY . .
 # COPY keeps the files' old modification times: touch them so cargo sees the real sources as new.
-RUN find src migrations deploy -type f -exec touch {} + \
+RUN find src migrations deploy templates -type f -exec touch {} + \
     && cargo build --release --locked --bin meshgov \
     && install -D -m 0755 target/release/meshgov /out/meshgov
 

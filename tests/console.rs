@@ -201,3 +201,87 @@ async fn the_catalog_and_product_pages_show_each_caller_what_the_api_would(pool:
     assert_eq!((css.status.as_u16(), css.header("content-type")), (200, Some("text/css; charset=utf-8")));
     assert!(CONTENT_SECURITY_POLICY.contains("default-src 'none'") && !CONTENT_SECURITY_POLICY.contains("unsafe"));
 }
+
+/// The form fields of a request for `principal`, tables as (name, columns, row filter).
+fn request_form(csrf: &str, principal: &str, tables: &[(&str, &str, &str)], justification: &str) -> String {
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    form.append_pair("csrf", csrf).append_pair("consumer_domain", "marketing").append_pair("principal", principal);
+    for (name, columns, filter) in tables {
+        form.append_pair("table", name).append_pair(&format!("columns:{name}"), columns).append_pair(&format!("row_filter:{name}"), filter);
+    }
+    form.append_pair("expires_on", "").append_pair("justification", justification);
+    form.finish()
+}
+
+/// The `name="version" value="…"` of a subscription page's decision forms.
+fn version_of(html: &str) -> String {
+    let at = html.find("name=\"version\" value=\"").expect("a decision form") + "name=\"version\" value=\"".len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+#[sqlx::test]
+async fn a_consumer_requests_access_and_a_steward_decides_from_the_pages(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    app.create_domain("sales").await;
+    app.create_domain("marketing").await;
+    let orders = app.create_product("sales", "orders", json!({ "name": "Daily orders" })).await;
+    app.give_schema(&orders, &[("orders", &["order_id", "amount", "region"]), ("returns", &["order_id"])]).await;
+    app.lifecycle("sales", "orders", "publish").await;
+    let consumer = session(&app, "cole", "consumer", "marketing").await;
+    let product = page(&app, "/console/domains/sales/products/orders", &consumer).await;
+    assert!(product.text.contains("Request access"), "{}", product.text);
+    let csrf = csrf_of(&product.text);
+
+    // The API's validation, each error next to its field, the form as it was filled in; nothing stored.
+    let body = request_form(&csrf, "not an arn", &[("orders", "order_id, nope", "region = 'EU'")], "campaign analysis");
+    let refused = post_form(&app, "/console/domains/sales/products/orders/request", &consumer, &body).await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(refused.text.contains("id=\"principal-error\""), "{}", refused.text);
+    let analyst = format!("arn:aws:iam::{ACCOUNT}:role/analyst");
+    let body = request_form(&csrf, &analyst, &[("orders", "order_id, nope", "region = 'EU'")], "campaign analysis");
+    let refused = post_form(&app, "/console/domains/sales/products/orders/request", &consumer, &body).await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(refused.text.contains("id=\"table-orders-error\""), "the unknown column, next to its table: {}", refused.text);
+    assert!(refused.text.contains("value=\"order_id, nope\""), "kept: {}", refused.text);
+    assert!(refused.text.contains("value=\"campaign analysis\"") || refused.text.contains(">campaign analysis</textarea>"), "kept: {}", refused.text);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriptions").fetch_one(&pool).await.unwrap();
+    assert_eq!(stored, 0);
+    // Without the page's CSRF token: refused.
+    let forged = request_form("", &analyst, &[], "x");
+    assert_eq!(post_form(&app, "/console/domains/sales/products/orders/request", &consumer, &forged).await.status, 403);
+
+    // A valid request: to its page.
+    let body = request_form(&csrf, &analyst, &[("orders", "order_id, amount", "region = 'EU'")], "campaign analysis");
+    let sent = post_form(&app, "/console/domains/sales/products/orders/request", &consumer, &body).await;
+    assert_eq!(sent.status, 303, "{}", sent.text);
+    let at = sent.header("location").unwrap().to_string();
+    let id = at.rsplit('/').next().unwrap().to_string();
+    let mine = page(&app, &at, &consumer).await;
+    assert!(mine.text.contains("pending") && mine.text.contains("orders (columns amount, order_id) where region = &#39;EU&#39;"), "{}", mine.text);
+    assert!(!mine.text.contains("/approve\""), "the consumer may not decide");
+    // What the API holds is what the form asked.
+    let api = app.get(&format!("/api/v1/subscriptions/{id}"), &admin()).await;
+    assert_eq!(api.body["requested_scope"]["tables"], json!([{ "name": "orders", "columns": ["amount", "order_id"], "row_filter": "region = 'EU'" }]));
+    // A consumer posting a decision anyway is refused as by the API.
+    let posted = post_form(&app, &format!("{at}/approve"), &consumer, &format!("csrf={}&version={}", csrf_of(&mine.text), 1)).await;
+    assert_eq!(posted.status, 403, "{}", posted.text);
+
+    // The steward's pending list has it; its page offers the decision.
+    let steward = session(&app, "sam", "steward", "").await;
+    let inbox = page(&app, "/console/subscriptions?status=pending", &steward).await;
+    assert!(inbox.text.contains(&at), "{}", inbox.text);
+    let to_decide = page(&app, &at, &steward).await;
+    let (csrf, version) = (csrf_of(&to_decide.text), version_of(&to_decide.text));
+    // A rejection needs its reason; the problem says so.
+    let no_reason = post_form(&app, &format!("{at}/reject"), &steward, &format!("csrf={csrf}&version={version}&comment=")).await;
+    assert_eq!(no_reason.status, 422, "{}", no_reason.text);
+    assert!(no_reason.text.contains("comment"), "{}", no_reason.text);
+    let approved = post_form(&app, &format!("{at}/approve"), &steward, &format!("csrf={csrf}&version={version}&comment=ok")).await;
+    assert_eq!((approved.status.as_u16(), approved.header("location")), (303, Some(at.as_str())));
+    assert_eq!(app.get(&format!("/api/v1/subscriptions/{id}"), &admin()).await.body["status"], "approved");
+    // The same form again, now stale: the API's 412, and nothing changes.
+    let stale = post_form(&app, &format!("{at}/reject"), &steward, &format!("csrf={csrf}&version={version}&comment=no")).await;
+    assert_eq!(stale.status, 412, "{}", stale.text);
+    let seen = page(&app, &at, &consumer).await;
+    assert!(seen.text.contains("<dd id=\"status\">approved</dd>") && seen.text.contains("sam, "), "{}", seen.text);
+}

@@ -6,6 +6,7 @@
 
 mod pages;
 pub mod session;
+mod subscriptions;
 mod views;
 
 use axum::Router;
@@ -24,6 +25,10 @@ pub fn router() -> Router<AppState> {
         .route("/console/sign-out", post(pages::sign_out))
         .route("/console/catalog", get(pages::catalog))
         .route("/console/domains/{domain}/products/{product}", get(pages::product))
+        .route("/console/domains/{domain}/products/{product}/request", post(subscriptions::request_access))
+        .route("/console/subscriptions", get(subscriptions::list))
+        .route("/console/subscriptions/{id}", get(subscriptions::show))
+        .route("/console/subscriptions/{id}/{action}", post(subscriptions::decide))
         .route("/console/assets/console.css", get(pages::stylesheet))
         .layer(middleware::from_fn(security_headers))
 }

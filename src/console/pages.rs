@@ -9,9 +9,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::session::{self, COOKIE, SIGN_IN_COOKIE};
-use super::views::{self, Catalog, ChangeView, Choice, ColumnView, Header, HealthView, ProblemPage, ProductItem, ProductPage, SignIn, TableView};
+use super::views::{
+    self, Catalog, ChangeView, Choice, ColumnView, FieldErrors, Header, HealthView, ProblemPage, ProductItem, ProductPage, RequestForm, RequestTable, SignIn, TableView,
+};
 use crate::AppState;
-use crate::http::auth::{Authenticator, Caller};
+use crate::http::auth::{Authenticator, Caller, Role};
 use crate::http::pagination;
 use crate::http::problem::ApiError;
 use crate::products::model::{Classification, Product, SearchQuery};
@@ -27,20 +29,20 @@ const CATALOG_PAGE: i64 = 20;
 pub struct Viewer {
     pub caller: Caller,
     token: String,
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 impl Viewer {
-    fn header(&self) -> Option<Header> {
+    pub(super) fn header(&self) -> Option<Header> {
         Some(Header::new(&self.caller, &self.csrf))
     }
 
     /// The page of a refused or failed action, with the header of who is signed in.
-    fn problem(&self, error: ApiError) -> Response {
+    pub(super) fn problem(&self, error: ApiError) -> Response {
         problem(error, self.header())
     }
 
-    fn check_csrf(&self, state: &AppState, given: &str) -> Result<(), Response> {
+    pub(super) fn check_csrf(&self, state: &AppState, given: &str) -> Result<(), Response> {
         if state.console.check_csrf("session", &self.token, given) { Ok(()) } else { Err(self.problem(csrf_refused())) }
     }
 }
@@ -67,7 +69,11 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
-fn render(page: impl Template, status: StatusCode) -> Response {
+fn tables_of(tables: &[TableView]) -> Vec<RequestTable> {
+    tables.iter().map(|t| RequestTable { name: t.name.clone(), checked: false, columns: String::new(), row_filter: String::new(), error: None }).collect()
+}
+
+pub(super) fn render(page: impl Template, status: StatusCode) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => ApiError::internal(format!("console template: {e}")).into_response(),
@@ -248,7 +254,8 @@ pub async fn catalog(State(state): State<AppState>, viewer: Viewer, Query(query)
         })
         .collect();
     let chosen = given(&query.classification);
-    let classifications = CLASSIFICATIONS.into_iter().map(|k| Choice { value: k.as_str(), selected: chosen.as_deref() == Some(k.as_str()) }).collect();
+    let classifications =
+        CLASSIFICATIONS.into_iter().map(|k| Choice { value: k.as_str().to_string(), selected: chosen.as_deref() == Some(k.as_str()) }).collect();
     let page = Catalog {
         header: viewer.header(),
         q: given(&query.q).unwrap_or_default(),
@@ -262,18 +269,20 @@ pub async fn catalog(State(state): State<AppState>, viewer: Viewer, Query(query)
 }
 
 pub async fn product(State(state): State<AppState>, viewer: Viewer, Path((domain, product)): Path<(String, String)>) -> Response {
-    match product_page(&state, &viewer, &domain, &product).await {
+    match product_page(&state, &viewer, &domain, &product, None).await {
         Ok(page) => render(page, StatusCode::OK),
         Err(e) => viewer.problem(e),
     }
 }
 
-async fn product_page(state: &AppState, viewer: &Viewer, domain: &str, product: &str) -> Result<ProductPage, ApiError> {
+/// The product page; `request` is the request-access form as filled in (after errors), else a
+/// fresh one for those who may ask for access.
+pub(super) async fn product_page(state: &AppState, viewer: &Viewer, domain: &str, product: &str, request: Option<RequestForm>) -> Result<ProductPage, ApiError> {
     let row = products::get(&state.db, &viewer.caller, domain, product).await?;
     let schema = product_store::schema(&state.db, row.id).await?;
     let changes = product_store::schema_changes(&state.db, row.id, None, 20).await?;
     let health = if viewer.caller.oversees(domain) { Some(crate::health::store::product_health(&state.db, row.id).await?) } else { None };
-    let tables = schema
+    let tables: Vec<TableView> = schema
         .tables
         .into_iter()
         .map(|t| {
@@ -297,7 +306,20 @@ async fn product_page(state: &AppState, viewer: &Viewer, domain: &str, product: 
             detected_at: views::when(&c.detected_at),
         })
         .collect();
+    let may_request = row.status == crate::products::model::ProductStatus::Published && viewer.caller.has(Role::Consumer) && !viewer.caller.domains.is_empty();
+    let request = request.or_else(|| {
+        may_request.then(|| RequestForm {
+            csrf: viewer.csrf.clone(),
+            consumer_domains: viewer.caller.domains.iter().map(|d| Choice { value: d.clone(), selected: false }).collect(),
+            principal: String::new(),
+            justification: String::new(),
+            expires_on: String::new(),
+            tables: tables_of(&tables),
+            errors: FieldErrors::default(),
+        })
+    });
     Ok(ProductPage {
+        request,
         header: viewer.header(),
         domain: row.domain_slug,
         slug: row.slug,

@@ -52,7 +52,7 @@ pub struct ProductItem {
 
 /// A choice of a `<select>`.
 pub struct Choice {
-    pub value: &'static str,
+    pub value: String,
     pub selected: bool,
 }
 
@@ -121,6 +121,104 @@ pub struct ProductPage {
     pub tables: Vec<TableView>,
     pub changes: Vec<ChangeView>,
     pub health: Option<HealthView>,
+    /// The request-access form, for those who may ask on behalf of a domain.
+    pub request: Option<RequestForm>,
+}
+
+/// A table of the request form: asked for or not, and how narrowly.
+pub struct RequestTable {
+    pub name: String,
+    pub checked: bool,
+    pub columns: String,
+    pub row_filter: String,
+    pub error: Option<String>,
+}
+
+/// The request-access form as filled in, and what the API found wrong with it, next to each field.
+pub struct RequestForm {
+    pub csrf: String,
+    pub consumer_domains: Vec<Choice>,
+    pub principal: String,
+    pub justification: String,
+    pub expires_on: String,
+    pub tables: Vec<RequestTable>,
+    pub errors: FieldErrors,
+}
+
+/// A form's field errors by field, as the API names them (`principal`, `tables[0].row_filter`…).
+#[derive(Default)]
+pub struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    /// The messages for `field` and what is inside it, joined.
+    pub fn of(&self, field: &str) -> Option<String> {
+        let found: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|(f, _)| f == field || f.starts_with(&format!("{field}.")) || f.starts_with(&format!("{field}[")))
+            .map(|(_, m)| m.as_str())
+            .collect();
+        (!found.is_empty()).then(|| found.join("; "))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+pub struct SubscriptionItem {
+    pub href: String,
+    pub product: String,
+    pub consumer_domain: String,
+    pub principal: String,
+    pub status: &'static str,
+    pub provisioning: String,
+    pub requested: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/subscriptions.html")]
+pub struct SubscriptionList {
+    pub header: Option<Header>,
+    pub heading: &'static str,
+    pub items: Vec<SubscriptionItem>,
+    pub next: Option<String>,
+}
+
+pub struct GrantView {
+    pub resource_type: String,
+    pub resource: String,
+    pub permissions: String,
+    pub state: String,
+    pub last_error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/subscription.html")]
+pub struct SubscriptionPage {
+    pub header: Option<Header>,
+    pub id: String,
+    pub product_href: String,
+    pub product: String,
+    pub consumer_domain: String,
+    pub principal: String,
+    pub status: &'static str,
+    pub provisioning: String,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub justification: String,
+    pub requested_scope: String,
+    pub approved_scope: Option<String>,
+    pub expires: String,
+    pub decision: Option<String>,
+    pub ended: Option<String>,
+    pub grants: Vec<GrantView>,
+    pub version: i64,
+    pub csrf: String,
+    /// Approve and reject are offered (pending, and the caller is whom the policy names).
+    pub may_decide: bool,
+    /// Cancel is offered (pending, and the caller asked for it).
+    pub may_cancel: bool,
 }
 
 #[derive(Template)]

@@ -78,6 +78,12 @@ impl From<QueryRejection> for ApiError {
 pub struct IfMatch(Option<Vec<String>>);
 
 impl IfMatch {
+    /// The precondition that the resource is still at this ETag (a form holding the version it
+    /// was rendered from).
+    pub fn exactly(etag: String) -> IfMatch {
+        IfMatch(Some(vec![etag]))
+    }
+
     /// Fails with 412 unless the precondition holds for the resource's current ETag.
     pub fn check(&self, current_etag: &str) -> Result<(), ApiError> {
         match &self.0 {
