@@ -4,13 +4,14 @@
 # tests), the Dockerfile and docker-compose.yml (hadolint, a Compose validator and their tests),
 # then the contract: the committed openapi/openapi.json
 # validated, the generated Python and TypeScript clients (clients/) checked for drift and types
-# and run through a full flow against the running service, and the service fuzzed with
-# schemathesis.
+# and run through a full flow against the running service, the console driven in a real browser
+# (headless Chromium, scripts/console-browser.sh), and the service fuzzed with schemathesis.
 #
 #   scripts/test.sh             everything
 #   scripts/test.sh --no-fuzz   only the cargo tests, the emulator's tests, the templates, the
 #                               container files and the demo's seeding
-#   scripts/test.sh --fuzz-only only the contract: validator, clients, fuzzing
+#   scripts/test.sh --fuzz-only only the contract: validator, clients, the console's browser
+#                               test, fuzzing
 #
 # Postgres: DATABASE_URL when set (it must name a superuser: every integration test creates its
 # own database on that server), otherwise a private cluster under .meshgov/pg, stopped on exit.
@@ -274,6 +275,18 @@ fuzz() {
         clients=1
     fi
     record "generated clients" "$clients" $((SECONDS - t))
+    # The console in a real browser, against the same service and mesh.
+    t=$SECONDS
+    local browser=0
+    if [[ -n ${EMULATOR_URL:-} ]]; then
+        # The producers' Glue catalogs, and the mesh synced from them: access is requested on a
+        # product whose schema was read.
+        { "$EMULATOR_PYTHON" "$SCRIPTS/demo-catalog.py" "$EMULATOR_URL" >&2 && sync_demo_mesh && "$SCRIPTS/console-browser.sh" "$base"; } || browser=$?
+    else
+        warn "no AWS emulator: the console's browser test needs it"
+        browser=1
+    fi
+    record "console in a browser" "$browser" $((SECONDS - t))
     admin=$(mint_token fuzz-admin admin) || return 1
     consumer=$(mint_token fuzz-consumer consumer marketing) || return 1
 

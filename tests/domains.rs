@@ -226,6 +226,14 @@ async fn patch_with_if_match_bumps_the_version_and_refuses_stale_etags(pool: PgP
         .send()
         .await;
     stale.problem(412, "precondition_failed");
+    // Bad input is a 422 whatever the ETag says.
+    app.call(Method::PATCH, "/api/v1/domains/sales")
+        .bearer(&admin())
+        .if_match(&before.etag())
+        .json(&json!({"name": ""}))
+        .send()
+        .await
+        .problem(422, "validation_failed");
     let now = app.get("/api/v1/domains/sales", &admin()).await;
     assert_eq!(now.body["name"], "Sales & Marketing");
     assert_eq!(now.body["version"], 2);

@@ -325,6 +325,14 @@ async fn if_match_guards_patch_and_lifecycle(pool: PgPool) {
         .send()
         .await
         .problem(412, "precondition_failed");
+    // Bad input is a 422 whatever the ETag says.
+    app.call(Method::PATCH, ORDERS)
+        .bearer(&admin())
+        .if_match("\"2\"")
+        .json(&json!({"name": "x".repeat(500)}))
+        .send()
+        .await
+        .problem(422, "validation_failed");
     app.call(Method::POST, &format!("{ORDERS}/publish"))
         .bearer(&admin())
         .if_match("\"5\"")

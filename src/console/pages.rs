@@ -306,7 +306,12 @@ pub(super) async fn product_page(state: &AppState, viewer: &Viewer, domain: &str
             detected_at: views::when(&c.detected_at),
         })
         .collect();
-    let may_request = row.status == crate::products::model::ProductStatus::Published && viewer.caller.has(Role::Consumer) && !viewer.caller.domains.is_empty();
+    // What the API would refuse is not offered: requests need a published product whose schema
+    // was read from its producer's catalog, and a consumer domain to ask for.
+    let may_request = row.status == crate::products::model::ProductStatus::Published
+        && row.schema_synced_at.is_some()
+        && viewer.caller.has(Role::Consumer)
+        && !viewer.caller.domains.is_empty();
     let request = request.or_else(|| {
         may_request.then(|| RequestForm {
             csrf: viewer.csrf.clone(),

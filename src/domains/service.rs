@@ -184,7 +184,6 @@ pub async fn update(
     }
     let mut tx = db.begin().await?;
     let current = store::find(&mut *tx, slug, true).await?.ok_or_else(|| not_found(slug))?;
-    if_match.check(&etag(current.version))?;
     // A field the patch names replaces the current value (`null` clears an optional one).
     fn or<'a>(patch: &'a Option<Option<String>>, current: &'a Option<String>) -> Option<&'a str> {
         match patch {
@@ -214,6 +213,8 @@ pub async fn update(
         },
     );
     v.finish()?;
+    // If-Match once the change is known to be valid: bad input is a 422 whatever the ETag.
+    if_match.check(&etag(current.version))?;
     // Grants live where the mode says: moving them would strand the ones already made.
     if catalog_mode != current.catalog_mode {
         let live = store::count_live_grants(&mut tx, current.id).await?;

@@ -225,7 +225,9 @@ pub async fn update(
     if_match: &IfMatch,
 ) -> ApiResult<ProductRow> {
     let mut tx = db.begin().await?;
-    let current = lock_for_write(&mut tx, caller, domain, product, if_match).await?;
+    // If-Match is checked once the change is known to be valid: bad input is a 422 whatever the
+    // ETag, as for every other write.
+    let current = lock_for_write(&mut tx, caller, domain, product, &IfMatch::default()).await?;
     let current_source = Source { database: current.source_database.clone(), tables: current.source_tables.clone() };
     if let Some(source) = &patch.source
         && *source != current_source
@@ -248,6 +250,7 @@ pub async fn update(
         patch.source.as_ref().unwrap_or(&current_source),
     );
     v.finish()?;
+    if_match.check(&etag(current.version))?;
     let row = store::update(&mut tx, current.id, &valid.expect("checked").fields()).await?;
     let event = NewEvent::new(
         Actor::from(caller),
