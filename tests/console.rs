@@ -285,3 +285,40 @@ async fn a_consumer_requests_access_and_a_steward_decides_from_the_pages(pool: P
     let seen = page(&app, &at, &consumer).await;
     assert!(seen.text.contains("<dd id=\"status\">approved</dd>") && seen.text.contains("sam, "), "{}", seen.text);
 }
+
+#[sqlx::test]
+async fn the_audit_pages_are_the_stewards_and_verify_the_chain(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    app.create_domain("sales").await;
+    app.create_product("sales", "orders", json!({})).await;
+    app.lifecycle("sales", "orders", "publish").await;
+
+    // A consumer and a producer: no link, and the page is the API's 403.
+    for (who, role, domains) in [("cole", "consumer", "marketing"), ("pat", "producer", "sales")] {
+        let cookie = session(&app, who, role, domains).await;
+        assert!(!page(&app, "/console/catalog", &cookie).await.text.contains("href=\"/console/audit\""));
+        for path in ["/console/audit", "/console/audit/verify"] {
+            let refused = page(&app, path, &cookie).await;
+            assert_eq!(refused.status, 403, "{who} {path}");
+            assert!(refused.text.contains("only stewards and admins may read the audit trail"), "{}", refused.text);
+        }
+    }
+
+    let steward = session(&app, "sam", "steward", "").await;
+    assert!(page(&app, "/console/catalog", &steward).await.text.contains("href=\"/console/audit\""));
+    let trail = page(&app, "/console/audit?action=product.published", &steward).await;
+    assert_eq!(trail.status, 200, "{}", trail.text);
+    assert!(trail.text.contains("<td>product.published</td>") && trail.text.contains("product:sales/orders"), "{}", trail.text);
+    assert!(!trail.text.contains("<td>domain.created</td>"), "filtered by action");
+    let verified = page(&app, "/console/audit/verify", &steward).await;
+    assert!(verified.text.contains("<strong>Verified:</strong>"), "{}", verified.text);
+
+    // A tampered event: the page says where the chain breaks.
+    // (As someone with the database's superuser would: past the append-only triggers.)
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE audit_events SET actor_sub = 'mallory' WHERE seq = 2").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let broken = page(&app, "/console/audit/verify", &steward).await;
+    assert!(broken.text.contains("<strong>Broken</strong>") && broken.text.contains("event 2"), "{}", broken.text);
+}

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod chain;
 pub mod model;
+pub mod service;
 pub mod store;
 pub mod target;
 

@@ -4,6 +4,7 @@
 //! speaking HTML and forms instead of JSON. No JavaScript: plain links and forms, one stylesheet
 //! embedded in the binary, and a Content-Security-Policy that allows nothing else.
 
+mod audit;
 mod pages;
 pub mod session;
 mod subscriptions;
@@ -29,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/subscriptions", get(subscriptions::list))
         .route("/console/subscriptions/{id}", get(subscriptions::show))
         .route("/console/subscriptions/{id}/{action}", post(subscriptions::decide))
+        .route("/console/audit", get(audit::trail))
+        .route("/console/audit/verify", get(audit::verify))
         .route("/console/assets/console.css", get(pages::stylesheet))
         .layer(middleware::from_fn(security_headers))
 }

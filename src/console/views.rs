@@ -13,12 +13,20 @@ pub struct Header {
     pub roles: String,
     pub domains: String,
     pub csrf: String,
+    /// Stewards and admins: the audit pages are linked.
+    pub oversees_all: bool,
 }
 
 impl Header {
     pub fn new(caller: &Caller, csrf: &str) -> Header {
         let domains = caller.domains.iter().cloned().collect::<Vec<_>>().join(", ");
-        Header { name: caller.sub.clone(), roles: caller.role_names().join(", "), domains, csrf: csrf.to_string() }
+        Header {
+            name: caller.sub.clone(),
+            roles: caller.role_names().join(", "),
+            domains,
+            csrf: csrf.to_string(),
+            oversees_all: caller.sees_everything(),
+        }
     }
 }
 
@@ -219,6 +227,36 @@ pub struct SubscriptionPage {
     pub may_decide: bool,
     /// Cancel is offered (pending, and the caller asked for it).
     pub may_cancel: bool,
+}
+
+pub struct AuditEventView {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub details: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+pub struct AuditPage {
+    pub header: Option<Header>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub events: Vec<AuditEventView>,
+    pub next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/audit_verify.html")]
+pub struct AuditVerifyPage {
+    pub header: Option<Header>,
+    pub ok: bool,
+    pub events_checked: i64,
+    pub head_hash: String,
+    pub first_bad: Option<String>,
 }
 
 #[derive(Template)]

@@ -87,6 +87,13 @@ test("a consumer requests access, a steward approves it from the pending request
   await s.getByRole("button", { name: "Approve" }).click();
   await s.waitForURL(subscription);
   assert.equal(await s.locator("#status").innerText(), "approved");
+  // The decision is in the audit log, whose chain verifies.
+  await s.getByRole("link", { name: "Audit log" }).click();
+  await s.getByLabel("Action").fill("subscription.approved");
+  await s.getByRole("button", { name: "Filter" }).click();
+  await assertText(s, "sofia");
+  await s.getByRole("link", { name: "Verify the chain" }).click();
+  await assertText(s, "Verified:");
 
   // The consumer sees it granted once the worker has applied it in Lake Formation.
   const deadline = Date.now() + 60_000;
@@ -104,7 +111,7 @@ test("a consumer requests access, a steward approves it from the pending request
   await steward.context.close();
 });
 
-test("a form without its CSRF token is refused, and a consumer cannot decide", async () => {
+test("a form without its CSRF token is refused, and a consumer cannot reach the steward's pages", async () => {
   const consumer = await signedIn("maya", "consumer", "marketing");
   const page = consumer.page;
   await page.goto(`${BASE}/console/domains/retail-pos/products/store-master`);
@@ -116,6 +123,12 @@ test("a form without its CSRF token is refused, and a consumer cannot decide", a
   await page.getByRole("button", { name: "Request access" }).click();
   assert.equal((await answer).status(), 403);
   await assertText(page, "did not come from this console");
+
+  // The steward's pages: not linked for a consumer, and refused when reached by address.
+  assert.equal(await page.getByRole("link", { name: "Audit log" }).count(), 0);
+  const audit = await page.goto(`${BASE}/console/audit`);
+  assert.equal(audit.status(), 403);
+  await assertText(page, "only stewards and admins may read the audit trail");
 
   // Deciding is not offered to a consumer; posting a decision anyway is refused as by the API.
   await page.goto(`${BASE}/console/subscriptions?status=pending`);
