@@ -182,6 +182,7 @@ async fn the_catalog_and_product_pages_show_each_caller_what_the_api_would(pool:
 
     let product = page(&app, "/console/domains/sales/products/orders", &consumer).await;
     assert_eq!(product.status, 200, "{}", product.text);
+    assert!(product.text.contains("<title>Daily orders · meshgov</title>"), "{}", product.text);
     for shown in ["Daily orders", "<code>order_id</code>", "<code>amount</code>", "published"] {
         assert!(product.text.contains(shown), "{shown} missing: {}", product.text);
     }
