@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::pages::{Viewer, render};
-use super::views::{self, AuditEventView, AuditPage, AuditVerifyPage};
+use super::views::{self, AuditEventView, AuditPage, AuditVerifyPage, given};
 use crate::AppState;
 use crate::audit::service::{self, AuditQuery};
 
@@ -22,9 +22,6 @@ pub struct AuditForm {
     cursor: Option<String>,
 }
 
-fn given(v: &Option<String>) -> Option<String> {
-    v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
-}
 
 pub async fn trail(State(state): State<AppState>, viewer: Viewer, Query(form): Query<AuditForm>) -> Response {
     let query = AuditQuery {
@@ -39,15 +36,8 @@ pub async fn trail(State(state): State<AppState>, viewer: Viewer, Query(form): Q
         Ok(page) => page,
         Err(e) => return viewer.problem(e),
     };
-    let next = page.next_cursor.map(|cursor| {
-        let mut link = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in [("actor", &form.actor), ("action", &form.action), ("target", &form.target)] {
-            if let Some(v) = given(value) {
-                link.append_pair(name, &v);
-            }
-        }
-        format!("/console/audit?{}", link.append_pair("cursor", &cursor).finish())
-    });
+    let filters = [("actor", &form.actor), ("action", &form.action), ("target", &form.target)];
+    let next = page.next_cursor.map(|cursor| views::next_page("/console/audit", &filters, &cursor));
     let events = page
         .items
         .into_iter()

@@ -9,9 +9,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::session::{self, COOKIE, SIGN_IN_COOKIE};
-use super::views::{
-    self, Catalog, ChangeView, Choice, ColumnView, FieldErrors, Header, HealthView, ProblemPage, ProductItem, ProductPage, RequestForm, RequestTable, SignIn, TableView,
-};
+use super::subscriptions::{Filled, request_form};
+use super::views::{self, Catalog, ChangeView, Choice, ColumnView, Header, ProblemPage, ProductItem, ProductPage, SignIn, TableView, given};
 use crate::AppState;
 use crate::http::auth::{Authenticator, Caller, Role};
 use crate::http::pagination;
@@ -67,10 +66,6 @@ impl FromRequestParts<AppState> for Viewer {
             Err(e) => Err(problem(e, None)),
         }
     }
-}
-
-fn tables_of(tables: &[TableView]) -> Vec<RequestTable> {
-    tables.iter().map(|t| RequestTable { name: t.name.clone(), checked: false, columns: String::new(), row_filter: String::new(), error: None }).collect()
 }
 
 pub(super) fn render(page: impl Template, status: StatusCode) -> Response {
@@ -195,9 +190,6 @@ pub struct CatalogQuery {
     cursor: Option<String>,
 }
 
-fn given(v: &Option<String>) -> Option<String> {
-    v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
-}
 
 const CLASSIFICATIONS: [Classification; 4] = [Classification::Public, Classification::Internal, Classification::Confidential, Classification::Restricted];
 
@@ -230,16 +222,8 @@ pub async fn catalog(State(state): State<AppState>, viewer: Viewer, Query(query)
         Err(e) => return viewer.problem(e),
     };
     let page = pagination::page(rows.into_iter().map(Product::from).collect(), limit, "products", |p: &Product| p.id);
-    let next = page.next_cursor.map(|cursor| {
-        let mut link = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in [("q", &query.q), ("domain", &query.domain), ("classification", &query.classification), ("tag", &query.tag)] {
-            if let Some(v) = given(value) {
-                link.append_pair(name, &v);
-            }
-        }
-        link.append_pair("cursor", &cursor);
-        format!("/console/catalog?{}", link.finish())
-    });
+    let filters = [("q", &query.q), ("domain", &query.domain), ("classification", &query.classification), ("tag", &query.tag)];
+    let next = page.next_cursor.map(|cursor| views::next_page("/console/catalog", &filters, &cursor));
     let items = page
         .items
         .into_iter()
@@ -275,9 +259,9 @@ pub async fn product(State(state): State<AppState>, viewer: Viewer, Path((domain
     }
 }
 
-/// The product page; `request` is the request-access form as filled in (after errors), else a
-/// fresh one for those who may ask for access.
-pub(super) async fn product_page(state: &AppState, viewer: &Viewer, domain: &str, product: &str, request: Option<RequestForm>) -> Result<ProductPage, ApiError> {
+/// The product page, with the request-access form as `filled` in (after errors), else a fresh one
+/// for those who may ask for access.
+pub(super) async fn product_page(state: &AppState, viewer: &Viewer, domain: &str, product: &str, filled: Option<Filled>) -> Result<ProductPage, ApiError> {
     let row = products::get(&state.db, &viewer.caller, domain, product).await?;
     let schema = product_store::schema(&state.db, row.id).await?;
     let changes = product_store::schema_changes(&state.db, row.id, None, 20).await?;
@@ -312,17 +296,10 @@ pub(super) async fn product_page(state: &AppState, viewer: &Viewer, domain: &str
         && row.schema_synced_at.is_some()
         && viewer.caller.has(Role::Consumer)
         && !viewer.caller.domains.is_empty();
-    let request = request.or_else(|| {
-        may_request.then(|| RequestForm {
-            csrf: viewer.csrf.clone(),
-            consumer_domains: viewer.caller.domains.iter().map(|d| Choice { value: d.clone(), selected: false }).collect(),
-            principal: String::new(),
-            justification: String::new(),
-            expires_on: String::new(),
-            tables: tables_of(&tables),
-            errors: FieldErrors::default(),
-        })
-    });
+    let request = match filled {
+        Some(filled) => Some(request_form(viewer, &tables, &filled)),
+        None => may_request.then(|| request_form(viewer, &tables, &Filled::default())),
+    };
     Ok(ProductPage {
         request,
         header: viewer.header(),
@@ -346,14 +323,6 @@ pub(super) async fn product_page(state: &AppState, viewer: &Viewer, domain: &str
         missing_tables: row.missing_tables.join(", "),
         tables,
         changes,
-        health: health.map(|h| HealthView {
-            live: h.live_subscriptions,
-            healthy: h.healthy,
-            drifted: h.drifted,
-            unverified: h.unverified,
-            provisioning: h.provisioning,
-            failing: h.failing,
-            open_findings: h.open_findings,
-        }),
+        health,
     })
 }

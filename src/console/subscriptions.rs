@@ -11,7 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::pages::{Viewer, product_page, render};
-use super::views::{self, Choice, FieldErrors, GrantView, RequestForm, RequestTable, SubscriptionItem, SubscriptionList, SubscriptionPage};
+use super::views::{self, Choice, FieldErrors, GrantView, RequestForm, RequestTable, SubscriptionItem, SubscriptionList, SubscriptionPage, TableView};
 use crate::AppState;
 use crate::http::extract::{IfMatch, etag};
 use crate::http::pagination;
@@ -22,6 +22,47 @@ use crate::subscriptions::{service, store};
 /// Requests per list page.
 const LIST_PAGE: i64 = 25;
 
+/// A request form as it was posted, and the API's field errors for it.
+#[derive(Default)]
+pub struct Filled {
+    fields: Vec<(String, String)>,
+    errors: FieldErrors,
+}
+
+impl Filled {
+    fn field(&self, name: &str) -> String {
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+    }
+}
+
+/// The request-access form of a product with `tables`: as `filled` in (empty: a fresh one), each
+/// error next to its field; a table's errors are those of its place among the tables asked for.
+pub(super) fn request_form(viewer: &Viewer, tables: &[TableView], filled: &Filled) -> RequestForm {
+    let chosen = filled.field("consumer_domain");
+    let asked: Vec<&str> = filled.fields.iter().filter(|(k, _)| k == "table").map(|(_, v)| v.as_str()).collect();
+    RequestForm {
+        csrf: viewer.csrf.clone(),
+        consumer_domains: viewer.caller.domains.iter().map(|d| Choice { value: d.clone(), selected: *d == chosen }).collect(),
+        principal: filled.field("principal"),
+        justification: filled.field("justification"),
+        expires_on: filled.field("expires_on"),
+        tables: tables
+            .iter()
+            .map(|t| {
+                let at = asked.iter().position(|a| *a == t.name);
+                RequestTable {
+                    name: t.name.clone(),
+                    checked: at.is_some(),
+                    columns: filled.field(&format!("columns:{}", t.name)),
+                    row_filter: filled.field(&format!("row_filter:{}", t.name)),
+                    error: at.and_then(|i| filled.errors.of(&format!("tables[{i}]"))),
+                }
+            })
+            .collect(),
+        errors: FieldErrors(filled.errors.0.clone()),
+    }
+}
+
 /// The request form, posted from a product's page: `table` once per table asked for, and for each
 /// `columns:<table>` (comma-separated, empty: all) and `row_filter:<table>`.
 pub async fn request_access(
@@ -30,11 +71,12 @@ pub async fn request_access(
     Path((domain, product)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let posted = Filled { fields, errors: FieldErrors::default() };
+    let field = |name: &str| posted.field(name);
     if let Err(refused) = viewer.check_csrf(&state, &field("csrf")) {
         return refused;
     }
-    let asked: Vec<String> = fields.iter().filter(|(k, _)| k == "table").map(|(_, v)| v.clone()).collect();
+    let asked: Vec<String> = posted.fields.iter().filter(|(k, _)| k == "table").map(|(_, v)| v.clone()).collect();
     let tables: Vec<TableScope> = asked
         .iter()
         .map(|name| {
@@ -57,7 +99,7 @@ pub async fn request_access(
         product: product.clone(),
         consumer_domain: field("consumer_domain"),
         principal: field("principal"),
-        tables: (!tables.is_empty()).then(|| tables.clone()),
+        tables: (!tables.is_empty()).then_some(tables),
         permissions: None,
         justification: field("justification"),
         expires_at,
@@ -76,36 +118,7 @@ pub async fn request_access(
     };
     // The page again, the form as filled in, each error next to its field.
     let errors = FieldErrors(error.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect());
-    let chosen = field("consumer_domain");
-    let form = |schema_tables: Vec<String>| RequestForm {
-        csrf: viewer.csrf.clone(),
-        consumer_domains: viewer.caller.domains.iter().map(|d| Choice { value: d.clone(), selected: *d == chosen }).collect(),
-        principal: field("principal"),
-        justification: field("justification"),
-        expires_on: expires_on.clone(),
-        tables: schema_tables
-            .into_iter()
-            .map(|name| {
-                let at = tables.iter().position(|t| t.name == name);
-                RequestTable {
-                    checked: at.is_some(),
-                    columns: field(&format!("columns:{name}")),
-                    row_filter: field(&format!("row_filter:{name}")),
-                    error: at.and_then(|i| errors.of(&format!("tables[{i}]"))),
-                    name,
-                }
-            })
-            .collect(),
-        errors: FieldErrors(errors.0.clone()),
-    };
-    let schema_tables = match crate::products::service::get(&state.db, &viewer.caller, &domain, &product).await {
-        Ok(row) => match crate::products::store::schema(&state.db, row.id).await {
-            Ok(schema) => schema.tables.into_iter().map(|t| t.name).collect(),
-            Err(e) => return viewer.problem(e.into()),
-        },
-        Err(e) => return viewer.problem(e),
-    };
-    match product_page(&state, &viewer, &domain, &product, Some(form(schema_tables))).await {
+    match product_page(&state, &viewer, &domain, &product, Some(Filled { errors, ..posted })).await {
         Ok(page) => render(page, StatusCode::UNPROCESSABLE_ENTITY),
         Err(e) => viewer.problem(e),
     }
@@ -132,13 +145,8 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(form): Qu
         Err(e) => return viewer.problem(e),
     };
     let page = pagination::page(rows.into_iter().map(Subscription::from).collect(), limit, "subscriptions", |s: &Subscription| s.id);
-    let next = page.next_cursor.map(|cursor| {
-        let mut link = form_urlencoded::Serializer::new(String::new());
-        if let Some(status) = status {
-            link.append_pair("status", status.as_str());
-        }
-        format!("/console/subscriptions?{}", link.append_pair("cursor", &cursor).finish())
-    });
+    let status_filter = status.map(|s| s.as_str().to_string());
+    let next = page.next_cursor.map(|cursor| views::next_page("/console/subscriptions", &[("status", &status_filter)], &cursor));
     let items = page
         .items
         .into_iter()

@@ -30,6 +30,22 @@ impl Header {
     }
 }
 
+/// A form's text field as a filter: blank is no filter.
+pub fn given(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+}
+
+/// The address of a list's next page: `path` with the filters that are given, and `cursor`.
+pub fn next_page(path: &str, filters: &[(&str, &Option<String>)], cursor: &str) -> String {
+    let mut link = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in filters {
+        if let Some(v) = given(value) {
+            link.append_pair(name, &v);
+        }
+    }
+    format!("{path}?{}", link.append_pair("cursor", cursor).finish())
+}
+
 pub fn when(at: &DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
@@ -97,15 +113,6 @@ pub struct ChangeView {
     pub detected_at: String,
 }
 
-pub struct HealthView {
-    pub live: i64,
-    pub healthy: i64,
-    pub drifted: i64,
-    pub unverified: i64,
-    pub provisioning: i64,
-    pub failing: i64,
-    pub open_findings: i64,
-}
 
 #[derive(Template)]
 #[template(path = "console/product.html")]
@@ -128,7 +135,7 @@ pub struct ProductPage {
     pub missing_tables: String,
     pub tables: Vec<TableView>,
     pub changes: Vec<ChangeView>,
-    pub health: Option<HealthView>,
+    pub health: Option<crate::health::HealthRollup>,
     /// The request-access form, for those who may ask on behalf of a domain.
     pub request: Option<RequestForm>,
 }
